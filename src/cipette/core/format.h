@@ -1,0 +1,22 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cipette {
+
+// Durations of runs: "3m 48s", "45s", "0s", "1h 2m 3s"; rounded to the nearest second.
+std::string format_duration(double seconds);
+
+// Times to recovery: "1h 30m", "2h", "15m", "45s" (under a minute), "2d 3h" (a day or more);
+// rounded to the nearest minute from one minute up.
+std::string format_mttr(double seconds);
+
+// "57.14%"; "N/A" for none.
+std::string format_rate(std::optional<double> percent);
+
+// The colour band of a success rate: "high" (>= 90), "medium" (>= 70), else or none "low".
+std::string_view rate_class(std::optional<double> percent);
+
+}  // namespace cipette

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cipette/core/result.h"
+#include "cipette/core/run.h"
+#include "cipette/core/run_store.h"
+
+namespace cipette {
+
+// Index into one of a RunTable's dictionaries.
+using NameId = std::uint32_t;
+
+// An immutable, compact, in-memory table of every stored run, built from the store and shared
+// read-only between threads (DESIGN.md, "The metrics engine and why it is in memory").
+// Names (repositories, workflows, branches, events, actors) are dictionary-encoded.
+class RunTable {
+ public:
+  // A workflow is identified by (repository, GitHub workflow id); its name and path are those
+  // of the most recently updated run seen for it.
+  struct Workflow {
+    NameId repository = 0;
+    std::int64_t workflow_id = 0;
+    std::string name;
+    std::string path;
+  };
+
+  struct Row {
+    std::int64_t id = 0;
+    Timestamp created_at = 0;
+    Timestamp started_at = 0;    // run_started_at, or created_at where missing
+    Timestamp completed_at = 0;  // updated_at (meaningful for completed runs)
+    Timestamp updated_at = 0;
+    NameId workflow = 0;  // index into workflows()
+    NameId branch = 0;    // index into branches()
+    NameId actor = 0;     // index into actors()
+    std::int32_t run_number = 0;
+    std::uint16_t event = 0;  // index into events()
+    std::uint16_t run_attempt = 1;
+    Outcome outcome = Outcome::kNeutral;
+    bool completed = false;  // status == "completed"
+  };
+
+  RunTable() = default;
+
+  // Rows sorted by (workflow, branch, completed_at, id): each workflow's rows are contiguous,
+  // and within them each branch's stream is in completion order, as MTTR needs.
+  std::span<const Row> rows() const { return rows_; }
+
+  // Dictionaries. Index 0 of branches/events/actors is the empty string.
+  const std::vector<std::string>& repositories() const { return repositories_; }
+  const std::vector<Workflow>& workflows() const { return workflows_; }
+  const std::vector<std::string>& branches() const { return branches_; }
+  const std::vector<std::string>& events() const { return events_; }
+  const std::vector<std::string>& actors() const { return actors_; }
+
+  // Web address of a repository ("https://github.com/owner/name"), derived from its runs'
+  // html_url so that GitHub Enterprise hosts work; "" when unknown.
+  const std::string& repository_html_base(NameId repository) const;
+
+  // Id of a repository by name, compared case-insensitively as GitHub does.
+  std::optional<NameId> find_repository(std::string_view name) const;
+
+  // The change sequence of the newest store row included (see RunStore::scan_runs).
+  ChangeSeq watermark() const { return watermark_; }
+
+  std::size_t size() const { return rows_.size(); }
+  // Approximate heap bytes held, for the memory figures in docs and benchmarks.
+  std::size_t memory_bytes() const;
+
+ private:
+  friend class RunTableBuilder;
+
+  std::vector<Row> rows_;
+  std::vector<std::string> repositories_;
+  std::vector<std::string> repository_html_bases_;
+  std::vector<Workflow> workflows_;
+  std::vector<std::string> branches_;
+  std::vector<std::string> events_;
+  std::vector<std::string> actors_;
+  ChangeSeq watermark_ = 0;
+};
+
+// Builds a RunTable from runs, either from nothing or from an earlier table plus changed runs
+// (an incremental refresh). A run whose id is already present replaces the earlier row.
+class RunTableBuilder {
+ public:
+  RunTableBuilder() = default;
+  // Starts from a copy of `base`: its dictionaries keep their ids.
+  explicit RunTableBuilder(const RunTable& base);
+
+  void add(const RunRecord& run);
+
+  // Sorts and returns the table. The builder is left empty.
+  RunTable build(ChangeSeq watermark);
+
+ private:
+  NameId intern_repository(const RunRecord& run);
+  NameId intern_workflow(NameId repository, const RunRecord& run);
+
+  RunTable table_;
+  std::vector<RunTable::Row> added_;
+  // Lookup maps for the dictionaries, built lazily.
+  struct Indexes;
+  std::shared_ptr<Indexes> indexes_;
+};
+
+// Loads every run from `store` into a new table; with `base`, loads only runs changed since
+// base->watermark() and merges them into a copy of base.
+Result<std::shared_ptr<const RunTable>> load_run_table(RunStore& store,
+                                                       const RunTable* base = nullptr);
+
+}  // namespace cipette

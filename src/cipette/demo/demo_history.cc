@@ -1,0 +1,1 @@
+#include "cipette/demo/demo_history.h"

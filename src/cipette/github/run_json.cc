@@ -1,0 +1,1 @@
+#include "cipette/github/run_json.h"

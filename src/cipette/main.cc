@@ -1,0 +1,3 @@
+#include "cipette/cli/app.h"
+
+int main(int argc, char** argv) { return cipette::cli::run(argc, argv); }

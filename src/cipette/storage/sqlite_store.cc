@@ -1,0 +1,1 @@
+#include "cipette/storage/sqlite_store.h"

@@ -1,0 +1,1 @@
+#include "cipette/views/report_json.h"
