@@ -1,0 +1,1 @@
+#include "cipette/web/server.h"
