@@ -1,8 +1,13 @@
 #include "support/test_support.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -47,6 +52,88 @@ void write_file(const fs::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + path.string());
   out << content;
+}
+
+namespace {
+
+// Reads both pipes until they close, feeding `input` to the child's standard input.
+void pump(int in_fd, int out_fd, int err_fd, const std::string& input, CommandResult& result) {
+  std::signal(SIGPIPE, SIG_IGN);  // a child that stops reading must not kill the test
+  std::size_t written = 0;
+  if (input.empty()) {
+    close(in_fd);
+    in_fd = -1;
+  }
+  char buffer[65536];
+  while (out_fd >= 0 || err_fd >= 0) {
+    pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    if (poll(fds, 3, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].revents == 0) continue;
+      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      int& fd = i == 0 ? out_fd : err_fd;
+      if (n <= 0) {
+        close(fd);
+        fd = -1;
+      } else {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    if (in_fd >= 0 && fds[2].revents != 0) {
+      ssize_t n = write(in_fd, input.data() + written, input.size() - written);
+      written += n > 0 ? static_cast<std::size_t>(n) : input.size();
+      if (written >= input.size()) {
+        close(in_fd);
+        in_fd = -1;
+      }
+    }
+  }
+  if (in_fd >= 0) close(in_fd);
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& args, const CommandOptions& options) {
+  int in[2], out[2], err[2];
+  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
+    for (const auto& [name, value] : options.env) {
+      if (value.empty())
+        unsetenv(name.c_str());
+      else
+        setenv(name.c_str(), value.c_str(), 1);
+    }
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> argv;
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  CommandResult result;
+  pump(in[1], out[0], err[0], options.input, result);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string cipette_binary() {
+  if (const char* path = std::getenv("CIPETTE_BINARY"); path != nullptr && *path != 0) return path;
+#ifdef CIPETTE_BINARY
+  return CIPETTE_BINARY;
+#else
+  throw std::runtime_error("CIPETTE_BINARY is not set");
+#endif
 }
 
 }  // namespace cipette::testing

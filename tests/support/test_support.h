@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace cipette::testing {
 
@@ -33,5 +35,25 @@ std::string read_file(const std::filesystem::path& path);
 
 // Writes `content` to `path`, replacing it.
 void write_file(const std::filesystem::path& path, const std::string& content);
+
+// What a finished child process left.
+struct CommandResult {
+  int exit_code = -1;  // the exit status, or 128 + signal number
+  std::string out;     // standard output
+  std::string err;     // standard error
+};
+
+struct CommandOptions {
+  std::map<std::string, std::string> env;  // set (or, with an empty value, unset) in the child
+  std::string cwd;                         // working directory; empty = the test's
+  std::string input;                       // written to standard input
+};
+
+// Runs `args` (args[0] is the program path) to completion, capturing its output.
+CommandResult run_command(const std::vector<std::string>& args, const CommandOptions& options = {});
+
+// The path of the built `cipette` binary (from the CIPETTE_BINARY environment variable or the
+// compile-time default).
+std::string cipette_binary();
 
 }  // namespace cipette::testing

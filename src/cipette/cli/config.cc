@@ -1,0 +1,156 @@
+#include "cipette/cli/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+#include "cipette/core/run.h"
+
+extern char** environ;
+
+namespace cipette::cli {
+
+namespace {
+
+Error bad(const Setting& setting, std::string_view what) {
+  return fail(fmt::format("{}: {}, got \"{}\"", setting.origin, what, setting.value));
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Environment::Environment(std::map<std::string, std::string> process, DotenvEntries dotenv)
+    : process_(std::move(process)) {
+  for (auto& [key, value] : dotenv) dotenv_[key] = value;
+}
+
+Result<Environment> Environment::load(const std::string& dotenv_path) {
+  std::map<std::string, std::string> process;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string_view::npos) {
+      process.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+    }
+  }
+  auto dotenv = load_dotenv(dotenv_path);
+  if (!dotenv) return dotenv.error();
+  return Environment(std::move(process), std::move(*dotenv));
+}
+
+std::optional<Setting> Environment::lookup(std::initializer_list<std::string_view> names) const {
+  for (std::string_view name : names) {
+    auto it = process_.find(std::string(name));
+    if (it != process_.end() && !it->second.empty()) return Setting{it->second, it->first};
+  }
+  for (std::string_view name : names) {
+    auto it = dotenv_.find(std::string(name));
+    if (it != dotenv_.end() && !it->second.empty()) {
+      return Setting{it->second, ".env: " + it->first};
+    }
+  }
+  return std::nullopt;
+}
+
+Setting resolve(const Flag& flag, const Environment& env,
+                std::initializer_list<std::string_view> names, std::string fallback) {
+  if (flag.given) return Setting{flag.value, flag.name};
+  if (auto found = env.lookup(names)) return *found;
+  return Setting{std::move(fallback), "default"};
+}
+
+Result<int> read_int(const Setting& setting, int min, int max) {
+  std::string_view text = trim(setting.value);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return bad(setting, fmt::format("expected a whole number from {} to {}", min, max));
+  }
+  return static_cast<int>(value);
+}
+
+Result<bool> read_bool(const Setting& setting) {
+  std::string value = lower(trim(setting.value));
+  if (value == "1" || value == "true" || value == "yes" || value == "on") return true;
+  if (value == "0" || value == "false" || value == "no" || value == "off") return false;
+  return bad(setting, "expected true or false");
+}
+
+Result<std::vector<std::string>> read_repositories(const Setting& setting) {
+  std::vector<std::string> repositories;
+  std::string_view rest = setting.value;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    if (!is_valid_repository_name(item)) {
+      return bad(setting, fmt::format("\"{}\" is not a repository in the form owner/name", item));
+    }
+    repositories.emplace_back(item);
+  }
+  return repositories;
+}
+
+Result<std::string> read_url(const Setting& setting) {
+  std::string_view url = trim(setting.value);
+  bool scheme = url.starts_with("https://") || url.starts_with("http://");
+  if (!scheme || url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return bad(setting, "expected an http:// or https:// URL");
+  }
+  while (url.ends_with('/')) url.remove_suffix(1);
+  return std::string(url);
+}
+
+Result<std::string> read_host(const Setting& setting) {
+  std::string_view host = trim(setting.value);
+  bool ok = !host.empty() && host.size() < 254 && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+           c == '_';
+  });
+  if (!ok) return bad(setting, "expected a host name or IP address");
+  return std::string(host);
+}
+
+Setting resolve_database(const Flag& db, const Environment& env) {
+  return resolve(db, env, {"DATABASE_URL"}, std::string(kDefaultDatabase));
+}
+
+Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environment& env) {
+  ServeConfig config;
+  config.database_url = resolve_database(flags.db, env).value;
+  auto host = read_host(resolve(flags.host, env, {"CIPETTE_HOST", "FLASK_HOST"}, "127.0.0.1"));
+  if (!host) return host.error();
+  config.host = *host;
+  auto port = read_int(resolve(flags.port, env, {"CIPETTE_PORT", "FLASK_PORT"}, "5000"), 1, 65535);
+  if (!port) return port.error();
+  config.port = *port;
+  auto debug = read_bool(resolve(flags.debug, env, {"CIPETTE_DEBUG", "FLASK_DEBUG"}, "false"));
+  if (!debug) return debug.error();
+  config.debug = *debug;
+  auto refresh = read_int(resolve(flags.refresh, env, {"MTTR_REFRESH_INTERVAL"}, "300"), 1, 604800);
+  if (!refresh) return refresh.error();
+  config.refresh_interval = *refresh;
+  auto ttl = read_int(resolve(flags.cache_ttl, env, {"CACHE_TTL_SECONDS"}, "60"), 0, 86400);
+  if (!ttl) return ttl.error();
+  config.cache_ttl = *ttl;
+  if (auto token = env.lookup({"CIPETTE_AUTH_TOKEN"})) config.auth_token = token->value;
+  return config;
+}
+
+}  // namespace cipette::cli

@@ -1,0 +1,128 @@
+// `cipette demo`: a realistic synthetic history in its own database, then the dashboard.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cipette/cli/command.h"
+#include "cipette/cli/serve_runner.h"
+#include "cipette/cli/store_access.h"
+#include "cipette/core/metrics.h"
+#include "cipette/demo/demo_history.h"
+#include "cipette/storage/sqlite_store.h"
+#include "cipette/views/report_text.h"
+
+namespace cipette::cli {
+
+namespace {
+
+inline constexpr const char* kDemoDatabase = "data/demo.db";
+
+struct DemoOptions {
+  std::string db = kDemoDatabase;
+  std::string runs = "50000";
+  std::string seed = "42";
+  std::string end;
+  bool no_serve = false;
+  ServeFlags serve;
+  CLI::Option* db_option = nullptr;
+};
+
+// The demo owns data/demo.db and rebuilds it every time; a path the user chose is written only
+// when it does not exist yet, so that a typo cannot replace a real history.
+Status prepare_target(const std::string& path, bool chosen_by_user) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  if (chosen_by_user && path != kDemoDatabase) {
+    return fail("--db: ", path, " already exists; the demo writes only a new file ",
+                "(remove it, or choose another path)");
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  if (fs::exists(path, ec)) return fail("cannot replace ", path, ": ", ec.message());
+  return {};
+}
+
+Result<Timestamp> demo_end(const std::string& end) {
+  if (end.empty()) return now_utc();
+  auto parsed = parse_date_or_timestamp(end);
+  if (!parsed) return fail("--end: ", parsed.error().message);
+  return *parsed;
+}
+
+// Generates the history straight into the store, batch by batch.
+Status generate_into(const std::string& path, const demo::DemoOptions& options) {
+  auto store = storage::SqliteStore::open(path);
+  if (!store) return store.error();
+  Status status;
+  auto started = std::chrono::steady_clock::now();
+  demo::generate_history(options, [&](std::span<const RunRecord> batch) {
+    if (!status) return;
+    auto written = (*store)->upsert_runs(batch);
+    if (!written) status = written.error();
+  });
+  if (!status) return status;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "demo: wrote %lld runs to %s in %.1f s\n",
+               static_cast<long long>(options.runs), path.c_str(), seconds);
+  return {};
+}
+
+// Without the dashboard, the demo shows what it made as the metrics table of the last 30 days.
+int print_summary(const std::string& path) {
+  auto table = load_existing_table(path);
+  if (!table) return report_error(table.error(), kExitFailure);
+  Scope scope;
+  scope.period = Period::last_days(30);
+  scope.now = now_utc();
+  std::cout << views::metrics_table(compute_metrics(**table, scope), isatty(STDOUT_FILENO) != 0);
+  return kExitOk;
+}
+
+int run_demo(const DemoOptions& options, const Environment& env) {
+  auto runs = read_int(Setting{options.runs, "--runs"}, 1, 10'000'000);
+  if (!runs) return report_error(runs.error(), kExitUsage);
+  auto seed = read_int(Setting{options.seed, "--seed"}, 0, 2'000'000'000);
+  if (!seed) return report_error(seed.error(), kExitUsage);
+  auto end = demo_end(options.end);
+  if (!end) return report_error(end.error(), kExitUsage);
+  Result<ServeConfig> serve_config = ServeConfig{};
+  if (!options.no_serve) {
+    serve_config = resolve_serve_config(options.serve, env);
+    if (!serve_config) return report_error(serve_config.error(), kExitUsage);
+  }
+  bool chosen = options.db_option->count() > 0;
+  if (auto ready = prepare_target(options.db, chosen); !ready) {
+    return report_error(ready.error(), chosen ? kExitUsage : kExitFailure);
+  }
+  demo::DemoOptions generate{static_cast<std::uint64_t>(*seed), *runs, *end};
+  if (auto done = generate_into(options.db, generate); !done) {
+    return report_error(done.error(), kExitFailure);
+  }
+  if (options.no_serve) return print_summary(options.db);
+  serve_config->database_url = options.db;
+  return run_server(*serve_config);
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<DemoOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Create a demo database with a realistic synthetic history and serve it");
+  options->db_option =
+      cmd->add_option("--db", options->db, "Demo database to create [default: data/demo.db]");
+  cmd->add_option("--runs", options->runs, "Number of runs to generate [default: 50000]");
+  cmd->add_option("--seed", options->seed, "Random seed; the same seed gives the same history");
+  cmd->add_option("--end", options->end, "Time of the newest runs [default: now]");
+  cmd->add_flag("--no-serve", options->no_serve,
+                "Write the database and print its metrics table instead of serving it");
+  add_serve_flags(*cmd, options->serve);
+  cmd->callback([options, &context] { context.exit_code = run_demo(*options, *context.env); });
+}
+
+}  // namespace cipette::cli

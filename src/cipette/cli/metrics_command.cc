@@ -1,0 +1,89 @@
+// `cipette metrics`: the dashboard's numbers as a terminal table, JSON or CSV.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cipette/cli/command.h"
+#include "cipette/cli/store_access.h"
+#include "cipette/core/metrics.h"
+#include "cipette/core/period_parse.h"
+#include "cipette/views/report_json.h"
+#include "cipette/views/report_text.h"
+
+namespace cipette::cli {
+
+namespace {
+
+struct MetricsOptions {
+  std::string db, period, from, to, repository, workflow, branch, event, format = "table";
+  CLI::Option* db_option = nullptr;
+  CLI::Option* period_option = nullptr;
+  CLI::Option* from_option = nullptr;
+  CLI::Option* to_option = nullptr;
+};
+
+// Builds the query scope from the flags; fails naming the flag.
+Result<Scope> scope_from(const MetricsOptions& options, Timestamp now) {
+  PeriodError error{};
+  auto period =
+      parse_period({options.period, options.from, options.to}, now, Period::last_days(30), &error);
+  if (!period) {
+    const CLI::Option* flag = error.field == PeriodField::kPeriod ? options.period_option
+                              : error.field == PeriodField::kFrom ? options.from_option
+                                                                  : options.to_option;
+    return fail(fmt::format("{}: {}", flag->get_name(), error.message));
+  }
+  return Scope{*period, now, options.repository, options.workflow, options.branch, options.event};
+}
+
+bool colour_wanted() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
+
+int run_metrics(const MetricsOptions& options, const Environment& env) {
+  if (options.format != "table" && options.format != "json" && options.format != "csv") {
+    return report_error(
+        fail(fmt::format("--format: expected table, json or csv, got \"{}\"", options.format)),
+        kExitUsage);
+  }
+  auto scope = scope_from(options, now_utc());
+  if (!scope) return report_error(scope.error(), kExitUsage);
+  Setting database = resolve_database(flag_of(options.db_option, options.db), env);
+  auto table = load_existing_table(database.value);
+  if (!table) return report_error(table.error(), kExitFailure);
+  MetricsReport report = compute_metrics(**table, *scope);
+  if (options.format == "json") {
+    std::cout << views::metrics_json(report).dump(2) << '\n';
+  } else if (options.format == "csv") {
+    std::cout << views::metrics_csv(report);
+  } else {
+    std::cout << views::metrics_table(report, colour_wanted());
+  }
+  std::cout.flush();
+  return std::cout ? kExitOk : report_error(fail("writing to standard output"), kExitFailure);
+}
+
+}  // namespace
+
+void add_metrics_command(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<MetricsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "metrics", "Print duration, success rate, throughput and MTTR per workflow");
+  options->db_option =
+      cmd->add_option("--db,--database-url", options->db, "Database (default: DATABASE_URL)");
+  options->period_option =
+      cmd->add_option("--period", options->period, "Last N days (1-3650) or \"all\" [default: 30]");
+  options->from_option =
+      cmd->add_option("--from", options->from, "Start of a range: YYYY-MM-DD or a time stamp");
+  options->to_option = cmd->add_option(
+      "--to", options->to, "End of the range (a date includes that day) [default: now]");
+  cmd->add_option("--repo,--repository", options->repository, "Only this repository (owner/name)");
+  cmd->add_option("--workflow", options->workflow, "Only this workflow (name, file name or id)");
+  cmd->add_option("--branch", options->branch, "Only runs on this branch");
+  cmd->add_option("--event", options->event, "Only runs triggered by this event (push, ...)");
+  cmd->add_option("--format", options->format, "table, json or csv [default: table]");
+  cmd->callback([options, &context] { context.exit_code = run_metrics(*options, *context.env); });
+}
+
+}  // namespace cipette::cli

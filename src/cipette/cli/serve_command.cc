@@ -1,0 +1,66 @@
+// `cipette serve` (alias `cipette-web`): the dashboard and JSON API.
+#include <cstdio>
+
+#include "cipette/cli/command.h"
+#include "cipette/cli/serve_runner.h"
+#include "cipette/storage/store_factory.h"
+#include "cipette/web/server.h"
+
+namespace cipette::cli {
+
+namespace {
+
+// Binds an option to `flag`, marking it given when the user passes it.
+void bind(CLI::App& command, const std::string& names, Flag& flag, const std::string& help) {
+  command.add_option(names, flag.value, help)->each([&flag](const std::string&) {
+    flag.given = true;
+  });
+}
+
+}  // namespace
+
+void add_serve_flags(CLI::App& command, ServeFlags& flags) {
+  bind(command, "--host", flags.host, "Address to listen on (CIPETTE_HOST) [default: 127.0.0.1]");
+  bind(command, "--port", flags.port, "Port to listen on (CIPETTE_PORT) [default: 5000]");
+  bind(command, "--refresh-interval", flags.refresh,
+       "Seconds between data refreshes (MTTR_REFRESH_INTERVAL) [default: 300]");
+  bind(command, "--cache-ttl", flags.cache_ttl,
+       "Seconds a response may be cached, 0 = off (CACHE_TTL_SECONDS) [default: 60]");
+  command.add_flag_callback(
+      "--debug",
+      [&flags] {
+        flags.debug.value = "true";
+        flags.debug.given = true;
+      },
+      "Verbose logging (CIPETTE_DEBUG)");
+}
+
+int run_server(const ServeConfig& config) {
+  web::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.refresh_interval_seconds = config.refresh_interval;
+  options.cache_ttl_seconds = config.cache_ttl;
+  options.auth_token = config.auth_token;
+  options.debug = config.debug;
+  std::string database = config.database_url;
+  auto opener = [database] { return storage::open_store(database); };
+  auto served = web::serve(options, opener, [](const std::string& url) {
+    std::fprintf(stderr, "CIPette dashboard: %s  (Ctrl-C to stop)\n", url.c_str());
+  });
+  if (!served) return report_error(served.error(), kExitFailure);
+  return kExitOk;
+}
+
+void add_serve_command(CLI::App& app, CommandContext& context) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the web dashboard and JSON API");
+  bind(*cmd, "--db,--database-url", flags->db, "Database (DATABASE_URL)");
+  add_serve_flags(*cmd, *flags);
+  cmd->callback([flags, &context] {
+    auto config = resolve_serve_config(*flags, *context.env);
+    context.exit_code = config ? run_server(*config) : report_error(config.error(), kExitUsage);
+  });
+}
+
+}  // namespace cipette::cli

@@ -1,0 +1,263 @@
+// End-to-end tests of the built `cipette` binary, run as a user would run it. Expected numbers
+// are worked out by hand or computed independently with SQL on the same database file.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
+
+namespace cipette {
+namespace {
+
+using nlohmann::json;
+using testing::CommandOptions;
+using testing::CommandResult;
+using testing::TempDir;
+
+CommandResult cipette(std::vector<std::string> args, CommandOptions options = {}) {
+  args.insert(args.begin(), testing::cipette_binary());
+  // Keep the developer's own configuration out of the tests.
+  for (const char* name : {"DATABASE_URL", "CIPETTE_PORT", "FLASK_PORT", "CIPETTE_HOST",
+                           "MTTR_REFRESH_INTERVAL", "CACHE_TTL_SECONDS", "GITHUB_TOKEN"}) {
+    options.env.emplace(name, "");
+  }
+  if (options.cwd.empty()) options.cwd = "/";
+  return testing::run_command(args, options);
+}
+
+// A workflow run in GitHub's REST shape (the fields CIPette reads, plus a few it ignores).
+json run_json(std::int64_t id, const std::string& conclusion, const std::string& started,
+              const std::string& completed, const std::string& branch = "main") {
+  return json{
+      {"id", id},
+      {"name", "Build"},
+      {"workflow_id", 159038},
+      {"path", ".github/workflows/build.yml"},
+      {"run_number", id},
+      {"run_attempt", 1},
+      {"event", "push"},
+      {"status", "completed"},
+      {"conclusion", conclusion},
+      {"head_branch", branch},
+      {"head_sha", "acb5820ced9479c074f688cc328bf03f341a511d"},
+      {"created_at", started},
+      {"run_started_at", started},
+      {"updated_at", completed},
+      {"html_url", "https://github.com/octo-org/octo-repo/actions/runs/" + std::to_string(id)},
+      {"actor", {{"login", "octocat"}}},
+      {"repository", {{"id", 1296269}, {"full_name", "octo-org/octo-repo"}}},
+      {"pull_requests", json::array()}};
+}
+
+json page_json(const std::vector<json>& runs) {
+  return json{{"total_count", runs.size()}, {"workflow_runs", runs}};
+}
+
+// One integer from a SQL query on the database file, independently of CIPette's own code.
+std::int64_t sql_int(const std::string& path, const std::string& query) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &statement, nullptr), SQLITE_OK) << query;
+  std::int64_t value = -1;
+  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+json metrics_document(const std::vector<std::string>& extra, const std::string& db) {
+  std::vector<std::string> args = {"metrics", "--db", db, "--format", "json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  CommandResult result = cipette(args);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return json::parse(result.out);
+}
+
+TEST(CliTest, ImportThenMetricsGivesTheOriginalProjectsNumbers) {
+  // The original CIPette's own case: 300 s success, 180 s failure, 240 s success ->
+  // 3 runs, 2 success, 1 failure, 2/3 = 66.67 %, mean (300 + 180 + 240) / 3 = 240 s.
+  TempDir dir;
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(1, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z"),
+                 run_json(2, "failure", "2024-03-01T11:00:00Z", "2024-03-01T11:03:00Z"),
+                 run_json(3, "success", "2024-03-01T12:00:00Z", "2024-03-01T12:04:00Z")})
+          .dump());
+  CommandResult imported = cipette({"import", dir.file("runs.json"), "--db", dir.file("c.db")});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  json doc = metrics_document({"--period", "all"}, dir.file("c.db"));
+  const json& totals = doc["totals"];
+  EXPECT_EQ(totals["runs"], 3);
+  EXPECT_EQ(totals["success"], 2);
+  EXPECT_EQ(totals["failed"], 1);
+  EXPECT_DOUBLE_EQ(totals["success_rate"].get<double>(), 66.67);
+  EXPECT_DOUBLE_EQ(totals["duration"]["mean_seconds"].get<double>(), 240.0);
+  // The failure completed 11:03 and the next success 12:04: one incident of 61 min = 3660 s.
+  EXPECT_EQ(totals["mttr"]["recovered_incidents"], 1);
+  EXPECT_DOUBLE_EQ(totals["mttr"]["mean_seconds"].get<double>(), 3660.0);
+  ASSERT_EQ(doc["workflows"].size(), 1u);
+  EXPECT_EQ(doc["workflows"][0]["repository"], "octo-org/octo-repo");
+  EXPECT_EQ(doc["workflows"][0]["workflow"], "Build");
+}
+
+TEST(CliTest, MttrOfAFailureAt1003RecoveredAt1015Is720Seconds) {
+  TempDir dir;
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(10, "failure", "2024-03-01T10:00:00Z", "2024-03-01T10:03:00Z"),
+                 run_json(11, "success", "2024-03-01T10:10:00Z", "2024-03-01T10:15:00Z")})
+          .dump());
+  ASSERT_EQ(cipette({"import", dir.file("runs.json"), "--db", dir.file("c.db")}).exit_code, 0);
+  json doc = metrics_document({"--period", "all"}, dir.file("c.db"));
+  EXPECT_DOUBLE_EQ(doc["totals"]["mttr"]["mean_seconds"].get<double>(), 720.0);
+  // The table shows it as 12 minutes.
+  CommandResult table = cipette({"metrics", "--db", dir.file("c.db"), "--period", "all"});
+  EXPECT_NE(table.out.find("12m"), std::string::npos) << table.out;
+}
+
+TEST(CliTest, ImportingTheSameFileTwiceChangesNothing) {
+  TempDir dir;
+  std::string file = testing::github_example("list-workflow-runs.json").string();
+  CommandResult first = cipette({"import", file, "--db", dir.file("c.db")});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("1 new"), std::string::npos) << first.err;
+  CommandResult second = cipette({"import", file, "--db", dir.file("c.db")});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("0 new, 0 updated, 1 unchanged"), std::string::npos) << second.err;
+  EXPECT_EQ(sql_int(dir.file("c.db"), "SELECT count(*) FROM runs"), 1);
+}
+
+TEST(CliTest, AMalformedFileIsRejectedByNameAndPositionAndNothingIsWritten) {
+  TempDir dir;
+  std::string good = testing::github_example("list-workflow-runs.json").string();
+  ASSERT_EQ(cipette({"import", good, "--db", dir.file("c.db")}).exit_code, 0);
+  // A valid page followed by a page cut off in the middle: neither may be written.
+  std::string text =
+      page_json({run_json(5, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z")}).dump(2);
+  testing::write_file(dir.file("good.json"), text);
+  testing::write_file(dir.file("cut.json"), text.substr(0, text.size() / 2));
+  CommandResult result =
+      cipette({"import", dir.file("good.json"), dir.file("cut.json"), "--db", dir.file("c.db")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("cut.json"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("line"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("nothing imported"), std::string::npos) << result.err;
+  EXPECT_EQ(sql_int(dir.file("c.db"), "SELECT count(*) FROM runs"), 1);
+}
+
+TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
+  TempDir dir;
+  std::string db = dir.file("demo.db");
+  CommandResult demo = cipette({"demo", "--no-serve", "--runs", "20000", "--seed", "7", "--end",
+                                "2024-06-30T12:00:00Z", "--db", db});
+  ASSERT_EQ(demo.exit_code, 0) << demo.err;
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM runs"), 20000);
+  // June 2024: 2024-06-01T00:00:00Z = 1717200000, 2024-07-01T00:00:00Z = 1719792000.
+  json doc = metrics_document({"--from", "2024-06-01", "--to", "2024-06-30"}, db);
+  std::string in_june =
+      " FROM runs WHERE status = 'completed' AND created_at >= 1717200000 AND "
+      "created_at < 1719792000";
+  const json& totals = doc["totals"];
+  EXPECT_EQ(totals["runs"].get<std::int64_t>(), sql_int(db, "SELECT count(*)" + in_june));
+  std::int64_t success = sql_int(db, "SELECT count(*)" + in_june + " AND conclusion = 'success'");
+  std::int64_t failed = sql_int(db, "SELECT count(*)" + in_june +
+                                        " AND conclusion IN ('failure','timed_out',"
+                                        "'startup_failure')");
+  ASSERT_GT(success + failed, 0);
+  EXPECT_EQ(totals["success"].get<std::int64_t>(), success);
+  EXPECT_EQ(totals["failed"].get<std::int64_t>(), failed);
+  double rate = std::round(10000.0 * success / (success + failed)) / 100.0;
+  EXPECT_DOUBLE_EQ(totals["success_rate"].get<double>(), rate);
+  std::int64_t duration_sum =
+      sql_int(db, "SELECT sum(updated_at - coalesce(run_started_at, created_at))" + in_june +
+                      " AND updated_at >= coalesce(run_started_at, created_at)");
+  std::int64_t duration_count = sql_int(
+      db, "SELECT count(*)" + in_june + " AND updated_at >= coalesce(run_started_at, created_at)");
+  EXPECT_NEAR(totals["duration"]["mean_seconds"].get<double>(),
+              static_cast<double>(duration_sum) / duration_count, 0.01);
+  // Throughput over a 30-day range.
+  EXPECT_NEAR(totals["throughput_per_day"].get<double>(), totals["runs"].get<double>() / 30.0,
+              0.001);
+}
+
+TEST(CliTest, MetricsWithoutADatabaseSaysHowToCreateOne) {
+  TempDir dir;
+  CommandResult result = cipette({"metrics", "--db", dir.file("missing.db")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("no database at"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("cipette collect"), std::string::npos) << result.err;
+}
+
+TEST(CliTest, BadValuesStopWithOneLineNamingTheFlagOrVariable) {
+  TempDir dir;
+  CommandResult port = cipette({"serve", "--db", dir.file("x.db")}, {{{"CIPETTE_PORT", "abc"}}});
+  EXPECT_EQ(port.exit_code, 2);
+  EXPECT_EQ(port.err,
+            "cipette: error: CIPETTE_PORT: expected a whole number from 1 to 65535, got \"abc\"\n");
+  CommandResult period = cipette({"metrics", "--db", dir.file("x.db"), "--period", "0"});
+  EXPECT_EQ(period.exit_code, 2);
+  EXPECT_NE(period.err.find("--period"), std::string::npos) << period.err;
+  EXPECT_NE(period.err.find("\"0\""), std::string::npos) << period.err;
+  CommandResult unknown = cipette({"metrics", "--colour"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  CommandResult format = cipette({"metrics", "--db", dir.file("x.db"), "--format", "xml"});
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_NE(format.err.find("--format"), std::string::npos);
+}
+
+TEST(CliTest, FlagBeatsEnvironmentBeatsDotEnv) {
+  TempDir dir;
+  testing::write_file(dir.file(".env"),
+                      "# the original project's .env format\nCIPETTE_PORT=70000  # too big\n");
+  CommandResult from_dotenv = cipette({"serve"}, {{}, dir.path().string()});
+  EXPECT_EQ(from_dotenv.exit_code, 2);
+  EXPECT_NE(from_dotenv.err.find(".env: CIPETTE_PORT"), std::string::npos) << from_dotenv.err;
+  CommandResult from_env = cipette({"serve"}, {{{"CIPETTE_PORT", "-1"}}, dir.path().string()});
+  EXPECT_NE(from_env.err.find("CIPETTE_PORT: expected"), std::string::npos) << from_env.err;
+  EXPECT_NE(from_env.err.find("\"-1\""), std::string::npos) << from_env.err;
+  CommandResult from_flag =
+      cipette({"serve", "--port", "0"}, {{{"CIPETTE_PORT", "-1"}}, dir.path().string()});
+  EXPECT_NE(from_flag.err.find("--port: expected"), std::string::npos) << from_flag.err;
+}
+
+TEST(CliTest, DotEnvDatabaseUrlIsUsedAndFlaskNamesAreAccepted) {
+  TempDir dir;
+  std::string file = testing::github_example("list-workflow-runs.json").string();
+  testing::write_file(dir.file(".env"), "DATABASE_URL=sqlite:" + dir.file("env.db") + "\n");
+  CommandResult imported = cipette({"import", file}, {{}, dir.path().string()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(sql_int(dir.file("env.db"), "SELECT count(*) FROM runs"), 1);
+  CommandResult flask = cipette({"serve"}, {{{"FLASK_PORT", "99999"}}, dir.path().string()});
+  EXPECT_EQ(flask.exit_code, 2);
+  EXPECT_NE(flask.err.find("FLASK_PORT"), std::string::npos) << flask.err;
+}
+
+TEST(CliTest, CsvAndPlainTableWhenPiped) {
+  TempDir dir;
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(1, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:30Z")}).dump());
+  ASSERT_EQ(cipette({"import", dir.file("runs.json"), "--db", dir.file("c.db")}).exit_code, 0);
+  CommandResult csv =
+      cipette({"metrics", "--db", dir.file("c.db"), "--period", "all", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')),
+            "repository,workflow_id,workflow,runs,success,failed,neutral,success_rate,"
+            "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
+            "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
+            "last_run");
+  EXPECT_NE(csv.out.find("octo-org/octo-repo,159038,Build,1,1,0,0,100.00,330.00"),
+            std::string::npos)
+      << csv.out;
+  CommandResult table = cipette({"metrics", "--db", dir.file("c.db"), "--period", "all"});
+  EXPECT_EQ(table.out.find('\x1b'), std::string::npos);
+  EXPECT_NE(table.out.find("5m 30s"), std::string::npos) << table.out;  // 330 s
+  EXPECT_NE(table.out.find("100.00%"), std::string::npos) << table.out;
+}
+
+}  // namespace
+}  // namespace cipette
