@@ -1,0 +1,90 @@
+// The metrics engine over the demo history: building the in-memory run table and computing the
+// full per-workflow report (every metric, MTTR and p95 included) for 90 days and for all time,
+// at 10k, 100k and 1M runs. See docs/performance.md for figures and how to run.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "cipette/core/metrics.h"
+#include "cipette/core/run_table.h"
+#include "cipette/demo/demo_history.h"
+
+namespace {
+
+using namespace cipette;
+
+constexpr Timestamp kEnd = 1719748800;  // 2024-06-30T12:00:00Z
+
+// One table per size, built once and shared by the benchmarks.
+const RunTable& demo_table(std::int64_t runs) {
+  static std::map<std::int64_t, std::unique_ptr<RunTable>> tables;
+  auto& table = tables[runs];
+  if (!table) {
+    RunTableBuilder builder;
+    demo::generate_history({42, runs, kEnd}, [&](std::span<const RunRecord> batch) {
+      for (const RunRecord& run : batch) builder.add(run);
+    });
+    table = std::make_unique<RunTable>(builder.build(1));
+  }
+  return *table;
+}
+
+void compute(benchmark::State& state, Period period) {
+  const RunTable& table = demo_table(state.range(0));
+  Scope scope;
+  scope.period = period;
+  scope.now = kEnd;
+  std::size_t rows = 0;
+  for (auto _ : state) {
+    MetricsReport report = compute_metrics(table, scope);
+    rows = report.workflows.size();
+    benchmark::DoNotOptimize(report);
+  }
+  state.counters["workflows"] = static_cast<double>(rows);
+  state.counters["table_MB"] = static_cast<double>(table.memory_bytes()) / 1e6;
+  state.counters["bytes_per_run"] =
+      static_cast<double>(table.memory_bytes()) / static_cast<double>(table.size());
+}
+
+void BM_MetricsLast90Days(benchmark::State& state) { compute(state, Period::last_days(90)); }
+void BM_MetricsAllTime(benchmark::State& state) { compute(state, Period::all()); }
+
+void BM_DailySeriesLast90Days(benchmark::State& state) {
+  const RunTable& table = demo_table(state.range(0));
+  Scope scope;
+  scope.period = Period::last_days(90);
+  scope.now = kEnd;
+  for (auto _ : state) benchmark::DoNotOptimize(compute_daily_series(table, scope));
+}
+
+void BM_BuildTable(benchmark::State& state) {
+  std::vector<RunRecord> runs;
+  demo::generate_history({42, state.range(0), kEnd}, [&](std::span<const RunRecord> batch) {
+    runs.insert(runs.end(), batch.begin(), batch.end());
+  });
+  for (auto _ : state) {
+    RunTableBuilder builder;
+    for (const RunRecord& run : runs) builder.add(run);
+    benchmark::DoNotOptimize(builder.build(1));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+}  // namespace
+
+BENCHMARK(BM_MetricsLast90Days)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MetricsAllTime)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DailySeriesLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BuildTable)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+BENCHMARK_MAIN();
