@@ -1,0 +1,346 @@
+#include "cipette/demo/demo_history.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace cipette::demo {
+namespace {
+
+// Wednesday 2024-05-15T14:00:00Z.
+const Timestamp kEnd = days_from_civil(2024, 5, 15) * kSecondsPerDay + 14 * 3600;
+constexpr Timestamp kSpan = 180 * kSecondsPerDay;
+
+DemoOptions options(std::int64_t runs, std::uint64_t seed = 42) {
+  DemoOptions o;
+  o.seed = seed;
+  o.runs = runs;
+  o.end = kEnd;
+  return o;
+}
+
+std::vector<RunRecord> generate_all(const DemoOptions& o) {
+  std::vector<RunRecord> runs;
+  generate_history(o, [&](std::span<const RunRecord> batch) {
+    runs.insert(runs.end(), batch.begin(), batch.end());
+  });
+  return runs;
+}
+
+// One medium history shared by the tests that only look at its properties.
+const std::vector<RunRecord>& sample() {
+  static const std::vector<RunRecord> runs = generate_all(options(60000));
+  return runs;
+}
+
+std::int64_t count_runs(const DemoOptions& o) {
+  std::int64_t n = 0;
+  generate_history(
+      o, [&](std::span<const RunRecord> batch) { n += static_cast<std::int64_t>(batch.size()); });
+  return n;
+}
+
+TEST(DemoHistoryTest, SameOptionsGiveIdenticalRuns) {
+  const auto first = generate_all(options(5000, 7));
+  const auto second = generate_all(options(5000, 7));
+  ASSERT_EQ(first.size(), 5000u);
+  EXPECT_TRUE(first == second);
+}
+
+TEST(DemoHistoryTest, DifferentSeedsGiveDifferentRuns) {
+  const auto a = generate_all(options(5000, 1));
+  const auto b = generate_all(options(5000, 2));
+  ASSERT_EQ(a.size(), b.size());
+  std::size_t same_sha = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) same_sha += a[i].head_sha == b[i].head_sha;
+  EXPECT_EQ(same_sha, 0u);
+  EXPECT_FALSE(a == b);
+}
+
+TEST(DemoHistoryTest, GeneratesExactlyTheRequestedNumberOfRuns) {
+  for (std::int64_t runs : {1LL, 7LL, 10000LL, 123457LL}) {
+    EXPECT_EQ(count_runs(options(runs)), runs) << runs << " runs requested";
+  }
+  EXPECT_EQ(count_runs(options(0)), 0);
+}
+
+TEST(DemoHistoryTest, HandsOverBatchesOfAtMostTenThousandRuns) {
+  std::vector<std::size_t> sizes;
+  generate_history(options(123457),
+                   [&](std::span<const RunRecord> batch) { sizes.push_back(batch.size()); });
+  // 123,457 = 12 x 10,000 + 3,457.
+  ASSERT_EQ(sizes.size(), 13u);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(sizes[i], 10000u);
+  EXPECT_EQ(sizes[12], 3457u);
+}
+
+TEST(DemoHistoryTest, RunIdsAreUniquePositiveAndGrowWithCreationTimeInARepository) {
+  std::set<std::int64_t> ids;
+  std::map<std::int64_t, std::pair<Timestamp, std::int64_t>> last_by_repository;
+  for (const RunRecord& run : sample()) {
+    ASSERT_GT(run.id, 0);
+    ASSERT_TRUE(ids.insert(run.id).second) << "duplicate id " << run.id;
+    auto [it, fresh] = last_by_repository.try_emplace(run.repository_id, run.created_at, run.id);
+    if (fresh) continue;
+    EXPECT_GE(run.created_at, it->second.first);
+    EXPECT_GT(run.id, it->second.second);
+    it->second = {run.created_at, run.id};
+  }
+}
+
+TEST(DemoHistoryTest, EveryRunIsValidAndLooksLikeGitHubs) {
+  for (const RunRecord& run : sample()) {
+    ASSERT_TRUE(validate_run(run).has_value()) << validate_run(run).error().message;
+    EXPECT_EQ(run.head_sha.size(), 40u);
+    EXPECT_EQ(run.head_sha.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_EQ(run.html_url,
+              "https://github.com/" + run.repository + "/actions/runs/" + std::to_string(run.id));
+    EXPECT_EQ(run.path.rfind(".github/workflows/", 0), 0u) << run.path;
+    EXPECT_FALSE(run.actor.empty());
+    EXPECT_FALSE(run.head_branch.empty());
+    EXPECT_GT(run.run_number, 0);
+  }
+}
+
+TEST(DemoHistoryTest, AllRunsAreCreatedWithinTheHistorySpanEndingAtEnd) {
+  for (const RunRecord& run : sample()) {
+    ASSERT_LE(run.created_at, kEnd);
+    ASSERT_GE(run.created_at, kEnd - kSpan);
+    ASSERT_LE(run.updated_at, kEnd) << "run " << run.id << " updated in the future";
+  }
+}
+
+TEST(DemoHistoryTest, CompletedRunsStartAfterCreationAndEndAfterStarting) {
+  for (const RunRecord& run : sample()) {
+    ASSERT_TRUE(run.run_started_at.has_value());
+    EXPECT_GE(*run.run_started_at, run.created_at) << run.id;
+    if (!run.completed()) continue;
+    EXPECT_GE(run.updated_at, *run.run_started_at) << run.id;
+    EXPECT_FALSE(run.conclusion.empty()) << run.id;
+  }
+}
+
+TEST(DemoHistoryTest, OnlyAFewRecentRunsAreStillInFlightAtTheEnd) {
+  // Little's law at the end hour of 60,000 runs (~40 an hour at 14:00 UTC on a Wednesday, a few
+  // minutes each): some, but far fewer than one in a thousand.
+  std::size_t in_flight = 0;
+  for (const RunRecord& run : sample()) {
+    if (run.completed()) continue;
+    ++in_flight;
+    EXPECT_TRUE(run.status == "in_progress" || run.status == "queued") << run.status;
+    EXPECT_EQ(run.conclusion, "");
+    if (run.run_attempt == 1) {
+      EXPECT_GE(run.created_at, kEnd - 12 * 3600);  // the longest attempt lasts ~6 h
+    }
+  }
+  EXPECT_GT(in_flight, 0u);
+  EXPECT_LT(in_flight, sample().size() / 1000);
+}
+
+TEST(DemoHistoryTest, ConclusionsCoverTheKindsGitHubReports) {
+  std::map<std::string, std::size_t> conclusions;
+  for (const RunRecord& run : sample()) ++conclusions[run.conclusion];
+  for (const char* kind : {"success", "failure", "cancelled", "skipped", "timed_out"}) {
+    EXPECT_GT(conclusions[kind], 0u) << kind;
+  }
+  // Targets: cancelled ~3%, skipped 2%, timed_out a small fraction of failures.
+  const double n = static_cast<double>(sample().size());
+  EXPECT_NEAR(conclusions["cancelled"] / n, 0.03, 0.012);
+  EXPECT_NEAR(conclusions["skipped"] / n, 0.02, 0.008);
+  EXPECT_LT(conclusions["timed_out"], conclusions["failure"] / 5);
+}
+
+TEST(DemoHistoryTest, OverallSuccessRateIsThatOfAHealthyButImperfectOrganisation) {
+  std::size_t success = 0, failed = 0;
+  for (const RunRecord& run : sample()) {
+    if (!run.completed()) continue;
+    const Outcome outcome = classify_conclusion(run.conclusion);
+    success += outcome == Outcome::kSuccess;
+    failed += outcome == Outcome::kFailed;
+  }
+  const double rate = 100.0 * static_cast<double>(success) / static_cast<double>(success + failed);
+  EXPECT_GT(rate, 75.0);
+  EXPECT_LT(rate, 95.0);
+}
+
+TEST(DemoHistoryTest, SomeRunsAreReRunLaterThanTheyWereCreated) {
+  std::size_t reruns = 0;
+  for (const RunRecord& run : sample()) {
+    if (run.run_attempt == 1) continue;
+    ++reruns;
+    EXPECT_LE(run.run_attempt, 3);
+    EXPECT_GT(*run.run_started_at, run.created_at);
+  }
+  EXPECT_GT(reruns, 0u);
+}
+
+TEST(DemoHistoryTest, WeekendsAreMuchQuieterThanWeekdays) {
+  // Runs per calendar day of the week; 1970-01-01 (day 0) was a Thursday, so (day + 4) % 7 is
+  // 0 for Sunday. Over 180 days each weekday occurs 25 or 26 times: compare per-day averages.
+  std::map<std::int64_t, std::size_t> per_day;
+  for (const RunRecord& run : sample()) ++per_day[day_index(run.created_at)];
+  double weekend = 0, weekday = 0;
+  int weekend_days = 0, weekdays = 0;
+  for (const auto& [day, count] : per_day) {
+    const std::int64_t dow = (day + 4) % 7;
+    if (day == day_index(kEnd) || day == day_index(kEnd - kSpan)) continue;  // partial days
+    if (dow == 0 || dow == 6) {
+      weekend += static_cast<double>(count);
+      ++weekend_days;
+    } else {
+      weekday += static_cast<double>(count);
+      ++weekdays;
+    }
+  }
+  ASSERT_GT(weekend_days, 40);
+  ASSERT_GT(weekdays, 100);
+  EXPECT_LT(weekend / weekend_days, 0.5 * (weekday / weekdays));
+}
+
+TEST(DemoHistoryTest, WorkingHoursAreBusierThanTheNight) {
+  std::size_t working = 0, night = 0;  // 09:00-16:59 vs 00:00-05:59 UTC: 8 and 6 hours
+  for (const RunRecord& run : sample()) {
+    const Timestamp hour = (run.created_at % kSecondsPerDay) / 3600;
+    working += hour >= 9 && hour < 17;
+    night += hour < 6;
+  }
+  EXPECT_GT(working / 8, 4 * (night / 6));  // per hour
+}
+
+// Decided (success or failed) completed runs of each (workflow, main) stream, in completion
+// order as DESIGN.md's MTTR orders them: (workflow id, completion, run id, failed).
+std::vector<std::tuple<std::int64_t, Timestamp, std::int64_t, bool>> main_streams(
+    const std::vector<RunRecord>& runs) {
+  std::vector<std::tuple<std::int64_t, Timestamp, std::int64_t, bool>> rows;
+  for (const RunRecord& run : runs) {
+    const Outcome outcome = classify_conclusion(run.conclusion);
+    if (!run.completed() || run.head_branch != "main" || outcome == Outcome::kNeutral) continue;
+    rows.emplace_back(run.workflow_id, run.updated_at, run.id, outcome == Outcome::kFailed);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(DemoHistoryTest, MainHasFailureStreaksThatRecoverAfterMinutesToDays) {
+  const auto rows = main_streams(sample());
+  std::size_t long_streaks = 0, quick = 0, slow = 0;
+  std::size_t streak = 0;
+  Timestamp first_failure = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& [workflow, completed, id, failed] = rows[i];
+    if (i > 0 && std::get<0>(rows[i - 1]) != workflow) streak = 0;  // a new stream
+    if (failed) {
+      if (streak++ == 0) first_failure = completed;
+      continue;
+    }
+    if (streak >= 3) ++long_streaks;
+    if (streak > 0 && completed - first_failure < 3600) ++quick;
+    if (streak > 0 && completed - first_failure > kSecondsPerDay) ++slow;
+    streak = 0;
+  }
+  EXPECT_GT(long_streaks, 10u);  // three or more failures, then a success
+  EXPECT_GT(quick, 0u);          // recovered within the hour
+  EXPECT_GT(slow, 0u);           // red for more than a day
+}
+
+TEST(DemoHistoryTest, FailuresOnMainClusterLikeAMarkovChain) {
+  // P(fail | previous failed) should be near 0.6, far above the unconditional failure rate.
+  const auto rows = main_streams(sample());
+  double after_failure = 0, failed_after_failure = 0, failures = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    failures += std::get<3>(rows[i]);
+    if (std::get<0>(rows[i - 1]) != std::get<0>(rows[i]) || !std::get<3>(rows[i - 1])) continue;
+    ++after_failure;
+    failed_after_failure += std::get<3>(rows[i]);
+  }
+  const double p_stay = failed_after_failure / after_failure;
+  EXPECT_GT(p_stay, 0.4);
+  EXPECT_LT(p_stay, 0.8);
+  EXPECT_GT(p_stay, 2 * failures / static_cast<double>(rows.size()));
+}
+
+TEST(DemoHistoryTest, DurationsFollowTheKindOfWorkflow) {
+  // Medians of successful runs: Lint ~1 min, E2E tests ~20 min (times repository factors).
+  std::map<std::string, std::vector<Timestamp>> durations;
+  for (const RunRecord& run : sample()) {
+    if (run.conclusion != "success") continue;
+    durations[run.workflow_name].push_back(run.updated_at - *run.run_started_at);
+  }
+  auto median = [](std::vector<Timestamp> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  ASSERT_FALSE(durations["Lint"].empty());
+  ASSERT_FALSE(durations["CI"].empty());
+  EXPECT_LT(median(durations["Lint"]), 3 * 60);
+  EXPECT_GT(median(durations["CI"]), 3 * 60);
+  EXPECT_LT(median(durations["CI"]), 15 * 60);
+}
+
+TEST(DemoHistoryTest, EventsBranchesAndActorsLookLikeARealOrganisation) {
+  std::set<std::string> events, branch_kinds, actors;
+  for (const RunRecord& run : sample()) {
+    events.insert(run.event);
+    branch_kinds.insert(run.head_branch.substr(0, run.head_branch.find('/')));
+    actors.insert(run.actor);
+    if (run.event == "schedule") {
+      EXPECT_EQ(run.head_branch, "main");
+    }
+    if (run.event == "pull_request") {
+      EXPECT_NE(run.head_branch, "main");
+    }
+  }
+  for (const char* event : {"push", "pull_request", "schedule", "workflow_dispatch"}) {
+    EXPECT_TRUE(events.count(event)) << event;
+  }
+  for (const char* kind : {"main", "feature", "fix", "dependabot"}) {
+    EXPECT_TRUE(branch_kinds.count(kind)) << kind;
+  }
+  EXPECT_TRUE(actors.count("dependabot[bot]"));
+  EXPECT_TRUE(actors.count("github-actions[bot]"));
+  EXPECT_GT(actors.size(), 5u);
+}
+
+TEST(DemoHistoryTest, SmallHistoriesUseThreeRepositories) {
+  // 10,000 / 50,000 rounds down to 0, clamped to 3: acme/api-gateway (7 workflows),
+  // acme/web-frontend (6) and octo-labs/infra (6) = 19 workflows.
+  std::set<std::string> repositories;
+  std::set<std::int64_t> workflows;
+  for (const RunRecord& run : generate_all(options(10000))) {
+    repositories.insert(run.repository);
+    workflows.insert(run.workflow_id);
+  }
+  EXPECT_EQ(repositories,
+            (std::set<std::string>{"acme/api-gateway", "acme/web-frontend", "octo-labs/infra"}));
+  EXPECT_EQ(workflows.size(), 19u);
+}
+
+TEST(DemoHistoryTest, AMillionRunsSpreadOverTwentyRepositoriesAndAboutAHundredWorkflows) {
+  // 1,000,000 / 50,000 = 20 repositories: the whole catalogue, whose workflow lists hold
+  // 7+6+7+5+5+5+5+3+6+5+4+4+4+6+3+5+4+4+5+6 = 99 workflows. Counted without keeping the runs.
+  std::set<std::int64_t> repositories, workflows;
+  std::set<std::string> names;
+  std::int64_t total = 0;
+  std::size_t largest_batch = 0;
+  generate_history(options(1000000), [&](std::span<const RunRecord> batch) {
+    total += static_cast<std::int64_t>(batch.size());
+    largest_batch = std::max(largest_batch, batch.size());
+    for (const RunRecord& run : batch) {
+      repositories.insert(run.repository_id);
+      workflows.insert(run.workflow_id);
+      if (names.size() < 20) names.insert(run.repository);
+    }
+  });
+  EXPECT_EQ(total, 1000000);
+  EXPECT_EQ(largest_batch, 10000u);
+  EXPECT_EQ(repositories.size(), 20u);
+  EXPECT_EQ(workflows.size(), 99u);
+  EXPECT_TRUE(names.count("octo-labs/infra"));
+}
+
+}  // namespace
+}  // namespace cipette::demo
