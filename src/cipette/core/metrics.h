@@ -10,6 +10,11 @@
 
 namespace cipette {
 
+// Limits of a query's period: days for "last N days", and the longest from/to range (the
+// daily series has one point per day).
+inline constexpr int kMaxPeriodDays = 3650;
+inline constexpr std::int64_t kMaxRangeDays = 36525;
+
 // Which runs a query covers, by created_at (DESIGN.md, "Scope").
 struct Period {
   enum class Kind { kDays, kAll, kRange };
@@ -35,7 +40,8 @@ struct Scope {
   std::string event;
 };
 
-// Checks a scope: days within 1..3650, a range with from < to. Fails naming the field.
+// Checks a scope: days within 1..3650, a range with from < to and at most 100 years long (the
+// daily series has a point per day). Fails naming the field.
 Status validate_scope(const Scope& scope);
 
 struct DurationStats {
@@ -76,8 +82,9 @@ struct WorkflowMetrics {
 struct MetricsReport {
   Scope scope;
   Timestamp start = 0;     // resolved period bounds: start <= created_at < end
-  Timestamp end = 0;       // (kAll: the first run's created_at and one second past the last's)
-  double period_days = 0;  // the divisor used for throughput
+  Timestamp end = 0;       // (kAll: the first run's created_at and one second past the last's;
+                           // kDays: now, though runs created after it still count)
+  double period_days = 0;  // the divisor used for throughput, of the totals and of every row
   std::vector<WorkflowMetrics> workflows;  // rows with total > 0 or an in-scope incident,
                                            // ordered by repository then workflow name
   Metrics totals;
@@ -100,7 +107,10 @@ struct DailyPoint {
 };
 
 // Completed runs in scope per UTC day of created_at, one point for every day from the period's
-// first to its last day (days without runs included, with zero counts).
+// first to its last day (days without runs included, with zero counts): kDays from
+// day_index(now - days) to day_index(now) (runs created later are left out); kAll from the day of
+// the first to that of the last run in scope (empty when there is none); kRange from
+// day_index(from) to day_index(to - 1).
 std::vector<DailyPoint> compute_daily_series(const RunTable& table, const Scope& scope);
 
 // Nearest-rank percentile (1-based rank ceil(p/100 * n)) of `values`, which it reorders.

@@ -25,7 +25,8 @@ Result<Period> parse_days(std::string_view text, PeriodError* error) {
   if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || days < 1 ||
       days > kMaxPeriodDays) {
     return reject(error, PeriodField::kPeriod,
-                  "expected a number of days from 1 to 3650, or \"all\"; got " + quoted(text));
+                  fmt::format("expected a number of days from 1 to {}, or \"all\"; got {}",
+                              kMaxPeriodDays, quoted(text)));
   }
   return Period::last_days(days);
 }
@@ -53,6 +54,11 @@ Result<Period> parse_period(const PeriodInput& input, Timestamp now, Period fall
     return reject(
         error, PeriodField::kTo,
         "must be after the start of the range; got " + quoted(input.to.empty() ? "now" : input.to));
+  }
+  if (to - *from > kMaxRangeDays * kSecondsPerDay) {
+    return reject(error, PeriodField::kFrom,
+                  fmt::format("the range may span at most {} days; got {}", kMaxRangeDays,
+                              quoted(input.from)));
   }
   return Period::range(*from, to);
 }

@@ -7,8 +7,6 @@
 
 namespace cipette {
 
-inline constexpr int kMaxPeriodDays = 3650;
-
 // Which input a parse error is about, so that the CLI can name its flag and the web API its
 // query parameter.
 enum class PeriodField { kPeriod, kFrom, kTo };
@@ -23,8 +21,8 @@ struct PeriodError {
 //   from/to: "YYYY-MM-DD" or a time stamp with a zone. A bare `to` date covers that whole day
 //   (the range ends at the next midnight); `from` without `to` runs until `now`.
 // Exactly one of period or from/to may be given; with neither, the period is `fallback`.
-// Fails on garbage, out-of-range numbers, `to` without `from`, an empty or inverted range, or
-// both forms at once.
+// Fails on garbage, out-of-range numbers, `to` without `from`, an empty or inverted range, a
+// range longer than kMaxRangeDays, or both forms at once.
 struct PeriodInput {
   std::string_view period;
   std::string_view from;

@@ -1,0 +1,65 @@
+#include "cipette/core/format.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace cipette {
+
+namespace {
+
+constexpr std::int64_t kMinute = 60;
+constexpr std::int64_t kHour = 60 * kMinute;
+
+// Negative values only come from clock trouble; they are shown with a sign rather than hidden.
+std::string with_sign(double seconds, std::string (*format)(std::int64_t), double unit) {
+  if (!std::isfinite(seconds)) return "N/A";
+  auto rounded = static_cast<std::int64_t>(std::llround(std::fabs(seconds) / unit));
+  std::string text = format(rounded);
+  return seconds < 0 && rounded != 0 ? "-" + text : text;
+}
+
+// Whole seconds as "1h 2m 3s", "5m 30s", "45s": every unit from the largest non-zero one down.
+std::string duration_text(std::int64_t s) {
+  if (s < kMinute) return fmt::format("{}s", s);
+  if (s < kHour) return fmt::format("{}m {}s", s / kMinute, s % kMinute);
+  return fmt::format("{}h {}m {}s", s / kHour, s % kHour / kMinute, s % kMinute);
+}
+
+// Whole minutes (at least one) as "15m", "2h", "1h 30m", "1d 2h" (whole hours from a day up).
+std::string mttr_minutes_text(std::int64_t minutes) {
+  if (minutes < 60) return fmt::format("{}m", minutes);
+  if (minutes < 24 * 60) {
+    if (minutes % 60 == 0) return fmt::format("{}h", minutes / 60);
+    return fmt::format("{}h {}m", minutes / 60, minutes % 60);
+  }
+  std::int64_t hours = (minutes + 30) / 60;  // nearest hour
+  if (hours % 24 == 0) return fmt::format("{}d", hours / 24);
+  return fmt::format("{}d {}h", hours / 24, hours % 24);
+}
+
+}  // namespace
+
+std::string format_duration(double seconds) { return with_sign(seconds, duration_text, 1.0); }
+
+std::string format_mttr(double seconds) {
+  if (std::isfinite(seconds) && std::llround(std::fabs(seconds)) < kMinute) {
+    return format_duration(seconds);
+  }
+  return with_sign(seconds, mttr_minutes_text, static_cast<double>(kMinute));
+}
+
+std::string format_rate(std::optional<double> percent) {
+  if (!percent || !std::isfinite(*percent)) return "N/A";
+  return fmt::format("{:.2f}%", *percent);
+}
+
+std::string_view rate_class(std::optional<double> percent) {
+  if (!percent) return "low";
+  if (*percent >= 90) return "high";
+  if (*percent >= 70) return "medium";
+  return "low";
+}
+
+}  // namespace cipette

@@ -1,0 +1,288 @@
+#include "cipette/core/run_table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+namespace cipette {
+
+namespace {
+
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The order every table keeps its rows in: each workflow's rows together, and within them each
+// branch's stream in completion order (ties by id), so that MTTR is one forward pass.
+bool row_before(const RunTable::Row& a, const RunTable::Row& b) {
+  if (a.workflow != b.workflow) return a.workflow < b.workflow;
+  if (a.branch != b.branch) return a.branch < b.branch;
+  if (a.completed_at != b.completed_at) return a.completed_at < b.completed_at;
+  return a.id < b.id;
+}
+
+// "https://github.com/o/r/actions/runs/1" -> "https://github.com/o/r"; "" when the address
+// does not have that shape.
+std::string html_base_of(std::string_view html_url) {
+  auto pos = html_url.find("/actions/runs/");
+  if (pos == std::string_view::npos) return {};
+  return std::string(html_url.substr(0, pos));
+}
+
+template <typename T>
+T clamp_to(std::int64_t value) {
+  return static_cast<T>(std::clamp<std::int64_t>(value, std::numeric_limits<T>::min(),
+                                                 std::numeric_limits<T>::max()));
+}
+
+template <typename T>
+std::size_t vector_bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+std::size_t strings_bytes(const std::vector<std::string>& v) {
+  std::size_t bytes = vector_bytes(v);
+  for (const auto& s : v) {
+    if (s.capacity() > 15) bytes += s.capacity() + 1;  // beyond the small-string buffer
+  }
+  return bytes;
+}
+
+// Keeps, for every id in `rows`, only the row added last, and returns the kept ids sorted.
+std::vector<std::int64_t> drop_superseded(std::vector<RunTable::Row>& rows) {
+  std::vector<std::pair<std::int64_t, std::size_t>> order(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].id, i};
+  std::sort(order.begin(), order.end());
+  std::vector<char> keep(rows.size(), 0);
+  std::vector<std::int64_t> ids;
+  ids.reserve(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    bool last_of_id = i + 1 == order.size() || order[i + 1].first != order[i].first;
+    if (!last_of_id) continue;
+    keep[order[i].second] = 1;
+    ids.push_back(order[i].first);
+  }
+  if (ids.size() != rows.size()) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (keep[i]) rows[out++] = rows[i];
+    }
+    rows.resize(out);
+  }
+  return ids;
+}
+
+// Merges `added` (sorted) into `rows` (sorted) in place, from the back, without a second copy
+// of the table. Keys are unique because ids are.
+void merge_sorted_into(std::vector<RunTable::Row>& rows, const std::vector<RunTable::Row>& added) {
+  std::size_t i = rows.size();
+  std::size_t j = added.size();
+  rows.resize(rows.size() + added.size());
+  std::size_t out = rows.size();
+  while (j > 0) {
+    if (i > 0 && row_before(added[j - 1], rows[i - 1])) {
+      rows[--out] = rows[--i];
+    } else {
+      rows[--out] = added[--j];
+    }
+  }
+}
+
+}  // namespace
+
+const std::string& RunTable::repository_html_base(NameId repository) const {
+  static const std::string kEmpty;
+  if (repository >= repository_html_bases_.size()) return kEmpty;
+  return repository_html_bases_[repository];
+}
+
+std::optional<NameId> RunTable::find_repository(std::string_view name) const {
+  for (std::size_t i = 0; i < repositories_.size(); ++i) {
+    if (equal_ignoring_case(repositories_[i], name)) return static_cast<NameId>(i);
+  }
+  return std::nullopt;
+}
+
+std::size_t RunTable::memory_bytes() const {
+  std::size_t bytes = vector_bytes(rows_) + strings_bytes(repositories_) +
+                      strings_bytes(repository_html_bases_) + strings_bytes(branches_) +
+                      strings_bytes(events_) + strings_bytes(actors_) + vector_bytes(workflows_);
+  for (const auto& w : workflows_) {
+    if (w.name.capacity() > 15) bytes += w.name.capacity() + 1;
+    if (w.path.capacity() > 15) bytes += w.path.capacity() + 1;
+  }
+  return bytes;
+}
+
+namespace {
+
+void index_names(const std::vector<std::string>& names,
+                 std::unordered_map<std::string, NameId>& index) {
+  index.reserve(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<NameId>(i));
+}
+
+NameId intern_name(std::string_view name, std::vector<std::string>& names,
+                   std::unordered_map<std::string, NameId>& index) {
+  auto [it, inserted] = index.try_emplace(std::string(name), static_cast<NameId>(names.size()));
+  if (inserted) names.emplace_back(name);
+  return it->second;
+}
+
+void ensure_empty_first(std::vector<std::string>& names) {
+  if (names.empty()) names.emplace_back();
+}
+
+// The columns of a row that need no dictionary.
+RunTable::Row row_of(const RunRecord& run) {
+  RunTable::Row row;
+  row.id = run.id;
+  row.created_at = run.created_at;
+  row.started_at = run.started();
+  row.completed_at = run.updated_at;
+  row.updated_at = run.updated_at;
+  row.run_number = clamp_to<std::int32_t>(run.run_number);
+  row.run_attempt = clamp_to<std::uint16_t>(run.run_attempt);
+  row.outcome = classify_conclusion(run.conclusion);
+  row.completed = run.completed();
+  return row;
+}
+
+}  // namespace
+
+// Name -> id maps for the dictionaries of the table being built.
+struct RunTableBuilder::Indexes {
+  std::unordered_map<std::string, NameId> repositories;  // keyed by lower-case name
+  std::map<std::pair<NameId, std::int64_t>, NameId> workflows;
+  std::vector<Timestamp> workflow_named_at;  // updated_at of the run that named each workflow
+  std::unordered_map<std::string, NameId> branches;
+  std::unordered_map<std::string, NameId> events;
+  std::unordered_map<std::string, NameId> actors;
+
+  void index_repositories(const std::vector<std::string>& names) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      repositories.emplace(to_lower(names[i]), static_cast<NameId>(i));
+    }
+  }
+
+  void index_workflows(const std::vector<RunTable::Workflow>& list,
+                       std::span<const RunTable::Row> rows) {
+    workflow_named_at.assign(list.size(), std::numeric_limits<Timestamp>::min());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      workflows.emplace(std::pair{list[i].repository, list[i].workflow_id}, static_cast<NameId>(i));
+    }
+    for (const auto& row : rows) {
+      workflow_named_at[row.workflow] = std::max(workflow_named_at[row.workflow], row.updated_at);
+    }
+  }
+};
+
+RunTableBuilder::RunTableBuilder(const RunTable& base) : table_(base) {}
+
+void RunTableBuilder::add(const RunRecord& run) {
+  if (!indexes_) {
+    // Built on first use so that copying a base table costs nothing more until runs arrive.
+    ensure_empty_first(table_.branches_);
+    ensure_empty_first(table_.events_);
+    ensure_empty_first(table_.actors_);
+    indexes_ = std::make_shared<Indexes>();
+    indexes_->index_repositories(table_.repositories_);
+    indexes_->index_workflows(table_.workflows_, table_.rows_);
+    index_names(table_.branches_, indexes_->branches);
+    index_names(table_.events_, indexes_->events);
+    index_names(table_.actors_, indexes_->actors);
+  }
+  RunTable::Row row = row_of(run);
+  row.workflow = intern_workflow(intern_repository(run), run);
+  row.branch = intern_name(run.head_branch, table_.branches_, indexes_->branches);
+  row.actor = intern_name(run.actor, table_.actors_, indexes_->actors);
+  // GitHub has a few dozen event names; ids past 16 bits would only come from garbage.
+  row.event = clamp_to<std::uint16_t>(intern_name(run.event, table_.events_, indexes_->events));
+  added_.push_back(row);
+}
+
+NameId RunTableBuilder::intern_repository(const RunRecord& run) {
+  auto [it, inserted] = indexes_->repositories.try_emplace(
+      to_lower(run.repository), static_cast<NameId>(table_.repositories_.size()));
+  if (inserted) {
+    table_.repositories_.push_back(run.repository);
+    table_.repository_html_bases_.emplace_back();
+  }
+  std::string base = html_base_of(run.html_url);
+  if (!base.empty()) table_.repository_html_bases_[it->second] = std::move(base);
+  return it->second;
+}
+
+NameId RunTableBuilder::intern_workflow(NameId repository, const RunRecord& run) {
+  auto [it, inserted] = indexes_->workflows.try_emplace(
+      std::pair{repository, run.workflow_id}, static_cast<NameId>(table_.workflows_.size()));
+  auto& named_at = indexes_->workflow_named_at;
+  if (inserted) {
+    table_.workflows_.push_back(RunTable::Workflow{repository, run.workflow_id, {}, {}});
+    named_at.push_back(std::numeric_limits<Timestamp>::min());
+  }
+  NameId id = it->second;
+  // The newest run names the workflow (a rename shows up everywhere at once); ties go to the
+  // run seen last, which the store hands over in change order.
+  if (run.updated_at >= named_at[id]) {
+    named_at[id] = run.updated_at;
+    table_.workflows_[id].name = run.workflow_name;
+    table_.workflows_[id].path = run.path;
+  }
+  return id;
+}
+
+RunTable RunTableBuilder::build(ChangeSeq watermark) {
+  ensure_empty_first(table_.branches_);
+  ensure_empty_first(table_.events_);
+  ensure_empty_first(table_.actors_);
+  std::vector<std::int64_t> added_ids = drop_superseded(added_);
+  auto& rows = table_.rows_;
+  if (!rows.empty() && !added_ids.empty()) {
+    // Replaced rows leave the base; a sorted id list and a binary search per row avoid a
+    // table-sized hash map.
+    std::erase_if(rows, [&](const RunTable::Row& row) {
+      return std::binary_search(added_ids.begin(), added_ids.end(), row.id);
+    });
+  }
+  std::sort(added_.begin(), added_.end(), row_before);
+  if (rows.empty()) {
+    rows = std::move(added_);
+  } else {
+    merge_sorted_into(rows, added_);
+  }
+  table_.watermark_ = std::max(watermark, table_.watermark_);
+  RunTable result = std::move(table_);
+  table_ = RunTable();
+  added_ = {};
+  indexes_.reset();
+  return result;
+}
+
+Result<std::shared_ptr<const RunTable>> load_run_table(RunStore& store, const RunTable* base) {
+  RunTableBuilder builder = base ? RunTableBuilder(*base) : RunTableBuilder();
+  ChangeSeq since = base ? base->watermark() : 0;
+  auto last = store.scan_runs(since, [&](const RunRecord& run) { builder.add(run); });
+  if (!last) {
+    return fail("loading runs from ", store.describe(), ": ", last.error().message);
+  }
+  return std::shared_ptr<const RunTable>(std::make_shared<RunTable>(builder.build(*last)));
+}
+
+}  // namespace cipette

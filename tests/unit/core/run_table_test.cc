@@ -1,0 +1,304 @@
+#include "cipette/core/run_table.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cipette {
+namespace {
+
+constexpr Timestamp kT0 = 1709287200;  // 2024-03-01T10:00:00Z
+
+RunRecord make_run(std::int64_t id, std::string conclusion = "success") {
+  RunRecord run;
+  run.id = id;
+  run.repository_id = 1;
+  run.repository = "octo/app";
+  run.workflow_id = 10;
+  run.workflow_name = "CI";
+  run.path = ".github/workflows/ci.yml";
+  run.run_number = id;
+  run.event = "push";
+  run.status = "completed";
+  run.conclusion = std::move(conclusion);
+  run.head_branch = "main";
+  run.actor = "mona";
+  run.created_at = kT0 + id * 60;
+  run.run_started_at = run.created_at + 5;
+  run.updated_at = run.created_at + 100;
+  run.html_url = "https://github.com/octo/app/actions/runs/" + std::to_string(id);
+  return run;
+}
+
+RunTable build(const std::vector<RunRecord>& runs, ChangeSeq watermark = 1) {
+  RunTableBuilder builder;
+  for (const auto& run : runs) builder.add(run);
+  return builder.build(watermark);
+}
+
+std::vector<std::int64_t> ids_of(const RunTable& table) {
+  std::vector<std::int64_t> ids;
+  for (const auto& row : table.rows()) ids.push_back(row.id);
+  return ids;
+}
+
+// An in-memory RunStore: every upsert gets the next change sequence number.
+class FakeStore : public RunStore {
+ public:
+  Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override {
+    UpsertStats stats;
+    for (const auto& run : runs) {
+      (runs_.count(run.id) ? stats.updated : stats.inserted)++;
+      runs_[run.id] = {++seq_, run};
+    }
+    return stats;
+  }
+
+  Result<ChangeSeq> scan_runs(ChangeSeq since,
+                              const std::function<void(const RunRecord&)>& visit) override {
+    ++scans;
+    last_since = since;
+    if (broken) return fail("database is locked");
+    std::vector<std::pair<ChangeSeq, const RunRecord*>> changed;
+    for (const auto& [id, entry] : runs_) {
+      if (entry.first > since) changed.emplace_back(entry.first, &entry.second);
+    }
+    std::sort(changed.begin(), changed.end());
+    ChangeSeq last = since;
+    for (const auto& [seq, run] : changed) {
+      visit(*run);
+      last = seq;
+    }
+    return last;
+  }
+
+  Result<std::int64_t> count_runs() override { return static_cast<std::int64_t>(runs_.size()); }
+  std::string describe() const override { return "fake:memory"; }
+
+  int scans = 0;
+  ChangeSeq last_since = -1;
+  bool broken = false;
+
+ private:
+  std::map<std::int64_t, std::pair<ChangeSeq, RunRecord>> runs_;
+  ChangeSeq seq_ = 0;
+};
+
+TEST(RunTableTest, EmptyBuilderGivesEmptyTableWithEmptyNamesFirst) {
+  RunTable table = RunTableBuilder().build(0);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_TRUE(table.repositories().empty());
+  ASSERT_EQ(table.branches().size(), 1u);
+  EXPECT_EQ(table.branches()[0], "");
+  EXPECT_EQ(table.events()[0], "");
+  EXPECT_EQ(table.actors()[0], "");
+}
+
+TEST(RunTableTest, CopiesTheColumnsOfARun) {
+  RunRecord run = make_run(3, "timed_out");
+  run.run_attempt = 2;
+  RunTable table = build({run}, 7);
+  ASSERT_EQ(table.size(), 1u);
+  const auto& row = table.rows()[0];
+  EXPECT_EQ(row.id, 3);
+  EXPECT_EQ(row.created_at, kT0 + 180);
+  EXPECT_EQ(row.started_at, kT0 + 185);
+  EXPECT_EQ(row.completed_at, kT0 + 280);
+  EXPECT_EQ(row.updated_at, kT0 + 280);
+  EXPECT_EQ(row.run_number, 3);
+  EXPECT_EQ(row.run_attempt, 2);
+  EXPECT_EQ(row.outcome, Outcome::kFailed);
+  EXPECT_TRUE(row.completed);
+  EXPECT_EQ(table.branches()[row.branch], "main");
+  EXPECT_EQ(table.events()[row.event], "push");
+  EXPECT_EQ(table.actors()[row.actor], "mona");
+  const auto& workflow = table.workflows()[row.workflow];
+  EXPECT_EQ(workflow.workflow_id, 10);
+  EXPECT_EQ(workflow.name, "CI");
+  EXPECT_EQ(workflow.path, ".github/workflows/ci.yml");
+  EXPECT_EQ(table.repositories()[workflow.repository], "octo/app");
+  EXPECT_EQ(table.watermark(), 7);
+}
+
+TEST(RunTableTest, StartFallsBackToCreatedAtAndStatusDecidesCompleted) {
+  RunRecord run = make_run(1);
+  run.run_started_at.reset();
+  run.status = "in_progress";
+  run.conclusion = "";
+  RunTable table = build({run});
+  EXPECT_EQ(table.rows()[0].started_at, run.created_at);
+  EXPECT_FALSE(table.rows()[0].completed);
+  EXPECT_EQ(table.rows()[0].outcome, Outcome::kNeutral);
+}
+
+TEST(RunTableTest, SortsRowsByWorkflowBranchCompletionAndId) {
+  RunRecord a = make_run(1);  // workflow 10, main, completes kT0 + 160
+  RunRecord b = make_run(2);  // workflow 10, main, completes earlier than a
+  b.updated_at = kT0 + 50;
+  RunRecord c = make_run(3);  // workflow 10, branch "dev" (interned after main)
+  c.head_branch = "dev";
+  RunRecord d = make_run(4);  // workflow 20 (interned second)
+  d.workflow_id = 20;
+  RunRecord e = make_run(5);  // same completion as a: ties by id
+  e.updated_at = a.updated_at;
+  // Added out of order; workflow ids: 10 -> 0, 20 -> 1; branches: main -> 1, dev -> 2.
+  RunTable table = build({a, d, c, e, b});
+  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{2, 1, 5, 3, 4}));
+}
+
+TEST(RunTableTest, InternsRepositoriesIgnoringCase) {
+  RunRecord a = make_run(1);
+  RunRecord b = make_run(2);
+  b.repository = "Octo/App";
+  RunRecord c = make_run(3);
+  c.repository = "octo/other";
+  c.workflow_id = 11;
+  RunTable table = build({a, b, c});
+  ASSERT_EQ(table.repositories().size(), 2u);
+  EXPECT_EQ(table.workflows().size(), 2u);  // a and b share (octo/app, 10)
+  EXPECT_EQ(table.find_repository("OCTO/APP"), NameId{0});
+  EXPECT_EQ(table.find_repository("octo/other"), NameId{1});
+  EXPECT_EQ(table.find_repository("octo/missing"), std::nullopt);
+  EXPECT_EQ(table.find_repository(""), std::nullopt);
+}
+
+TEST(RunTableTest, KeysWorkflowsByRepositoryAndWorkflowId) {
+  RunRecord a = make_run(1);
+  RunRecord b = make_run(2);
+  b.repository = "octo/other";  // same workflow id 10, other repository
+  RunTable table = build({a, b});
+  EXPECT_EQ(table.workflows().size(), 2u);
+  EXPECT_NE(table.rows()[0].workflow, table.rows()[1].workflow);
+}
+
+TEST(RunTableTest, NamesAWorkflowAfterItsMostRecentlyUpdatedRun) {
+  RunRecord renamed = make_run(2);
+  renamed.workflow_name = "Build";
+  renamed.path = ".github/workflows/build.yml";
+  RunRecord old = make_run(1);  // updated before `renamed`, but added after it
+  RunTable table = build({renamed, old});
+  ASSERT_EQ(table.workflows().size(), 1u);
+  EXPECT_EQ(table.workflows()[0].name, "Build");
+  EXPECT_EQ(table.workflows()[0].path, ".github/workflows/build.yml");
+}
+
+TEST(RunTableTest, DerivesTheRepositoryWebAddressFromRunLinks) {
+  RunRecord a = make_run(1);
+  RunRecord b = make_run(2);
+  b.repository = "corp/tool";
+  b.workflow_id = 30;
+  b.html_url = "https://ghe.example.com/corp/tool/actions/runs/2/attempts/1";
+  RunRecord c = make_run(3);
+  c.repository = "corp/nolink";
+  c.workflow_id = 31;
+  c.html_url = "";
+  RunTable table = build({a, b, c});
+  EXPECT_EQ(table.repository_html_base(*table.find_repository("octo/app")),
+            "https://github.com/octo/app");
+  EXPECT_EQ(table.repository_html_base(*table.find_repository("corp/tool")),
+            "https://ghe.example.com/corp/tool");
+  EXPECT_EQ(table.repository_html_base(*table.find_repository("corp/nolink")), "");
+  EXPECT_EQ(table.repository_html_base(99), "");
+}
+
+TEST(RunTableTest, KeepsTheLastAddedVersionOfARun) {
+  RunRecord first = make_run(1, "");
+  first.status = "in_progress";
+  RunRecord second = make_run(1, "failure");
+  RunTable table = build({first, second});
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_TRUE(table.rows()[0].completed);
+  EXPECT_EQ(table.rows()[0].outcome, Outcome::kFailed);
+}
+
+TEST(RunTableTest, IncrementalBuildReplacesChangedRunsAndKeepsDictionaryIds) {
+  RunTable base = build({make_run(1), make_run(2), make_run(3)}, 5);
+  RunRecord changed = make_run(2, "failure");
+  changed.updated_at += 1000;  // now completes after run 3
+  RunRecord added = make_run(4);
+  added.head_branch = "feature";
+  added.event = "pull_request";
+
+  RunTableBuilder builder(base);
+  builder.add(changed);
+  builder.add(added);
+  RunTable table = builder.build(9);
+
+  // main (branch id 1): 1, 3, then 2 (completion moved); feature (branch id 2): 4.
+  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{1, 3, 2, 4}));
+  EXPECT_EQ(table.rows()[2].outcome, Outcome::kFailed);
+  EXPECT_EQ(table.branches(), (std::vector<std::string>{"", "main", "feature"}));
+  EXPECT_EQ(table.events(), (std::vector<std::string>{"", "push", "pull_request"}));
+  EXPECT_EQ(table.watermark(), 9);
+  EXPECT_EQ(ids_of(base), (std::vector<std::int64_t>{1, 2, 3}));  // the base is untouched
+}
+
+TEST(RunTableTest, IncrementalBuildMergesNewRowsIntoEveryWorkflow) {
+  std::vector<RunRecord> runs;
+  for (int id = 1; id <= 20; ++id) {
+    RunRecord run = make_run(id);
+    run.workflow_id = 10 + id % 3;
+    run.head_branch = id % 2 ? "main" : "dev";
+    runs.push_back(run);
+  }
+  RunTable base = build(std::vector<RunRecord>(runs.begin(), runs.begin() + 12));
+  RunTableBuilder builder(base);
+  for (std::size_t i = 8; i < runs.size(); ++i) builder.add(runs[i]);  // 9..12 again, 13..20
+  RunTable incremental = builder.build(2);
+  RunTable full = build(runs);
+  EXPECT_EQ(ids_of(incremental), ids_of(full));
+  EXPECT_EQ(incremental.size(), 20u);
+}
+
+TEST(RunTableTest, BuilderFromBaseWithoutChangesKeepsTheRows) {
+  RunTable base = build({make_run(1), make_run(2)}, 4);
+  RunTable copy = RunTableBuilder(base).build(4);
+  EXPECT_EQ(ids_of(copy), ids_of(base));
+  EXPECT_EQ(copy.workflows().size(), 1u);
+  EXPECT_EQ(copy.watermark(), 4);
+}
+
+TEST(RunTableTest, ReportsMemoryOfAtLeastTheRows) {
+  RunTable table = build({make_run(1), make_run(2), make_run(3)});
+  EXPECT_GE(table.memory_bytes(), 3 * sizeof(RunTable::Row));
+}
+
+TEST(RunTableTest, LoadsEveryRunFromTheStore) {
+  FakeStore store;
+  std::vector<RunRecord> runs = {make_run(1), make_run(2), make_run(3)};
+  ASSERT_TRUE(store.upsert_runs(runs));
+  auto table = load_run_table(store);
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_EQ(store.last_since, 0);
+  EXPECT_EQ((*table)->size(), 3u);
+  EXPECT_EQ((*table)->watermark(), 3);
+}
+
+TEST(RunTableTest, LoadsOnlyChangesOnTopOfABase) {
+  FakeStore store;
+  ASSERT_TRUE(store.upsert_runs(std::vector<RunRecord>{make_run(1), make_run(2)}));
+  auto base = load_run_table(store);
+  ASSERT_TRUE(base);
+  RunRecord finished = make_run(2, "failure");
+  ASSERT_TRUE(store.upsert_runs(std::vector<RunRecord>{finished, make_run(3)}));
+  auto table = load_run_table(store, base->get());
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_EQ(store.last_since, 2);  // the base's watermark
+  EXPECT_EQ(ids_of(**table), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ((*table)->rows()[1].outcome, Outcome::kFailed);
+  EXPECT_EQ((*table)->watermark(), 4);
+}
+
+TEST(RunTableTest, LoadFailureNamesTheStore) {
+  FakeStore store;
+  store.broken = true;
+  auto table = load_run_table(store);
+  ASSERT_FALSE(table);
+  EXPECT_EQ(table.error().message, "loading runs from fake:memory: database is locked");
+}
+
+}  // namespace
+}  // namespace cipette
