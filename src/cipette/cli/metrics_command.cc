@@ -36,7 +36,9 @@ Result<Scope> scope_from(const MetricsOptions& options, Timestamp now) {
                                                                   : options.to_option;
     return fail(fmt::format("{}: {}", flag->get_name(), error.message));
   }
-  return Scope{*period, now, options.repository, options.workflow, options.branch, options.event};
+  Scope scope{*period, now, options.repository, options.workflow, options.branch, options.event};
+  if (auto valid = validate_scope(scope); !valid) return valid.error();
+  return scope;
 }
 
 bool colour_wanted() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
