@@ -2,20 +2,21 @@
 
 namespace cipette::storage {
 
+// Everything between the first ':' of the user part and the last '@' is dropped (a password
+// may itself hold '@', '/' or ':'), and so is the query, which may carry a password parameter.
 std::string redact_database_url(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
-  std::size_t authority = scheme_end + 3;
-  std::size_t authority_end = url.find_first_of("/?#", authority);
-  std::string_view userinfo_host = url.substr(authority, authority_end - authority);
-  auto at = userinfo_host.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  std::string_view userinfo = userinfo_host.substr(0, at);
-  auto colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, authority));
-  out += userinfo.substr(0, colon);
-  out += url.substr(authority + at);
+  std::size_t start = scheme_end + 3;
+  std::string_view rest = url.substr(start);
+  std::string out(url.substr(0, start));
+  auto at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view user = rest.substr(0, at);
+    out.append(user.substr(0, user.find(':')));
+    rest = rest.substr(at);
+  }
+  out.append(rest.substr(0, rest.find('?')));
   return out;
 }
 

@@ -19,7 +19,7 @@ struct DatabaseUrl {
 // password, on an empty value or another scheme.
 Result<DatabaseUrl> parse_database_url(std::string_view url);
 
-// The URL with any password removed ("postgresql://user:secret@host/db" ->
+// The URL with any password removed ("postgresql://user:secret@host/db?password=x" ->
 // "postgresql://user@host/db"), for messages and logs.
 std::string redact_database_url(std::string_view url);
 

@@ -14,14 +14,25 @@ namespace cipette::storage {
 // and foreign keys on, its schema versioned by migrations recorded in PRAGMA user_version.
 // One object is one connection: use it from one thread at a time; open several objects on the
 // same file for concurrent readers and a writer.
+//
+// Repository ids. A RunRecord's repository_id is GitHub's id when it is positive. When it is 0
+// (or negative: unknown), the run joins the stored repository of the same full name (compared
+// case-insensitively), or, when there is none, a new repository with a synthetic negative id
+// (-1, -2, ...); scan_runs reports that id. When a run later names the same repository with
+// its real id, the synthetic repository is merged into it. A repository's full name follows
+// the newest run that names it (renames); if two ids claim one name, the id seen more recently
+// keeps it and the other is shown as "name#id". A change of name, or of id, gives all runs of
+// the repository a new change_seq, since scan_runs reports them differently from then on.
 class SqliteStore final : public RunStore {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
   // Opens the database at `path`, creating it (and its parent directory) in kReadWrite mode,
   // and applies pending migrations. Fails with a message naming the path when the file cannot
-  // be opened or created, is not a SQLite database, is corrupt, or has a schema newer than this
-  // program knows.
+  // be opened or created, is not a SQLite database (or is another program's), is corrupt, or
+  // has a schema newer than this program knows. kReadOnly creates and migrates nothing, and
+  // fails on a database whose schema is not the latest. ":memory:" opens a private in-memory
+  // database (for tests).
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    Mode mode = Mode::kReadWrite);
 
@@ -29,7 +40,15 @@ class SqliteStore final : public RunStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  // See RunStore::upsert_runs. Writes one BEGIN IMMEDIATE transaction (waiting up to 5 s for
+  // another writer); rows identical to the stored ones count as unchanged and keep their
+  // change_seq. Workflows take their name and path from the newest run that names them.
+  // A run id given twice in one batch is applied in order (the second counts as updated or
+  // unchanged). Fails, writing nothing, on an invalid run or any database error.
   Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override;
+  // See RunStore::scan_runs. Reads one snapshot (a read transaction): a batch written
+  // concurrently by another connection is seen entirely or not at all. `visit` must not use
+  // this object; if it throws, the read transaction ends and the exception propagates.
   Result<ChangeSeq> scan_runs(ChangeSeq since,
                               const std::function<void(const RunRecord&)>& visit) override;
   Result<std::int64_t> count_runs() override;
@@ -43,6 +62,7 @@ class SqliteStore final : public RunStore {
  private:
   struct Connection;
   explicit SqliteStore(std::unique_ptr<Connection> connection);
+  Status prepare_scan();
 
   std::unique_ptr<Connection> connection_;
 };

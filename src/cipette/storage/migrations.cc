@@ -1,0 +1,165 @@
+#include "cipette/storage/migrations.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdint>
+
+#include "cipette/storage/sqlite_handle.h"
+
+namespace cipette::storage {
+namespace {
+
+// The schema history. Append new migrations; never edit one that has shipped. Migration i
+// (0-based) takes the database from user_version i to i + 1.
+//
+// Version 1:
+// - repositories: id is GitHub's repository id, or a negative synthetic id for a repository
+//   whose id was never known (runs written with repository_id 0). seen_at is the newest
+//   updated_at of a run that named it, so an old import never renames it back.
+// - workflows: id is GitHub's workflow id; name and path from the newest run seen (seen_at).
+// - runs: one row per run id (UNIQUE, the upsert key) with the fields of its latest attempt.
+//   The rowid is change_seq (see change_log_head), not the run id: the table is stored in
+//   change order, so "changed since" and a full load read it sequentially (a run id rowid
+//   made a 1,000,000-run load in change order twice as slow, hopping between pages), and
+//   new runs are appended. An updated run moves to the end with its new change_seq.
+//   Integers come first and the long strings last, so reading a row walks its record forward.
+//   Times are unix seconds; conclusion and run_started_at are NULL when absent.
+//   There is deliberately no index on runs.repository_id: it would slow every insert, and it
+//   is only needed when a repository is renamed or its synthetic id is replaced (rare, and
+//   then a full scan is acceptable).
+// - change_log_head: one row holding the largest change_seq ever assigned.
+// - sync_state: the collector's per-repository position (cursor, ETag) for incremental sync.
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE repositories (
+  id INTEGER PRIMARY KEY,
+  full_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  seen_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE workflows (
+  id INTEGER PRIMARY KEY,
+  repository_id INTEGER NOT NULL REFERENCES repositories (id) ON UPDATE CASCADE,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  seen_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX workflows_repository_id ON workflows (repository_id);
+CREATE TABLE runs (
+  change_seq INTEGER PRIMARY KEY,
+  id INTEGER NOT NULL UNIQUE,
+  repository_id INTEGER NOT NULL REFERENCES repositories (id) ON UPDATE CASCADE,
+  workflow_id INTEGER NOT NULL REFERENCES workflows (id),
+  run_number INTEGER NOT NULL,
+  run_attempt INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  run_started_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  conclusion TEXT,
+  event TEXT NOT NULL,
+  head_branch TEXT NOT NULL,
+  head_sha TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  workflow_name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  html_url TEXT NOT NULL
+);
+CREATE TABLE change_log_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL
+);
+INSERT INTO change_log_head (id, last_seq) VALUES (1, 0);
+CREATE TABLE sync_state (
+  repository TEXT PRIMARY KEY COLLATE NOCASE,
+  cursor TEXT,
+  etag TEXT,
+  updated_at INTEGER
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kMigration1};
+
+Result<std::int64_t> read_user_version(sqlite3* db, std::string_view path) {
+  return query_int(db, "PRAGMA user_version", fmt::format("reading schema version of {}", path));
+}
+
+Status check_not_newer(std::int64_t version, std::string_view path) {
+  if (version <= schema_migration_count()) return {};
+  return fail(fmt::format(
+      "{} has schema version {}, newer than this program knows ({}); upgrade CIPette to open it",
+      path, version, schema_migration_count()));
+}
+
+// A database at version 0 must be empty: tables without our version are another program's.
+Status check_is_ours(sqlite3* db, std::string_view path) {
+  auto tables = query_int(db, "SELECT count(*) FROM sqlite_master",
+                          fmt::format("reading the tables of {}", path));
+  if (!tables) return tables.error();
+  if (*tables == 0) return {};
+  return fail(fmt::format(
+      "{} is not a CIPette database (it holds tables but no CIPette schema version)", path));
+}
+
+// Applies migration `version` (0-based) unless another connection already did.
+// REQUIRES: a BEGIN IMMEDIATE transaction is open.
+Status apply_pending(sqlite3* db, std::string_view path, std::int64_t version) {
+  if (version == 0) {
+    if (auto ours = check_is_ours(db, path); !ours) return ours;
+  }
+  std::string doing = fmt::format("migrating {} to schema version {}", path, version + 1);
+  auto script = std::string(kMigrations[static_cast<std::size_t>(version)]);
+  if (auto done = exec(db, script, doing); !done) return done;
+  // A pragma takes no bound parameters; the version is our own integer, not data.
+  return exec(db, fmt::format("PRAGMA user_version = {}", version + 1), doing);
+}
+
+// One migration step in its own transaction. Sets `done` when the schema is current.
+Status migrate_step(sqlite3* db, std::string_view path, bool& done) {
+  std::string doing = fmt::format("migrating {}", path);
+  if (auto begun = exec(db, "BEGIN IMMEDIATE", doing); !begun) return begun;
+  auto version = read_user_version(db, path);
+  Status status = version ? check_not_newer(*version, path) : Status(version.error());
+  if (status && *version < schema_migration_count()) {
+    status = apply_pending(db, path, *version);
+  } else if (status) {
+    done = true;
+  }
+  if (!status) {
+    (void)exec(db, "ROLLBACK", doing);
+    return status;
+  }
+  return exec(db, "COMMIT", doing);
+}
+
+}  // namespace
+
+int schema_migration_count() { return static_cast<int>(kMigrations.size()); }
+
+Status migrate(sqlite3* db, std::string_view path) {
+  // Cheap check first, without taking the write lock: an up-to-date database (the usual case)
+  // opens even while another connection holds a long write transaction.
+  auto version = read_user_version(db, path);
+  if (!version) return version.error();
+  if (auto newer = check_not_newer(*version, path); !newer) return newer;
+  bool done = *version == schema_migration_count();
+  while (!done) {
+    if (auto step = migrate_step(db, path, done); !step) return step;
+  }
+  return {};
+}
+
+Status check_schema_current(sqlite3* db, std::string_view path) {
+  auto version = read_user_version(db, path);
+  if (!version) return version.error();
+  if (auto newer = check_not_newer(*version, path); !newer) return newer;
+  if (*version == schema_migration_count()) return {};
+  if (*version == 0) {
+    if (auto ours = check_is_ours(db, path); !ours) return ours;
+  }
+  return fail(fmt::format(
+      "{} has schema version {}, older than this program's {}; open it once read-write to "
+      "migrate it",
+      path, *version, schema_migration_count()));
+}
+
+}  // namespace cipette::storage
