@@ -52,6 +52,13 @@ json run_json(std::int64_t id, const std::string& conclusion, const std::string&
       {"pull_requests", json::array()}};
 }
 
+CommandOptions with(std::map<std::string, std::string> env, std::string cwd = "") {
+  CommandOptions options;
+  options.env = std::move(env);
+  options.cwd = std::move(cwd);
+  return options;
+}
+
 json page_json(const std::vector<json>& runs) {
   return json{{"total_count", runs.size()}, {"workflow_runs", runs}};
 }
@@ -194,7 +201,8 @@ TEST(CliTest, MetricsWithoutADatabaseSaysHowToCreateOne) {
 
 TEST(CliTest, BadValuesStopWithOneLineNamingTheFlagOrVariable) {
   TempDir dir;
-  CommandResult port = cipette({"serve", "--db", dir.file("x.db")}, {{{"CIPETTE_PORT", "abc"}}});
+  CommandResult port =
+      cipette({"serve", "--db", dir.file("x.db")}, with({{"CIPETTE_PORT", "abc"}}));
   EXPECT_EQ(port.exit_code, 2);
   EXPECT_EQ(port.err,
             "cipette: error: CIPETTE_PORT: expected a whole number from 1 to 65535, got \"abc\"\n");
@@ -213,14 +221,14 @@ TEST(CliTest, FlagBeatsEnvironmentBeatsDotEnv) {
   TempDir dir;
   testing::write_file(dir.file(".env"),
                       "# the original project's .env format\nCIPETTE_PORT=70000  # too big\n");
-  CommandResult from_dotenv = cipette({"serve"}, {{}, dir.path().string()});
+  CommandResult from_dotenv = cipette({"serve"}, with({}, dir.path().string()));
   EXPECT_EQ(from_dotenv.exit_code, 2);
   EXPECT_NE(from_dotenv.err.find(".env: CIPETTE_PORT"), std::string::npos) << from_dotenv.err;
-  CommandResult from_env = cipette({"serve"}, {{{"CIPETTE_PORT", "-1"}}, dir.path().string()});
+  CommandResult from_env = cipette({"serve"}, with({{"CIPETTE_PORT", "-1"}}, dir.path().string()));
   EXPECT_NE(from_env.err.find("CIPETTE_PORT: expected"), std::string::npos) << from_env.err;
   EXPECT_NE(from_env.err.find("\"-1\""), std::string::npos) << from_env.err;
   CommandResult from_flag =
-      cipette({"serve", "--port", "0"}, {{{"CIPETTE_PORT", "-1"}}, dir.path().string()});
+      cipette({"serve", "--port", "0"}, with({{"CIPETTE_PORT", "-1"}}, dir.path().string()));
   EXPECT_NE(from_flag.err.find("--port: expected"), std::string::npos) << from_flag.err;
 }
 
@@ -228,10 +236,10 @@ TEST(CliTest, DotEnvDatabaseUrlIsUsedAndFlaskNamesAreAccepted) {
   TempDir dir;
   std::string file = testing::github_example("list-workflow-runs.json").string();
   testing::write_file(dir.file(".env"), "DATABASE_URL=sqlite:" + dir.file("env.db") + "\n");
-  CommandResult imported = cipette({"import", file}, {{}, dir.path().string()});
+  CommandResult imported = cipette({"import", file}, with({}, dir.path().string()));
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_EQ(sql_int(dir.file("env.db"), "SELECT count(*) FROM runs"), 1);
-  CommandResult flask = cipette({"serve"}, {{{"FLASK_PORT", "99999"}}, dir.path().string()});
+  CommandResult flask = cipette({"serve"}, with({{"FLASK_PORT", "99999"}}, dir.path().string()));
   EXPECT_EQ(flask.exit_code, 2);
   EXPECT_NE(flask.err.find("FLASK_PORT"), std::string::npos) << flask.err;
 }

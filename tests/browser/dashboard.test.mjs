@@ -1,0 +1,211 @@
+// The dashboard in a real headless Chromium (Debian's, driven by playwright-core) against the
+// built binary serving a demo database. Screenshots go to the test-artifacts directory.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import {
+  ensureArtifactsDir, hostileBranch, hostileRepository, hostileWorkflow, makeDemoDatabase,
+  removeDir, sourceDir, startServer, stopServer, tempDir,
+} from "./support.mjs";
+
+// playwright-core is a devDependency of web/package.json (npm ci --prefix web).
+const require = createRequire(path.join(sourceDir, "web/package.json"));
+const { chromium } = require("playwright-core");
+
+const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const chromiumArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+let dir;
+let server;
+let context;
+let artifacts;
+
+before(async () => {
+  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium`);
+  dir = tempDir("cipette-browser-");
+  artifacts = ensureArtifactsDir();
+  const db = makeDemoDatabase(dir, 20000);
+  server = await startServer(db, { cwd: dir });
+  // A fresh profile directory for every run.
+  context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1400, height: 1000 },
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) {
+    const exit = await stopServer(server);
+    assert.equal(exit.code, 0, "the server exits cleanly on SIGTERM");
+  }
+  removeDir(dir);
+});
+
+// A page that records console errors, uncaught exceptions, failed requests and dialogs (an
+// alert() would mean injected markup ran).
+async function watchedPage() {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
+  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()}`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  page.on("dialog", async (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return { page, problems };
+}
+
+async function chartsReady(page) {
+  await page.waitForSelector("#charts[data-ready='true']", { timeout: 15000 });
+  assert.equal(await page.locator("#charts canvas").count(), 3, "three uPlot charts");
+}
+
+async function tableRows(page) {
+  return page.$$eval("#workflow-table tbody tr", (rows) =>
+    rows.map((row) => Array.from(row.cells, (cell) => cell.textContent.trim())));
+}
+
+async function cardValue(page, id) {
+  return (await page.locator(`#card-${id} .card-value`).textContent()).trim();
+}
+
+test("the dashboard loads with numbers, charts and no console errors", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/`);
+  await chartsReady(page);
+  assert.match(await cardValue(page, "runs"), /^[\d,]+$/);
+  assert.match(await cardValue(page, "success-rate"), /^\d+\.\d\d%$/);
+  assert.ok((await tableRows(page)).length > 5);
+  await page.screenshot({ path: path.join(artifacts, "dashboard.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("changing the period and the repository updates the table, the charts and the URL", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  await chartsReady(page);
+  const runs30 = await cardValue(page, "runs");
+  const rows30 = await tableRows(page);
+
+  let trends = page.waitForResponse((res) => /\/api\/v1\/trends\?period=7(&|$)/.test(res.url()));
+  await page.selectOption("#filter-period", "7");
+  await page.waitForURL(/[?&]period=7(&|$)/);
+  assert.equal((await trends).status(), 200);
+  await chartsReady(page);
+  assert.notEqual(await cardValue(page, "runs"), runs30, "fewer runs in 7 days than in 30");
+  assert.notDeepEqual(await tableRows(page), rows30);
+
+  trends = page.waitForResponse((res) => /\/api\/v1\/trends\?.*repository=acme%2Fapi-gateway/.test(res.url()));
+  await page.selectOption("#filter-repository", "acme/api-gateway");
+  await page.waitForURL(/repository=acme%2Fapi-gateway/);
+  assert.equal((await trends).status(), 200);
+  await chartsReady(page);
+  assert.match(page.url(), /period=7/, "the period is kept");
+  const rows = await tableRows(page);
+  assert.ok(rows.length > 0);
+  assert.ok(rows.every((cells) => cells[0] === "acme/api-gateway"), "only that repository");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("table headers sort the rows", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=90`);
+  const runsOf = async () =>
+    (await tableRows(page)).map((cells) => Number(cells[2].replace(/,/g, "")));
+  await page.click("#workflow-table th:nth-child(3) button");
+  const ascending = await runsOf();
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+  await page.click("#workflow-table th:nth-child(3) button");
+  const descending = await runsOf();
+  assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the workflow page opens and lists runs with links to GitHub", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30&repository=acme/api-gateway`);
+  await page.click("#workflow-table tbody tr:first-child td:nth-child(2) a");
+  await page.waitForURL(/\/workflow\?/);
+  await chartsReady(page);
+  const links = await page.$$eval("#runs-table tbody tr td:first-child a", (as) =>
+    as.map((a) => a.href));
+  assert.ok(links.length > 0);
+  assert.ok(links.every((href) => href.startsWith("https://github.com/acme/api-gateway/actions/runs/")));
+  await page.screenshot({ path: path.join(artifacts, "workflow.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("names that look like markup are shown as text", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=all&repository=${hostileRepository}`);
+  const workflowCell = page.locator("#workflow-table tbody tr td:nth-child(2) a");
+  assert.equal((await workflowCell.textContent()).trim(), hostileWorkflow);
+  await workflowCell.click();
+  await page.waitForURL(/\/workflow\?/);
+  assert.equal((await page.locator("#workflow-name").textContent()).trim(), hostileWorkflow);
+  const branches = await page.$$eval("#runs-table tbody tr td:nth-child(3)", (cells) =>
+    cells.map((cell) => cell.textContent));
+  assert.ok(branches.length > 0 && branches.every((text) => text === hostileBranch));
+  assert.equal(await page.locator("img[src='x']").count(), 0, "no injected <img>");
+  const injected = await page.$$eval("script", (scripts) =>
+    scripts.filter((s) => !s.src || s.textContent.includes("alert")).length);
+  assert.equal(injected, 0, "no inline or injected <script>");
+  await page.screenshot({ path: path.join(artifacts, "hostile-names.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the layout holds at 375 px wide", async () => {
+  const { page, problems } = await watchedPage();
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.goto(`${server.url}/?period=30`);
+  await chartsReady(page);
+  const overflow = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+  }));
+  assert.ok(overflow.scroll <= overflow.width, `page is ${overflow.scroll}px wide at ${overflow.width}px`);
+  await page.screenshot({ path: path.join(artifacts, "dashboard-375px.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("dark mode follows the system preference", async () => {
+  const { page, problems } = await watchedPage();
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.goto(`${server.url}/?period=30`);
+  await chartsReady(page);
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 150, `dark background, got ${background}`);
+  await page.screenshot({ path: path.join(artifacts, "dashboard-dark.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("an unknown page shows the 404 page", async () => {
+  const page = await context.newPage();
+  const res = await page.goto(`${server.url}/no/such/page`);
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator("h1").textContent(), /not found/i);
+  await page.close();
+});

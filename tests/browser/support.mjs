@@ -1,0 +1,146 @@
+// Helpers shared by the end-to-end tests: a demo database made by the built binary, a
+// `cipette serve` process on a free loopback port, and HTTP helpers. Every process started
+// here is stopped by the test that started it.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const sourceDir = process.env.CIPETTE_SOURCE_DIR || path.resolve(here, "../..");
+export const binary = process.env.CIPETTE_BINARY || path.join(sourceDir, "build/cipette");
+export const artifactsDir =
+  process.env.CIPETTE_ARTIFACTS || path.join(sourceDir, "build/test-artifacts");
+
+export const hostileBranch = "<script>alert(1)</script>";
+export const hostileWorkflow = '"><img src=x onerror=alert(1)>';
+export const hostileRepository = "evil-org/xss-repo";
+
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Runs the binary to completion in `cwd` (so no developer .env is read); throws on failure.
+export function cipette(args, { cwd, env = {} } = {}) {
+  const result = spawnSync(binary, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`cipette ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+// A GitHub list-workflow-runs page (from the fixture GitHub published) whose runs carry hostile
+// names: a branch and a workflow named like markup, in their own repository.
+export function hostileRunsFile(dir, now = Date.now(), firstId = 990000001) {
+  const fixture = JSON.parse(
+    readFileSync(path.join(sourceDir, "tests/fixtures/github/list-workflow-runs.json"), "utf8"));
+  const template = fixture.workflow_runs[0];
+  const runs = [];
+  const outcomes = ["success", "failure", "failure", "success"];
+  outcomes.forEach((conclusion, i) => {
+    const run = structuredClone(template);
+    const created = new Date(now - (outcomes.length - i) * 3600 * 1000);
+    run.id = firstId + i;
+    run.run_number = 1 + i;
+    run.name = hostileWorkflow;
+    run.head_branch = hostileBranch;
+    run.path = ".github/workflows/xss.yml";
+    run.workflow_id = 990001;
+    run.status = "completed";
+    run.conclusion = conclusion;
+    run.created_at = created.toISOString().replace(/\.\d+Z$/, "Z");
+    run.run_started_at = run.created_at;
+    run.updated_at = new Date(created.getTime() + 90 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    run.html_url = `https://github.com/${hostileRepository}/actions/runs/${run.id}`;
+    run.repository.id = 990;
+    run.repository.name = "xss-repo";
+    run.repository.full_name = hostileRepository;
+    run.repository.owner.login = "evil-org";
+    runs.push(run);
+  });
+  const file = path.join(dir, `hostile-runs-${firstId}.json`);
+  writeFileSync(file, JSON.stringify({ total_count: runs.length, workflow_runs: runs }));
+  return file;
+}
+
+// A demo database of `runs` runs plus the hostile runs, in `dir`.
+export function makeDemoDatabase(dir, runs = 20000) {
+  const db = path.join(dir, "demo.db");
+  cipette(["demo", "--runs", String(runs), "--db", db, "--no-serve"], { cwd: dir });
+  cipette(["import", "--db", db, hostileRunsFile(dir)], { cwd: dir });
+  return db;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Starts `cipette serve` on a free port and waits until /healthz answers.
+export async function startServer(db, { cwd, env = {} } = {}) {
+  const port = await freePort();
+  const child = spawn(binary, ["serve"], {
+    cwd,
+    env: {
+      ...process.env,
+      DATABASE_URL: db,
+      CIPETTE_HOST: "127.0.0.1",
+      CIPETTE_PORT: String(port),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const server = { child, port, url: `http://127.0.0.1:${port}`, stdout: "", stderr: "" };
+  child.stdout.on("data", (chunk) => (server.stdout += chunk));
+  child.stderr.on("data", (chunk) => (server.stderr += chunk));
+  server.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${server.url}/healthz`);
+      if (res.ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`cipette serve did not start:\n${server.stderr}`);
+}
+
+// Stops the server with SIGTERM and returns how it exited.
+export async function stopServer(server) {
+  if (server.child.exitCode !== null) return server.exited;
+  server.child.kill("SIGTERM");
+  const timeout = sleep(15000).then(() => "timeout");
+  const result = await Promise.race([server.exited, timeout]);
+  if (result === "timeout") {
+    server.child.kill("SIGKILL");
+    throw new Error("cipette serve did not stop within 15 s of SIGTERM");
+  }
+  return result;
+}
+
+export function ensureArtifactsDir() {
+  mkdirSync(artifactsDir, { recursive: true });
+  return artifactsDir;
+}

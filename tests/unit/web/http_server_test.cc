@@ -1,0 +1,376 @@
+// The routes over real HTTP: a server started in-process on an ephemeral port of 127.0.0.1,
+// queried with httplib::Client.
+#include "cipette/web/http_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cipette/core/time.h"
+
+namespace cipette::web {
+namespace {
+
+using nlohmann::json;
+
+const Timestamp kDay0 = days_from_civil(2024, 3, 1) * kSecondsPerDay;
+const Timestamp kNow = kDay0 + 10 * kSecondsPerDay;
+const std::string kScriptBranch = "<script>alert(1)</script>";
+const std::string kImgWorkflow = "\"><img src=x onerror=alert(1)>";
+
+RunRecord run(std::int64_t id, const std::string& conclusion, Timestamp duration) {
+  RunRecord r;
+  r.id = id;
+  r.repository_id = 1;
+  r.repository = "octo/app";
+  r.workflow_id = 10;
+  r.workflow_name = "CI";
+  r.path = ".github/workflows/ci.yml";
+  r.run_number = id;
+  r.event = "push";
+  r.status = "completed";
+  r.conclusion = conclusion;
+  r.head_branch = "main";
+  r.actor = "octocat";
+  r.created_at = kDay0 + id * 3600;
+  r.updated_at = r.created_at + duration;
+  r.html_url = "https://github.com/octo/app/actions/runs/" + std::to_string(id);
+  return r;
+}
+
+RunRecord hostile_run() {
+  RunRecord r = run(6, "success", 60);
+  r.repository_id = 2;
+  r.repository = "octo/lib";
+  r.workflow_id = 20;
+  r.workflow_name = kImgWorkflow;
+  r.head_branch = kScriptBranch;
+  r.event = "pull_request";
+  r.html_url = "https://github.com/octo/lib/actions/runs/6";
+  return r;
+}
+
+// octo/app CI on main: S(100s) F(200s) F(300s) S(400s) cancelled(50s), created 1h..5h after
+// kDay0; octo/lib's hostile workflow: one success of 60s at 6h.
+std::shared_ptr<const RunTable> sample_table(int extra_successes = 0) {
+  RunTableBuilder builder;
+  builder.add(run(1, "success", 100));
+  builder.add(run(2, "failure", 200));
+  builder.add(run(3, "failure", 300));
+  builder.add(run(4, "success", 400));
+  builder.add(run(5, "cancelled", 50));
+  builder.add(hostile_run());
+  for (int i = 0; i < extra_successes; ++i) builder.add(run(100 + i, "success", 10));
+  return std::make_shared<const RunTable>(builder.build(6 + extra_successes));
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions options = {}) {
+    options.access_log = false;
+    options.threads = 4;
+    server_ = std::make_unique<HttpServer>(snapshot_, options, [] { return kNow; });
+    auto port = server_->bind("127.0.0.1", 0);
+    ASSERT_TRUE(port) << port.error().message;
+    port_ = *port;
+    thread_ = std::thread([this] { (void)server_->run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  }
+
+  void TearDown() override {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  httplib::Result get(const std::string& target, const httplib::Headers& headers = {}) {
+    return client_->Get(target.c_str(), headers);
+  }
+
+  json get_json(const std::string& target, int expected_status = 200) {
+    auto res = get(target);
+    EXPECT_TRUE(res) << target;
+    if (!res) return json();
+    EXPECT_EQ(res->status, expected_status) << target << "\n" << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << target;
+    return json::parse(res->body);
+  }
+
+  std::string problem_parameter(const std::string& target) {
+    json doc = get_json(target, 400);
+    return doc.is_object() ? doc["error"].value("parameter", "") : "";
+  }
+
+  Snapshot snapshot_{sample_table()};
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+  int port_ = 0;
+};
+
+TEST_F(HttpServerTest, MetricsEndpointServesTheEnginesNumbers) {
+  start();
+  json doc = get_json("/api/v1/metrics?period=30");
+  // 6 completed runs: 3 success, 2 failed, 1 cancelled: rate 3 / 5 = 60%.
+  EXPECT_EQ(doc["totals"]["runs"], 6);
+  EXPECT_EQ(doc["totals"]["neutral"], 1);
+  EXPECT_DOUBLE_EQ(doc["totals"]["success_rate"].get<double>(), 60.0);
+  ASSERT_EQ(doc["workflows"].size(), 2u);
+  const json& ci = doc["workflows"][0];
+  EXPECT_EQ(ci["repository"], "octo/app");
+  // 2 success / (2 + 2) = 50%; durations 50,100,200,300,400: mean 210, p50 rank 3 = 200,
+  // p95 rank ceil(4.75) = 5 = 400.
+  EXPECT_DOUBLE_EQ(ci["success_rate"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(ci["duration"]["mean_seconds"].get<double>(), 210.0);
+  EXPECT_EQ(ci["duration"]["p50_seconds"], 200);
+  EXPECT_EQ(ci["duration"]["p95_seconds"], 400);
+  // Incident: first failure completes at 2h+200s, recovery at 4h+400s: 2h 200s = 7400 s.
+  EXPECT_DOUBLE_EQ(ci["mttr"]["mean_seconds"].get<double>(), 7400.0);
+  EXPECT_EQ(ci["mttr"]["open_incidents"], 0);
+}
+
+TEST_F(HttpServerTest, FiltersSelectTheSameRunsAsTheEngine) {
+  start();
+  EXPECT_EQ(get_json("/api/v1/metrics?repository=OCTO/APP")["totals"]["runs"], 5);
+  EXPECT_EQ(get_json("/api/v1/metrics?days=30&repository=octo/lib")["totals"]["runs"], 1);
+  EXPECT_EQ(get_json("/api/v1/metrics?branch=main")["totals"]["runs"], 5);
+  EXPECT_EQ(get_json("/api/v1/metrics?event=pull_request")["totals"]["runs"], 1);
+  EXPECT_EQ(get_json("/api/v1/metrics?workflow=CI")["totals"]["runs"], 5);
+  // The runs are on kDay0, ten days before "now": outside the last 7 days.
+  EXPECT_EQ(get_json("/api/v1/metrics?period=7")["totals"]["runs"], 0);
+  EXPECT_EQ(
+      get_json("/api/v1/metrics?period=custom&from=2024-03-01&to=2024-03-01")["totals"]["runs"], 6);
+  EXPECT_EQ(get_json("/api/v1/metrics?from=2024-03-02")["totals"]["runs"], 0);
+}
+
+TEST_F(HttpServerTest, TrendsRunsRepositoriesAndHealthAnswer) {
+  start();
+  json trends = get_json("/api/v1/trends?period=all");
+  std::int64_t runs = 0;
+  for (const json& day : trends["days"]) runs += day["runs"].get<std::int64_t>();
+  EXPECT_EQ(runs, 6);
+  json page = get_json("/api/v1/runs?period=all&per_page=2");
+  EXPECT_EQ(page["total"], 6);
+  EXPECT_EQ(page["pages"], 3);
+  EXPECT_EQ(page["runs"][0]["id"], 6);
+  EXPECT_EQ(page["runs"][1]["id"], 5);
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&outcome=failed")["total"], 2);
+  json repositories = get_json("/api/v1/repositories");
+  EXPECT_EQ(repositories["repositories"][0]["name"], "octo/app");
+  json health = get_json("/healthz");
+  EXPECT_EQ(health["status"], "ok");
+  EXPECT_EQ(health["runs"], 6);
+  EXPECT_EQ(get_json("/api/v1/healthz")["status"], "ok");
+}
+
+TEST_F(HttpServerTest, CsvExportHasOneLinePerWorkflow) {
+  start();
+  auto res = get("/api/v1/export.csv?period=all");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(res->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  // Header plus two workflows.
+  EXPECT_EQ(std::count(res->body.begin(), res->body.end(), '\n'), 3);
+}
+
+TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
+  start();
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?period=fortnight"), "period");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?days=-1"), "days");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?days=100000000000000000000"), "days");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?from=2024-02-30"), "from");
+  EXPECT_EQ(problem_parameter("/api/v1/trends?to=soon&from=2024-01-01"), "to");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?verbose=1"), "verbose");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?branch=%FF%FE"), "branch");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?repository=not-a-repo"), "repository");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?per_page=0"), "per_page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=abc"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/export.csv?period=7&period=30"), "period");
+  EXPECT_EQ(problem_parameter("/api/v1/repositories?x=1"), "x");
+  EXPECT_EQ(problem_parameter("/healthz?x=1"), "x");
+}
+
+TEST_F(HttpServerTest, DashboardRendersNumbersAndHostileNamesAsText) {
+  start();
+  auto res = get("/?period=30");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(res->body.find("60.00%"), std::string::npos);
+  EXPECT_EQ(res->body.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(res->body.find("<img src=x"), std::string::npos);
+  EXPECT_NE(res->body.find("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(res->body.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, DashboardRefusesBadParametersWithAnHtmlPage) {
+  start();
+  auto res = get("/?days=0");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(res->body.find("<code>days</code>"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
+  start();
+  auto res = get("/workflow?repository=octo/app&workflow=10&period=all");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("href=\"https://github.com/octo/app/actions/runs/3\""),
+            std::string::npos);
+  EXPECT_NE(res->body.find("2 of 2 in a row"), std::string::npos);
+  EXPECT_EQ(get("/workflow?repository=octo/app&workflow=999")->status, 404);
+  EXPECT_EQ(get("/workflow?repository=octo/app")->status, 400);
+  EXPECT_EQ(get("/workflow?repository=octo/app&workflow=ci.yml&period=all")->status, 200);
+}
+
+TEST_F(HttpServerTest, EveryResponseCarriesTheSecurityHeaders) {
+  start();
+  for (const char* target : {"/", "/api/v1/metrics", "/static/app.js", "/nowhere"}) {
+    auto res = get(target);
+    ASSERT_TRUE(res) << target;
+    EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+              std::string::npos)
+        << target;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << target;
+    EXPECT_EQ(res->get_header_value("Referrer-Policy"), "same-origin") << target;
+  }
+}
+
+TEST_F(HttpServerTest, UnknownPathsGetA404InTheRightFormat) {
+  start();
+  auto page = get("/nowhere");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 404);
+  EXPECT_NE(page->body.find("Page not found"), std::string::npos);
+  json api = get_json("/api/v1/nowhere", 404);
+  EXPECT_EQ(api["error"]["status"], 404);
+  EXPECT_EQ(get("/static/nothing.js")->status, 404);
+  EXPECT_EQ(get("/static/../templates/head.mustache")->status, 404);
+}
+
+TEST_F(HttpServerTest, ServesTheEmbeddedAssets) {
+  start();
+  auto js = get("/static/vendor/uPlot.iife.min.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js->body.find("uPlot"), std::string::npos);
+  EXPECT_EQ(get("/static/app.css")->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(get("/favicon.ico")->status, 200);
+}
+
+TEST_F(HttpServerTest, CachedResponsesAreReplacedWhenANewSnapshotLands) {
+  start();
+  auto first = get("/api/v1/metrics?period=all");
+  auto second = get("/api/v1/metrics?period=all");
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->get_header_value("X-Cache"), "miss");
+  EXPECT_EQ(second->get_header_value("X-Cache"), "hit");
+  EXPECT_EQ(second->body, first->body);
+  snapshot_.publish(sample_table(2));
+  auto third = get("/api/v1/metrics?period=all");
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->get_header_value("X-Cache"), "miss");
+  EXPECT_EQ(json::parse(third->body)["totals"]["runs"], 8);  // 6 + 2 added
+}
+
+TEST_F(HttpServerTest, ZeroTtlServesEveryRequestFresh) {
+  ServerOptions options;
+  options.cache_ttl_seconds = 0;
+  start(options);
+  EXPECT_EQ(get("/api/v1/metrics")->get_header_value("X-Cache"), "off");
+  EXPECT_EQ(get("/api/v1/metrics")->get_header_value("X-Cache"), "off");
+}
+
+TEST_F(HttpServerTest, NoRequestFailsWhileSnapshotsAreSwapped) {
+  start();
+  std::atomic<bool> done = false;
+  std::thread publisher([&] {
+    for (int i = 0; i < 50 && !done; ++i) {
+      snapshot_.publish(sample_table(i % 5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    done = true;
+  });
+  int failures = 0;
+  int requests = 0;
+  httplib::Client client("127.0.0.1", port_);
+  while (!done) {
+    auto res = client.Get("/api/v1/metrics?period=all");
+    ++requests;
+    if (!res || res->status != 200) ++failures;
+  }
+  publisher.join();
+  EXPECT_GT(requests, 0);
+  EXPECT_EQ(failures, 0);
+}
+
+TEST_F(HttpServerTest, AccessTokenIsRequiredWhenConfigured) {
+  ServerOptions options;
+  options.auth_token = "s3cret";
+  start(options);
+  EXPECT_EQ(get("/api/v1/metrics")->status, 401);
+  EXPECT_EQ(get("/api/v1/metrics", {{"Authorization", "Bearer wrong"}})->status, 401);
+  EXPECT_EQ(get("/api/v1/metrics", {{"Authorization", "Bearer s3cret"}})->status, 200);
+  EXPECT_EQ(get("/healthz")->status, 200);
+  auto page = get("/?period=7");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 303);
+  // httplib's client percent-decodes Location; on the wire it is /login?next=%2F%3Fperiod%3D7.
+  EXPECT_EQ(page->get_header_value("Location"), "/login?next=/?period=7");
+  EXPECT_EQ(get("/login")->status, 200);
+}
+
+TEST_F(HttpServerTest, SigningInSetsACookieThatOpensTheDashboard) {
+  ServerOptions options;
+  options.auth_token = "s3cret";
+  start(options);
+  auto wrong = client_->Post("/login", "token=nope&next=%2F", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto right = client_->Post("/login", "token=s3cret&next=%2F%3Fperiod%3D7",
+                             "application/x-www-form-urlencoded");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 303);
+  EXPECT_EQ(right->get_header_value("Location"), "/?period=7");
+  std::string cookie = right->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  auto page = get("/", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+}
+
+TEST_F(HttpServerTest, OversizedBodiesAreRefused) {
+  start();
+  auto res =
+      client_->Post("/login", std::string(64 * 1024, 'x'), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+}
+
+TEST_F(HttpServerTest, AnEmptyStoreShowsHowToGetData) {
+  snapshot_.publish(std::make_shared<const RunTable>());
+  start();
+  auto res = get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("cipette collect"), std::string::npos);
+  EXPECT_NE(res->body.find("cipette demo"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StopEndsRunAndFreesThePort) {
+  start();
+  ASSERT_TRUE(get("/healthz"));
+  server_->stop();
+  thread_.join();
+  EXPECT_FALSE(get("/healthz"));
+}
+
+}  // namespace
+}  // namespace cipette::web

@@ -1,0 +1,167 @@
+#include "cipette/web/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cipette/core/time.h"
+
+namespace cipette::web {
+namespace {
+
+const Timestamp kDay0 = days_from_civil(2024, 3, 1) * kSecondsPerDay;
+
+RunRecord run(std::int64_t id) {
+  RunRecord r;
+  r.id = id;
+  r.repository_id = 1;
+  r.repository = "octo/app";
+  r.workflow_id = 10;
+  r.workflow_name = "CI";
+  r.path = ".github/workflows/ci.yml";
+  r.run_number = id;
+  r.event = "push";
+  r.status = "completed";
+  r.conclusion = "success";
+  r.head_branch = "main";
+  r.created_at = kDay0 + id;
+  r.updated_at = kDay0 + id + 60;
+  return r;
+}
+
+// An in-memory store: the change log is the order of upserts. Shared between the "connections"
+// the opener hands out, as a database would be.
+struct MemoryDatabase {
+  std::mutex mutex;
+  std::vector<std::pair<ChangeSeq, RunRecord>> log;
+  std::atomic<int> opens = 0;
+  std::atomic<bool> broken = false;
+};
+
+class MemoryStore : public RunStore {
+ public:
+  explicit MemoryStore(MemoryDatabase& db) : db_(db) {}
+  Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override {
+    std::lock_guard lock(db_.mutex);
+    for (const RunRecord& r : runs) db_.log.emplace_back(db_.log.size() + 1, r);
+    return UpsertStats{static_cast<std::int64_t>(runs.size()), 0, 0};
+  }
+  Result<ChangeSeq> scan_runs(ChangeSeq since,
+                              const std::function<void(const RunRecord&)>& visit) override {
+    if (db_.broken) return Error{"database is locked"};
+    std::lock_guard lock(db_.mutex);
+    ChangeSeq last = since;
+    for (const auto& [seq, r] : db_.log) {
+      if (seq <= since) continue;
+      visit(r);
+      last = seq;
+    }
+    return last;
+  }
+  Result<std::int64_t> count_runs() override {
+    std::lock_guard lock(db_.mutex);
+    return static_cast<std::int64_t>(db_.log.size());
+  }
+  std::string describe() const override { return "memory"; }
+
+ private:
+  MemoryDatabase& db_;
+};
+
+StoreOpener opener(MemoryDatabase& db) {
+  return [&db]() -> Result<std::unique_ptr<RunStore>> {
+    ++db.opens;
+    return std::unique_ptr<RunStore>(std::make_unique<MemoryStore>(db));
+  };
+}
+
+void add(MemoryDatabase& db, std::int64_t id) {
+  RunRecord r = run(id);
+  (void)MemoryStore(db).upsert_runs(std::span<const RunRecord>(&r, 1));
+}
+
+TEST(SnapshotTest, PublishingBumpsTheGeneration) {
+  Snapshot snapshot;
+  auto before = snapshot.current();
+  EXPECT_EQ(before->generation, 0u);
+  EXPECT_EQ(before->table->size(), 0u);
+  snapshot.publish(std::make_shared<const RunTable>());
+  EXPECT_EQ(snapshot.current()->generation, 1u);
+  // A reader keeps the state it took.
+  EXPECT_EQ(before->generation, 0u);
+}
+
+TEST(SnapshotTest, RefreshLoadsEverythingThenOnlyChanges) {
+  MemoryDatabase db;
+  add(db, 1);
+  add(db, 2);
+  Snapshot snapshot;
+  SnapshotRefresher refresher(snapshot, opener(db), std::chrono::hours(1));
+  auto first = refresher.refresh();
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(*first);
+  EXPECT_EQ(snapshot.current()->table->size(), 2u);
+  EXPECT_EQ(snapshot.current()->generation, 1u);
+  // Nothing changed: no new generation, so cached responses stay valid.
+  auto unchanged = refresher.refresh();
+  ASSERT_TRUE(unchanged);
+  EXPECT_FALSE(*unchanged);
+  EXPECT_EQ(snapshot.current()->generation, 1u);
+  add(db, 3);
+  auto changed = refresher.refresh();
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(snapshot.current()->table->size(), 3u);
+  EXPECT_EQ(snapshot.current()->generation, 2u);
+  EXPECT_EQ(db.opens, 1);  // the connection is reused
+}
+
+TEST(SnapshotTest, AFailedRefreshKeepsTheLastGoodTableAndReconnects) {
+  MemoryDatabase db;
+  add(db, 1);
+  Snapshot snapshot;
+  SnapshotRefresher refresher(snapshot, opener(db), std::chrono::hours(1));
+  ASSERT_TRUE(refresher.refresh());
+  db.broken = true;
+  add(db, 2);
+  auto failed = refresher.refresh();
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("database is locked"), std::string::npos);
+  EXPECT_EQ(snapshot.current()->table->size(), 1u);
+  db.broken = false;
+  ASSERT_TRUE(refresher.refresh());
+  EXPECT_EQ(snapshot.current()->table->size(), 2u);
+  EXPECT_EQ(db.opens, 2);
+}
+
+TEST(SnapshotTest, AStoreThatCannotBeOpenedFailsTheRefresh) {
+  Snapshot snapshot;
+  SnapshotRefresher refresher(
+      snapshot, [] { return Result<std::unique_ptr<RunStore>>(Error{"no such file"}); },
+      std::chrono::hours(1));
+  auto result = refresher.refresh();
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("no such file"), std::string::npos);
+}
+
+TEST(SnapshotTest, TheWorkerPicksUpRunsAddedWhileItRuns) {
+  MemoryDatabase db;
+  add(db, 1);
+  Snapshot snapshot;
+  SnapshotRefresher refresher(snapshot, opener(db), std::chrono::milliseconds(10));
+  ASSERT_TRUE(refresher.refresh());
+  refresher.start();
+  add(db, 2);
+  // Wait (bounded) for the worker's next pass.
+  for (int i = 0; i < 500 && snapshot.current()->table->size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  refresher.stop();
+  EXPECT_EQ(snapshot.current()->table->size(), 2u);
+}
+
+}  // namespace
+}  // namespace cipette::web
