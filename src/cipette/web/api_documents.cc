@@ -1,0 +1,140 @@
+#include "cipette/web/api_documents.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "cipette/core/time.h"
+#include "cipette/views/report_json.h"
+
+namespace cipette::web {
+
+namespace {
+
+using nlohmann::json;
+
+json run_json(const RunTable& table, const RunTable::Row& row) {
+  const RunTable::Workflow& workflow = table.workflows()[row.workflow];
+  std::string url = run_html_url(table, row);
+  bool has_duration = row.completed_at >= row.started_at;
+  return json{{"id", row.id},
+              {"repository", table.repositories()[workflow.repository]},
+              {"workflow_id", workflow.workflow_id},
+              {"workflow", workflow.name},
+              {"run_number", row.run_number},
+              {"run_attempt", row.run_attempt},
+              {"branch", table.branches()[row.branch]},
+              {"event", table.events()[row.event]},
+              {"actor", table.actors()[row.actor]},
+              {"outcome", outcome_name(row.outcome)},
+              {"created_at", format_timestamp(row.created_at)},
+              {"started_at", format_timestamp(row.started_at)},
+              {"completed_at", format_timestamp(row.completed_at)},
+              {"duration_seconds", has_duration ? json(row.completed_at - row.started_at) : json()},
+              {"html_url", url.empty() ? json() : json(url)}};
+}
+
+std::string csv_cell(const std::string& text) {
+  std::string cell = text;
+  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) {
+    cell.insert(cell.begin(), '\'');
+  }
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+template <typename T>
+std::string optional_cell(const std::optional<T>& value) {
+  if (!value) return "";
+  if constexpr (std::is_floating_point_v<T>) return fmt::format("{:.2f}", *value);
+  return fmt::format("{}", *value);
+}
+
+std::string time_cell(const std::optional<Timestamp>& t) {
+  return t ? format_timestamp(*t) : std::string();
+}
+
+}  // namespace
+
+std::string dump_json(const json& document) {
+  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json problem_json(const ParamProblem& problem) {
+  return json{{"error", {{"parameter", problem.parameter}, {"message", problem.message}}}};
+}
+
+json error_json(int status, const std::string& message) {
+  return json{{"error", {{"status", status}, {"message", message}}}};
+}
+
+json runs_json(const RunTable& table, const Scope& scope, const RunPage& page) {
+  json runs = json::array();
+  for (const ListedRun& run : page.runs) runs.push_back(run_json(table, *run.row));
+  std::int64_t pages = (page.total + page.per_page - 1) / page.per_page;
+  return json{{"schema_version", views::kSchemaVersion},
+              {"scope", views::scope_json(scope)},
+              {"page", page.page},
+              {"per_page", page.per_page},
+              {"total", page.total},
+              {"pages", pages},
+              {"runs", std::move(runs)}};
+}
+
+json repositories_json(const RunTable& table) {
+  std::vector<std::int64_t> runs_per_workflow(table.workflows().size(), 0);
+  for (const RunTable::Row& row : table.rows()) ++runs_per_workflow[row.workflow];
+  std::map<std::string, json> by_name;
+  for (NameId id = 0; id < table.repositories().size(); ++id) {
+    std::string url = safe_repository_url(table, id);
+    by_name[table.repositories()[id]] = json{{"name", table.repositories()[id]},
+                                             {"html_url", url.empty() ? json() : json(url)},
+                                             {"runs", 0},
+                                             {"workflows", json::array()}};
+  }
+  for (std::size_t w = 0; w < table.workflows().size(); ++w) {
+    const RunTable::Workflow& workflow = table.workflows()[w];
+    json& repository = by_name[table.repositories()[workflow.repository]];
+    repository["runs"] = repository["runs"].get<std::int64_t>() + runs_per_workflow[w];
+    repository["workflows"].push_back({{"id", workflow.workflow_id},
+                                       {"name", workflow.name},
+                                       {"path", workflow.path},
+                                       {"runs", runs_per_workflow[w]}});
+  }
+  json list = json::array();
+  for (auto& [name, repository] : by_name) list.push_back(std::move(repository));
+  return json{{"schema_version", views::kSchemaVersion}, {"repositories", std::move(list)}};
+}
+
+json health_json(const SnapshotState& state) {
+  return json{{"status", "ok"},
+              {"runs", state.table->size()},
+              {"generation", state.generation},
+              {"loaded_at", format_timestamp(state.loaded_at)},
+              {"watermark", state.table->watermark()}};
+}
+
+std::string metrics_csv(const MetricsReport& report) {
+  std::string out =
+      "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
+      "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
+      "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
+      "last_run\r\n";
+  for (const WorkflowMetrics& row : report.workflows) {
+    const Metrics& m = row.metrics;
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\r\n",
+                    csv_cell(row.repository), row.workflow_id, csv_cell(row.workflow),
+                    csv_cell(row.path), m.total, m.success, m.failed, m.neutral,
+                    optional_cell(m.success_rate), optional_cell(m.duration.mean),
+                    optional_cell(m.duration.p50), optional_cell(m.duration.p95),
+                    m.throughput_per_day, optional_cell(m.mttr.mean), optional_cell(m.mttr.median),
+                    m.mttr.recovered, m.mttr.open, time_cell(m.first_run), time_cell(m.last_run));
+  }
+  return out;
+}
+
+}  // namespace cipette::web

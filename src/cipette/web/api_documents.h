@@ -1,0 +1,41 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cipette/core/metrics.h"
+#include "cipette/core/run_table.h"
+#include "cipette/web/query.h"
+#include "cipette/web/run_listing.h"
+#include "cipette/web/snapshot.h"
+
+namespace cipette::web {
+
+// Serialises a JSON document for the wire. Strings that are not valid UTF-8 (names from the
+// database are not checked) are written with U+FFFD instead of failing.
+std::string dump_json(const nlohmann::json& document);
+
+// {"error": {"parameter": ..., "message": ...}} for a 400.
+nlohmann::json problem_json(const ParamProblem& problem);
+
+// {"error": {"status": 404, "message": ...}} for other errors.
+nlohmann::json error_json(int status, const std::string& message);
+
+// GET /api/v1/runs: {"schema_version", "scope", "page", "per_page", "total", "pages",
+// "runs": [{"id", "repository", "workflow_id", "workflow", "run_number", "run_attempt", "branch",
+// "event", "actor", "outcome", "created_at", "started_at", "completed_at", "duration_seconds",
+// "html_url"}]}.
+nlohmann::json runs_json(const RunTable& table, const Scope& scope, const RunPage& page);
+
+// GET /api/v1/repositories: {"schema_version", "repositories": [{"name", "html_url", "runs",
+// "workflows": [{"id", "name", "path", "runs"}]}]}, by name; runs counts every stored run.
+nlohmann::json repositories_json(const RunTable& table);
+
+// GET /healthz: {"status": "ok", "runs", "generation", "loaded_at", "watermark"}.
+nlohmann::json health_json(const SnapshotState& state);
+
+// GET /api/v1/export.csv: one line per workflow of the report, RFC 4180 quoting, with cells
+// that a spreadsheet would run as a formula (leading = + - @) prefixed with a quote.
+std::string metrics_csv(const MetricsReport& report);
+
+}  // namespace cipette::web

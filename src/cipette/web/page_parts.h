@@ -1,0 +1,50 @@
+#pragma once
+
+#include <mstch/mstch.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cipette/core/metrics.h"
+#include "cipette/core/run_table.h"
+#include "cipette/web/query.h"
+#include "cipette/web/snapshot.h"
+
+// Pieces of template contexts shared by the HTML pages (pages.cc). Every value is a plain
+// string; the templates escape them.
+namespace cipette::web::page_parts {
+
+// "12,345".
+std::string format_count(std::int64_t n);
+
+// "12.3" runs per day (one decimal; two below 1).
+std::string format_throughput(double per_day);
+
+// A number for a data-value sort key: "" when none.
+std::string sort_key(std::optional<double> value);
+
+// Context keys every page's head and foot use: title, link_query, auth_enabled, data_note.
+mstch::map chrome(std::string title, const SnapshotState* state, std::string link_query,
+                  bool auth_enabled);
+
+// What the filters form needs. `form_action` is "/" or "/workflow"; `hidden` names parameters
+// carried as hidden inputs (the workflow page's repository and workflow).
+struct FilterSetup {
+  std::string form_action = "/";
+  bool show_repository = true;
+  mstch::array hidden;
+  std::string reset_url = "/";
+};
+mstch::map filters(const RunTable& table, const ScopeQuery& query, FilterSetup setup);
+
+// The summary cards of `metrics`.
+mstch::array cards(const Metrics& metrics);
+
+// "Last 30 days" / "All time" / "Custom range", and the dates it covers "2024-01-01 – ...".
+std::string scope_title(const Scope& scope);
+std::string scope_range(const MetricsReport& report);
+
+// Copies every key of `from` into `into`.
+void merge(mstch::map& into, const mstch::map& from);
+
+}  // namespace cipette::web::page_parts

@@ -1,0 +1,205 @@
+#include "cipette/web/pages.h"
+
+#include <fmt/format.h>
+
+#include "cipette/core/format.h"
+#include "cipette/core/time.h"
+#include "cipette/web/html.h"
+#include "cipette/web/page_parts.h"
+
+namespace cipette::web {
+
+namespace {
+
+namespace parts = page_parts;
+
+std::string optional_text(const std::optional<std::int64_t>& seconds) {
+  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
+}
+
+std::string optional_key(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : std::string();
+}
+
+std::string date_or_blank(const std::optional<Timestamp>& t) {
+  return t ? format_date(*t) : std::string();
+}
+
+mstch::map workflow_row(const RunTable& table, const WorkflowMetrics& row, const ScopeQuery& q) {
+  const Metrics& m = row.metrics;
+  auto repository = table.find_repository(row.repository);
+  std::string workflow_query = query_string({{"repository", row.repository},
+                                             {"workflow", std::to_string(row.workflow_id)},
+                                             {"period", q.period},
+                                             {"from", q.from},
+                                             {"to", q.to},
+                                             {"branch", q.scope.branch},
+                                             {"event", q.scope.event}});
+  return mstch::map{
+      {"repository", row.repository},
+      {"repository_url", repository ? safe_repository_url(table, *repository) : std::string()},
+      {"workflow", row.workflow.empty() ? row.path : row.workflow},
+      {"workflow_query", workflow_query},
+      {"runs", parts::format_count(m.total)},
+      {"runs_value", std::to_string(m.total)},
+      {"rate", format_rate(m.success_rate)},
+      {"rate_value", parts::sort_key(m.success_rate)},
+      {"rate_class", std::string(rate_class(m.success_rate))},
+      {"mean", m.duration.mean ? format_duration(*m.duration.mean) : "N/A"},
+      {"mean_value", parts::sort_key(m.duration.mean)},
+      {"p95", optional_text(m.duration.p95)},
+      {"p95_value", optional_key(m.duration.p95)},
+      {"mttr", m.mttr.mean ? format_mttr(*m.mttr.mean) : "N/A"},
+      {"mttr_value", parts::sort_key(m.mttr.mean)},
+      {"open", m.mttr.open > 0 ? std::to_string(m.mttr.open) : std::string()},
+      {"throughput", parts::format_throughput(m.throughput_per_day)},
+      {"throughput_value", fmt::format("{}", m.throughput_per_day)},
+      {"success", parts::format_count(m.success)},
+      {"success_value", std::to_string(m.success)},
+      {"failed", parts::format_count(m.failed)},
+      {"failed_value", std::to_string(m.failed)},
+      {"first_run", date_or_blank(m.first_run)},
+      {"last_run", date_or_blank(m.last_run)},
+  };
+}
+
+std::string streak_text(const StreakMark& mark) {
+  if (mark.length == 1) return mark.open ? "failing" : "single failure";
+  return fmt::format("{} of {} in a row", mark.position, mark.length);
+}
+
+mstch::map run_row(const RunTable& table, const ListedRun& run) {
+  const RunTable::Row& row = *run.row;
+  bool timed = row.completed_at >= row.started_at;
+  mstch::map item{
+      {"url", run_html_url(table, row)},
+      {"number", std::to_string(row.run_number)},
+      {"attempt", row.run_attempt > 1 ? std::to_string(row.run_attempt) : std::string()},
+      {"outcome", std::string(outcome_name(row.outcome))},
+      {"branch", table.branches()[row.branch]},
+      {"event", table.events()[row.event]},
+      {"actor", table.actors()[row.actor]},
+      {"created", format_timestamp(row.created_at).substr(0, 16).replace(10, 1, " ")},
+      {"duration",
+       timed ? format_duration(static_cast<double>(row.completed_at - row.started_at)) : "N/A"},
+      {"row_class", run.streak ? "streak" : ""},
+  };
+  if (run.streak) {
+    item.emplace("streak",
+                 mstch::map{{"text", streak_text(*run.streak)}, {"open", run.streak->open}});
+  }
+  return item;
+}
+
+// "/workflow?...&page=N" for the pager, or "" past either end.
+std::string page_url(const ListQuery& query, const RunTable::Workflow& workflow,
+                     const std::string& repository, int page, std::int64_t pages) {
+  if (page < 1 || page > pages) return "";
+  return "/workflow?" + query_string({{"repository", repository},
+                                      {"workflow", std::to_string(workflow.workflow_id)},
+                                      {"period", query.scope.period},
+                                      {"from", query.scope.from},
+                                      {"to", query.scope.to},
+                                      {"branch", query.scope.scope.branch},
+                                      {"event", query.scope.scope.event},
+                                      {"page", std::to_string(page)}});
+}
+
+std::string workflow_file_url(const RunTable& table, const RunTable::Workflow& workflow) {
+  std::string base = safe_repository_url(table, workflow.repository);
+  std::string_view path = workflow.path;
+  path = path.substr(0, path.find('@'));
+  std::string_view file = path.substr(path.find_last_of('/') + 1);
+  if (base.empty() || file.empty()) return "";
+  return base + "/actions/workflows/" + url_encode(file);
+}
+
+}  // namespace
+
+std::string render_dashboard(const SnapshotState& state, const ScopeQuery& query,
+                             const MetricsReport& report, bool auth_enabled) {
+  const RunTable& table = *state.table;
+  mstch::map context = parts::chrome("Dashboard", &state, query.link_query, auth_enabled);
+  parts::FilterSetup setup;
+  if (!query.scope.workflow.empty()) {
+    setup.hidden.push_back(
+        mstch::map{{"name", std::string("workflow")}, {"value", query.scope.workflow}});
+  }
+  parts::merge(context, parts::filters(table, query, std::move(setup)));
+  mstch::array rows;
+  for (const WorkflowMetrics& row : report.workflows) {
+    rows.push_back(workflow_row(table, row, query));
+  }
+  context.insert_or_assign("empty_store", table.size() == 0);
+  context.insert_or_assign("no_runs", report.workflows.empty());
+  context.insert_or_assign("scope_title", parts::scope_title(query.scope));
+  context.insert_or_assign("scope_range", parts::scope_range(report));
+  context.insert_or_assign("cards", parts::cards(report.totals));
+  context.insert_or_assign("rows", std::move(rows));
+  return render_template("dashboard", context);
+}
+
+std::string render_workflow(const SnapshotState& state, const ListQuery& query,
+                            const WorkflowPageData& data, bool auth_enabled) {
+  const RunTable& table = *state.table;
+  const RunTable::Workflow& workflow = table.workflows()[data.workflow];
+  const std::string& repository = table.repositories()[workflow.repository];
+  std::string name = workflow.name.empty() ? workflow.path : workflow.name;
+  mstch::map context = parts::chrome(name, &state, query.scope.link_query, auth_enabled);
+  parts::FilterSetup setup{"/workflow", false, {}, ""};
+  setup.hidden.push_back(mstch::map{{"name", std::string("repository")}, {"value", repository}});
+  setup.hidden.push_back(mstch::map{{"name", std::string("workflow")},
+                                    {"value", std::to_string(workflow.workflow_id)}});
+  setup.reset_url =
+      "/workflow?" + query_string({{"repository", repository},
+                                   {"workflow", std::to_string(workflow.workflow_id)}});
+  parts::merge(context, parts::filters(table, query.scope, std::move(setup)));
+  mstch::array runs;
+  for (const ListedRun& run : data.runs->runs) runs.push_back(run_row(table, run));
+  std::int64_t pages =
+      std::max<std::int64_t>(1, (data.runs->total + query.per_page - 1) / query.per_page);
+  context.insert_or_assign("repository", repository);
+  context.insert_or_assign("workflow", name);
+  context.insert_or_assign("path", workflow.path);
+  context.insert_or_assign("workflow_url", workflow_file_url(table, workflow));
+  context.insert_or_assign("back_query", query_string({{"period", query.scope.period},
+                                                       {"from", query.scope.from},
+                                                       {"to", query.scope.to},
+                                                       {"repository", repository}}));
+  context.insert_or_assign("scope_title", parts::scope_title(query.scope.scope));
+  context.insert_or_assign("scope_range", parts::scope_range(*data.report));
+  context.insert_or_assign("cards", parts::cards(data.report->totals));
+  context.insert_or_assign("no_runs", data.runs->total == 0);
+  context.insert_or_assign("runs", std::move(runs));
+  context.insert_or_assign("runs_total", parts::format_count(data.runs->total));
+  context.insert_or_assign("page", std::to_string(query.page));
+  context.insert_or_assign("pages", std::to_string(pages));
+  context.insert_or_assign("newer_url",
+                           page_url(query, workflow, repository, query.page - 1, pages));
+  context.insert_or_assign("older_url",
+                           page_url(query, workflow, repository, query.page + 1, pages));
+  return render_template("workflow", context);
+}
+
+std::string render_error(int status, const std::string& message, const std::string& parameter,
+                         bool auth_enabled) {
+  std::string heading = status == 400   ? "Bad request"
+                        : status == 404 ? "Page not found"
+                        : status == 401 ? "Sign-in required"
+                                        : "Something went wrong";
+  mstch::map context = parts::chrome(heading, nullptr, "", auth_enabled);
+  context.insert_or_assign("status", std::to_string(status));
+  context.insert_or_assign("heading", heading);
+  context.insert_or_assign("message", message);
+  context.insert_or_assign("parameter", parameter);
+  return render_template("error", context);
+}
+
+std::string render_login(const std::string& next, bool failed) {
+  mstch::map context = parts::chrome("Sign in", nullptr, "", false);
+  context.insert_or_assign("next", next);
+  context.insert_or_assign("failed", failed);
+  return render_template("login", context);
+}
+
+}  // namespace cipette::web

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+
+#include "cipette/core/metrics.h"
+#include "cipette/web/query.h"
+#include "cipette/web/run_listing.h"
+#include "cipette/web/snapshot.h"
+
+namespace cipette::web {
+
+// The HTML pages, rendered through the auto-escaping templates of web/templates. Every value
+// from GitHub (names, branches, actors) is escaped; links to GitHub are built only from http(s)
+// repository addresses.
+
+// The dashboard ("/"): filters, summary cards, charts (drawn from /api/v1/trends by app.js) and
+// the table per repository and workflow of `report`, or the empty state when the store holds
+// no runs at all.
+std::string render_dashboard(const SnapshotState& state, const ScopeQuery& query,
+                             const MetricsReport& report, bool auth_enabled);
+
+// The workflow page ("/workflow?repository=..&workflow=ID"): the workflow's cards and charts
+// and one page of its runs, newest first, failure streaks marked. REQUIRES: `workflow` indexes
+// state.table->workflows(); `report` and `runs` were computed for query.scope.
+struct WorkflowPageData {
+  NameId workflow = 0;
+  const MetricsReport* report = nullptr;
+  const RunPage* runs = nullptr;
+};
+std::string render_workflow(const SnapshotState& state, const ListQuery& query,
+                            const WorkflowPageData& data, bool auth_enabled);
+
+// An error page: 400 (with the parameter at fault), 404, 500.
+std::string render_error(int status, const std::string& message, const std::string& parameter,
+                         bool auth_enabled);
+
+// The sign-in form (auth enabled). `next` is the local path to return to after signing in.
+std::string render_login(const std::string& next, bool failed);
+
+}  // namespace cipette::web

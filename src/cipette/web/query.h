@@ -1,0 +1,100 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "cipette/core/metrics.h"
+#include "cipette/core/run.h"
+
+namespace cipette::web {
+
+// Decoded query parameters as cpp-httplib delivers them (httplib::Params).
+using QueryParams = std::multimap<std::string, std::string>;
+
+// Why a request's parameters were refused: the API answers 400 with
+// {"error": {"parameter": parameter, "message": message}}, the dashboard a 400 page.
+struct ParamProblem {
+  std::string parameter;
+  std::string message;
+};
+
+// A value parsed from query parameters, or the problem with them.
+template <typename T>
+class [[nodiscard]] Parsed {
+ public:
+  Parsed(T value) : state_(std::move(value)) {}                 // NOLINT: implicit
+  Parsed(ParamProblem problem) : state_(std::move(problem)) {}  // NOLINT: implicit
+
+  bool has_value() const { return state_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+  // REQUIRES: has_value().
+  const T& value() const { return std::get<0>(state_); }
+  const T& operator*() const { return value(); }
+  const T* operator->() const { return &value(); }
+  // REQUIRES: !has_value().
+  const ParamProblem& error() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, ParamProblem> state_;
+};
+
+// Which parameters an endpoint accepts beyond the scope ones (period, days, from, to,
+// repository, workflow, branch, event).
+struct QueryRules {
+  bool scope = true;     // false: no parameters at all (/api/v1/repositories, /healthz)
+  bool paging = false;   // page, per_page
+  bool outcome = false;  // outcome=success|failed|neutral
+  int default_per_page = 50;
+};
+
+// A validated request scope.
+struct ScopeQuery {
+  Scope scope;
+  // The parameters as the user gave them, normalised (fixed order, empty values dropped,
+  // period "custom" implied by from/to), URL-encoded: for links and forms that keep the view.
+  std::string link_query;
+  // The scope as resolved (repository lower-cased, range bounds as time stamps): equal keys
+  // select the same runs. For the response cache; excludes `now` for day periods.
+  std::string cache_key;
+  std::string period;  // the period control's value: "7", "30", "90", "all", "custom" or "N"
+  std::string from;    // as given, for the form; "" unless a custom range
+  std::string to;
+};
+
+struct ListQuery {
+  ScopeQuery scope;
+  int page = 1;  // 1-based
+  int per_page = 50;
+  std::optional<Outcome> outcome;
+  std::string cache_key;  // scope.cache_key plus paging and outcome
+};
+
+inline constexpr int kDefaultPeriodDays = 30;
+inline constexpr int kMaxPerPage = 500;
+inline constexpr int kMaxPage = 1000000;
+inline constexpr std::size_t kMaxValueBytes = 256;
+
+// Validates `params` against `rules` and reads the scope and list options. Refuses, naming the
+// parameter: unknown or repeated parameters, names or values that are not valid UTF-8 or hold
+// control characters, values longer than kMaxValueBytes, a bad period (not 1..3650 days,
+// "all" or "custom"), `days` beside `period`, malformed or inverted dates, a repository that is
+// not "owner/name", page or per_page out of range, an unknown outcome. `now` is the reference
+// time of day periods. Empty values count as not given (HTML forms send empty fields).
+Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& rules,
+                                   Timestamp now);
+
+// parse_list_query with scope parameters only.
+Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now);
+
+// Refuses any parameter (for endpoints that take none).
+std::optional<ParamProblem> reject_any_parameter(const QueryParams& params);
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace cipette::web

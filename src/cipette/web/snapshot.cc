@@ -1,0 +1,107 @@
+#include "cipette/web/snapshot.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "cipette/core/time.h"
+
+namespace cipette::web {
+
+Snapshot::Snapshot() : Snapshot(std::make_shared<const RunTable>()) {}
+
+Snapshot::Snapshot(std::shared_ptr<const RunTable> table)
+    : state_(std::make_shared<const SnapshotState>(SnapshotState{std::move(table), 0, now_utc()})) {
+}
+
+std::shared_ptr<const SnapshotState> Snapshot::current() const { return state_.load(); }
+
+void Snapshot::publish(std::shared_ptr<const RunTable> table) {
+  // Publishers are serialised by their callers (one refresher), but a compare-exchange loop
+  // keeps generations strictly increasing even if they were not.
+  auto expected = state_.load();
+  while (true) {
+    auto next = std::make_shared<const SnapshotState>(
+        SnapshotState{table, expected->generation + 1, now_utc()});
+    if (state_.compare_exchange_weak(expected, next)) return;
+  }
+}
+
+namespace {
+
+// Building a table allocates far more than the table keeps (rows read from the store, sort
+// buffers); glibc keeps the freed pages unless asked, which would double the server's resident
+// memory after every refresh.
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+}  // namespace
+
+SnapshotRefresher::SnapshotRefresher(Snapshot& snapshot, StoreOpener open_store,
+                                     std::chrono::milliseconds interval)
+    : snapshot_(snapshot), open_store_(std::move(open_store)), interval_(interval) {}
+
+SnapshotRefresher::~SnapshotRefresher() { stop(); }
+
+Result<bool> SnapshotRefresher::refresh() {
+  std::lock_guard lock(refresh_mutex_);
+  auto changed = load_and_publish();
+  // Only now are the unpublished table, the old one and the build buffers all gone.
+  release_free_memory();
+  return changed;
+}
+
+Result<bool> SnapshotRefresher::load_and_publish() {
+  // A connection per refresh, closed right after: the store may map the database file into
+  // memory (SQLite's mmap), which would otherwise stay resident between refreshes.
+  auto opened = open_store_();
+  if (!opened) return Error{"refreshing the run table: " + opened.error().message};
+  std::unique_ptr<RunStore> store = std::move(*opened);
+  auto base = snapshot_.current();
+  bool first = base->generation == 0 && base->table->size() == 0;
+  auto loaded = load_run_table(*store, first ? nullptr : base->table.get());
+  if (!loaded) return Error{"refreshing the run table: " + loaded.error().message};
+  if (!first && (*loaded)->watermark() == base->table->watermark()) return false;
+  snapshot_.publish(std::move(*loaded));
+  return true;
+}
+
+void SnapshotRefresher::start() {
+  stopping_ = false;
+  worker_ = std::thread([this] { run_worker(); });
+}
+
+void SnapshotRefresher::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_signal_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void SnapshotRefresher::run_worker() {
+  std::unique_lock lock(stop_mutex_);
+  while (!stop_signal_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    auto refreshed = refresh();
+    if (!refreshed) {
+      fmt::print(stderr, "cipette: warning: {} (keeping the previous data)\n",
+                 refreshed.error().message);
+    } else if (*refreshed) {
+      auto state = snapshot_.current();
+      fmt::print(stderr, "cipette: refreshed the run table: {} runs (generation {})\n",
+                 state->table->size(), state->generation);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace cipette::web
