@@ -1,0 +1,1 @@
+#include "cipette/collector/sync.h"
