@@ -92,13 +92,14 @@ describe("other endpoints", () => {
     assert.ok(names.includes(hostileRepository));
   });
 
-  test("the CSV export has a line per workflow", async () => {
+  test("the CSV export has a header, a line per workflow and a TOTAL line", async () => {
     const res = await fetch(`${server.url}/api/v1/export.csv?period=all`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "text/csv; charset=utf-8");
     const lines = (await res.text()).trim().split("\r\n");
     const metrics = await getJson("/api/v1/metrics?period=all");
-    assert.equal(lines.length, metrics.workflows.length + 1);
+    assert.equal(lines.length, metrics.workflows.length + 2);
+    assert.ok(lines[lines.length - 1].startsWith("TOTAL,"));
   });
 
   test("health checks answer", async () => {

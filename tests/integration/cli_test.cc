@@ -254,12 +254,14 @@ TEST(CliTest, CsvAndPlainTableWhenPiped) {
       cipette({"metrics", "--db", dir.file("c.db"), "--period", "all", "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')),
-            "repository,workflow_id,workflow,runs,success,failed,neutral,success_rate,"
+            "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
             "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
             "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
             "last_run");
-  EXPECT_NE(csv.out.find("octo-org/octo-repo,159038,Build,1,1,0,0,100.00,330.00"),
-            std::string::npos)
+  EXPECT_NE(
+      csv.out.find(
+          "octo-org/octo-repo,159038,Build,.github/workflows/build.yml,1,1,0,0,100.00,330.00"),
+      std::string::npos)
       << csv.out;
   CommandResult table = cipette({"metrics", "--db", dir.file("c.db"), "--period", "all"});
   EXPECT_EQ(table.out.find('\x1b'), std::string::npos);

@@ -112,10 +112,11 @@ std::string csv_optional(const std::optional<T>& value) {
 }
 
 std::string csv_row(const std::string& repository, std::int64_t workflow_id,
-                    const std::string& workflow, const Metrics& m) {
+                    const std::string& workflow, const std::string& path, const Metrics& m) {
   std::vector<std::string> cells = {csv_cell(repository),
                                     workflow_id > 0 ? std::to_string(workflow_id) : "",
                                     csv_cell(workflow),
+                                    csv_cell(path),
                                     std::to_string(m.total),
                                     std::to_string(m.success),
                                     std::to_string(m.failed),
@@ -162,14 +163,14 @@ std::string describe_scope(const Scope& scope) {
 
 std::string metrics_csv(const MetricsReport& report) {
   std::string out =
-      "repository,workflow_id,workflow,runs,success,failed,neutral,success_rate,"
+      "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
       "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
       "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
       "last_run\r\n";
   for (const WorkflowMetrics& row : report.workflows) {
-    out += csv_row(row.repository, row.workflow_id, row.workflow, row.metrics);
+    out += csv_row(row.repository, row.workflow_id, row.workflow, row.path, row.metrics);
   }
-  out += csv_row("TOTAL", 0, "", report.totals);
+  out += csv_row("TOTAL", 0, "", "", report.totals);
   return out;
 }
 

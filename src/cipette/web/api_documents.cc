@@ -35,28 +35,6 @@ json run_json(const RunTable& table, const RunTable::Row& row) {
               {"html_url", url.empty() ? json() : json(url)}};
 }
 
-std::string csv_cell(const std::string& text) {
-  std::string cell = text;
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) {
-    cell.insert(cell.begin(), '\'');
-  }
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-template <typename T>
-std::string optional_cell(const std::optional<T>& value) {
-  if (!value) return "";
-  if constexpr (std::is_floating_point_v<T>) return fmt::format("{:.2f}", *value);
-  return fmt::format("{}", *value);
-}
-
-std::string time_cell(const std::optional<Timestamp>& t) {
-  return t ? format_timestamp(*t) : std::string();
-}
-
 }  // namespace
 
 std::string dump_json(const json& document) {
@@ -115,26 +93,6 @@ json health_json(const SnapshotState& state) {
               {"generation", state.generation},
               {"loaded_at", format_timestamp(state.loaded_at)},
               {"watermark", state.table->watermark()}};
-}
-
-std::string metrics_csv(const MetricsReport& report) {
-  std::string out =
-      "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
-      "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
-      "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
-      "last_run\r\n";
-  for (const WorkflowMetrics& row : report.workflows) {
-    const Metrics& m = row.metrics;
-    out +=
-        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{}\r\n",
-                    csv_cell(row.repository), row.workflow_id, csv_cell(row.workflow),
-                    csv_cell(row.path), m.total, m.success, m.failed, m.neutral,
-                    optional_cell(m.success_rate), optional_cell(m.duration.mean),
-                    optional_cell(m.duration.p50), optional_cell(m.duration.p95),
-                    m.throughput_per_day, optional_cell(m.mttr.mean), optional_cell(m.mttr.median),
-                    m.mttr.recovered, m.mttr.open, time_cell(m.first_run), time_cell(m.last_run));
-  }
-  return out;
 }
 
 }  // namespace cipette::web

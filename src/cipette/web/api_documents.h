@@ -34,8 +34,4 @@ nlohmann::json repositories_json(const RunTable& table);
 // GET /healthz: {"status": "ok", "runs", "generation", "loaded_at", "watermark"}.
 nlohmann::json health_json(const SnapshotState& state);
 
-// GET /api/v1/export.csv: one line per workflow of the report, RFC 4180 quoting, with cells
-// that a spreadsheet would run as a formula (leading = + - @) prefixed with a quote.
-std::string metrics_csv(const MetricsReport& report);
-
 }  // namespace cipette::web

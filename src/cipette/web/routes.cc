@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cipette/views/report_json.h"
+#include "cipette/views/report_text.h"
 #include "cipette/web/api_documents.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/html.h"
@@ -176,7 +177,8 @@ void Handlers::export_csv(const Request& req, Response& res) {
   auto query = scope_of(req, res);
   if (!query) return;
   cached(res, "export.csv?" + query->cache_key, [&](const SnapshotState& state) {
-    return make_response(200, kCsv, metrics_csv(compute_metrics(*state.table, query->scope)));
+    return make_response(200, kCsv,
+                         views::metrics_csv(compute_metrics(*state.table, query->scope)));
   });
   res.set_header("Content-Disposition", "attachment; filename=\"cipette-metrics.csv\"");
 }

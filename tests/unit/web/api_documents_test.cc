@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cipette/core/time.h"
+#include "cipette/views/report_text.h"
 
 namespace cipette::web {
 namespace {
@@ -73,7 +74,7 @@ TEST(ApiDocumentsTest, RepositoriesListWorkflowsAndRunCounts) {
 
 TEST(ApiDocumentsTest, CsvQuotesCellsAndDefusesFormulas) {
   MetricsReport report = compute_metrics(table(), all_time());
-  std::string csv = metrics_csv(report);
+  std::string csv = views::metrics_csv(report);
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")).substr(0, 32), "repository,workflow_id,workflow,");
   // octo/app CI: 2 runs, 1 success, 1 failed: rate 50.00; mean duration (90 + 30) / 2 = 60.
   EXPECT_NE(csv.find("octo/app,10,CI,.github/workflows/ci.yml,2,1,1,0,50.00,60.00,"),

@@ -165,15 +165,16 @@ TEST_F(HttpServerTest, TrendsRunsRepositoriesAndHealthAnswer) {
   EXPECT_EQ(get_json("/api/v1/healthz")["status"], "ok");
 }
 
-TEST_F(HttpServerTest, CsvExportHasOneLinePerWorkflow) {
+TEST_F(HttpServerTest, CsvExportHasOneLinePerWorkflowAndATotal) {
   start();
   auto res = get("/api/v1/export.csv?period=all");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/csv; charset=utf-8");
   EXPECT_NE(res->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
-  // Header plus two workflows.
-  EXPECT_EQ(std::count(res->body.begin(), res->body.end(), '\n'), 3);
+  // Header, two workflows, and the TOTAL line.
+  EXPECT_EQ(std::count(res->body.begin(), res->body.end(), '\n'), 4);
+  EXPECT_NE(res->body.find("\r\nTOTAL,"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
