@@ -21,7 +21,6 @@ serve() {  # serve CACHE_TTL: starts the server in the background, waits until i
 rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server/status"; }
 stop() { kill "$server"; wait "$server" || true; }
 
-url="http://127.0.0.1:$port/api/v1/metrics?period=90&repository=acme/api-gateway"
 all="http://127.0.0.1:$port/api/v1/metrics?period=90"
 
 echo "== cached: $all, 50 connections, 15 s"
