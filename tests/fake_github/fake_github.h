@@ -1,0 +1,226 @@
+#pragma once
+
+// A fake GitHub REST API server for tests, on 127.0.0.1, serving generated repositories in
+// GitHub's real response shapes (tests/fixtures/github/*.json), as documented in
+// ../shared/github-api/API-NOTES.md:
+//
+//   GET {prefix}/repos/{owner}/{repo}/actions/runs        list-workflow-runs-for-repo
+//   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}   get-workflow-run
+//   GET {prefix}/orgs/{org}/repos                         repositories whose owner is {org}
+//   GET {prefix}/rate_limit                               the live budget (not counted)
+//
+// Behaviour, and the choices made where GitHub's documentation leaves room:
+// - Every request needs a non-empty User-Agent (else 403, plain-text body, as GitHub) and then
+//   `Authorization: Bearer T` or `token T` with the configured token (else 401 {"message":
+//   "Requires authentication"} when absent, {"message": "Bad credentials"} when wrong). Repository
+//   and organisation names match case-insensitively. `X-GitHub-Api-Version`, when sent, must be
+//   2022-11-28 or 2026-03-10 (else 410 Gone, GitHub's current answer to an unsupported one).
+// - Runs are listed newest created first (ties: higher id first). `per_page` defaults to 30 and is
+//   clamped to 1..100; `page` starts at 1. `Link` carries rel="prev", "next", "last", "first"
+//   (those that apply; none when everything fits on one page) as absolute URLs with the request's
+//   query, `per_page` included. Filters: `created` (search date syntax, see created_filter.h),
+//   `status` (a status or a conclusion value; an unknown value is 422), `actor`, `branch`,
+//   `event`, `head_sha`; `check_suite_id` and `exclude_pull_requests` are accepted and change
+//   nothing (pull_requests is always empty). A malformed `created` is 422 "Validation Failed".
+// - The 1,000-result cap: GitHub documents that with actor, branch, check_suite_id, created,
+//   event, head_sha or status "this endpoint will return up to 1,000 results for each search".
+//   The fake reads that as: `total_count` still reports every matching run (the real count), but
+//   only the first 1,000 of them (in listing order) can be paged to. `Link` stops there (last =
+//   the page holding result 1,000) and later pages answer 200 with an empty `workflow_runs`.
+//   Without those parameters every run can be paged to.
+// - Every 200 carries `ETag: W/"<hash of the body>"`. `If-None-Match` naming it (or "*") gives a
+//   304 with no body that, like GitHub's, does not count against the rate limit.
+// - Rate limit: every response carries x-ratelimit-limit/-remaining/-used/-reset (epoch seconds)
+//   and x-ratelimit-resource: core. Each request that passes the User-Agent and token checks
+//   counts one (injected faults included) except 304s and /rate_limit. With nothing left the
+//   answer (except /rate_limit's, which always answers) is 403 with remaining 0 and {"message":
+//   "API rate limit exceeded for user ID 1. ..."}, not counted; the budget refills to `limit` at
+//   `reset`, and the next window lasts `window_seconds`.
+// - Connections are kept alive (idle timeout 1 s); bodies are gzip-compressed when the client
+//   sends Accept-Encoding: gzip, as GitHub's are.
+// - Unknown repositories, runs, organisations and paths: 404 {"message": "Not Found",
+//   "documentation_url": ...}.
+// - Test control endpoints (no auth, not logged, not counted, no latency): GET /_fake/runs (every
+//   run as a JSON array of GitHub run objects), GET /_fake/requests (the request log as JSON),
+//   POST /_fake/complete-in-progress (completes every unfinished run as "success" now; answers
+//   {"completed": N}).
+//
+// Thread safety: every member function may be called from any thread, also while serving.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cipette/core/result.h"
+#include "cipette/core/run.h"
+#include "cipette/core/time.h"
+
+namespace cipette::fake_github {
+
+// A host no client should ever send anything to; the default target of injected foreign links
+// and redirects.
+inline constexpr std::string_view kForeignBaseUrl = "http://evil.example.invalid";
+
+// The primary ("core") rate-limit budget.
+struct RateLimit {
+  std::int64_t limit = 5000;
+  std::int64_t remaining = 5000;
+  std::int64_t used = 0;
+  Timestamp reset = 0;                 // when the budget refills; 0 = window_seconds from now
+  std::int64_t window_seconds = 3600;  // length of every window after a refill (>= 1)
+};
+
+enum class FaultKind {
+  kHttpError,           // `status` (default 500; 502, 503, 404, ...) with {"message": ...}
+  kSecondaryRateLimit,  // `status` (default 403; or 429), GitHub's secondary-limit message,
+                        // `retry-after: retry_after` when set, x-ratelimit-remaining not 0
+  kDelay,               // waits `delay`, then answers normally (longer than a client's timeout)
+  kTruncatedBody,       // declares the full Content-Length, sends half the body, closes
+  kHalfJson,            // 200 with the first half of the JSON body (Content-Length matching)
+  kInvalidJson,         // 200 with a body that is not JSON
+  kWrongShape,          // 200 with valid JSON of the wrong shape
+  kForeignLink,         // the normal answer, but Link rel="next" points at `target` + path
+  kRedirect,            // `status` (default 302; or 301) with Location: `target` + path + query
+};
+
+// An injected fault. It fires for the next `times` requests (after the User-Agent, token and
+// rate-limit checks) whose path and query contain `path_contains` ("" = every request); faults
+// are tried in the order added and at most one fires per request.
+struct Fault {
+  FaultKind kind = FaultKind::kHttpError;
+  int status = 0;  // 0 = the kind's default
+  int times = 1;
+  std::string path_contains;
+  std::optional<int> retry_after;  // seconds, for kSecondaryRateLimit
+  std::chrono::milliseconds delay{0};
+  std::string target = std::string(kForeignBaseUrl);  // kForeignLink, kRedirect
+};
+
+// One request as the fake received it.
+struct RecordedRequest {
+  std::string method;
+  std::string target;  // path and query as sent ("/repos/o/r/actions/runs?page=2")
+  std::vector<std::pair<std::string, std::string>> headers;  // as sent
+  int status = 0;                                            // the status the fake answered
+
+  // The first value of header `name` (case-insensitive), if sent.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+// How add_generated_runs makes a history: `count` runs created at spread-out times in
+// [end - span_seconds, end), ids and run numbers growing with created_at, on a few workflows
+// ("CI", "Lint", "Deploy"), branches and actors, with failure streaks, re-runs (run_attempt 2),
+// cancelled and skipped runs. The newest `in_progress` runs are still "in_progress" (conclusion
+// null, updated_at = run_started_at); every other run is "completed" and finished before `end`.
+// The same options, repository name and add order give the same runs.
+struct RunGeneration {
+  std::int64_t count = 100;
+  Timestamp end = 0;  // 0 = now
+  std::int64_t span_seconds = 90 * kSecondsPerDay;
+  std::int64_t in_progress = 1;
+  std::uint64_t seed = 42;
+};
+
+struct FakeGitHubOptions {
+  std::string token = "test-token";
+  std::string path_prefix;  // "" as on api.github.com, "/api/v3" as on GitHub Enterprise Server
+  RateLimit rate_limit;
+  std::chrono::milliseconds latency{0};  // added before answering each API request
+  int threads = 32;                      // requests served at once
+};
+
+namespace detail {
+class ServerState;
+class HttpServer;
+}  // namespace detail
+
+class FakeGitHub {
+ public:
+  explicit FakeGitHub(FakeGitHubOptions options = {});
+  ~FakeGitHub();  // stops the server
+  FakeGitHub(const FakeGitHub&) = delete;
+  FakeGitHub& operator=(const FakeGitHub&) = delete;
+
+  // --- Server -----------------------------------------------------------------------------
+  // Listens on 127.0.0.1 at an ephemeral port and serves from background threads; returns the
+  // port. Fails if the socket cannot be bound or the server is already running.
+  Result<int> start();
+  // Stops serving, waking requests that are sleeping (latency, kDelay). Idempotent.
+  void stop();
+  // The port, 0 before start().
+  int port() const;
+  // "http://127.0.0.1:PORT" + path_prefix: what a client takes as GITHUB_API_URL.
+  std::string base_url() const;
+
+  // --- Data -------------------------------------------------------------------------------
+  // Functions taking a repository name throw std::invalid_argument when it is malformed or
+  // (except add_repository) unknown; those taking a run id throw it when the id is unknown.
+
+  // Adds an empty repository "owner/name" and returns its id (ids grow from 1000001).
+  std::int64_t add_repository(std::string_view full_name, bool is_private = false);
+  // Adds a generated history to the repository, creating the repository if needed. Returns
+  // the runs added, oldest first. Run ids are unique across the server (they grow from
+  // 5000000001, beyond 32 bits).
+  std::vector<RunRecord> add_generated_runs(std::string_view full_name,
+                                            const RunGeneration& generation);
+  // `count` completed runs all created on the UTC day starting at `day` (midnight), spread
+  // across it, for window-splitting tests. Creates the repository if needed.
+  std::vector<RunRecord> add_runs_on_one_day(std::string_view full_name, std::int64_t count,
+                                             Timestamp day, std::uint64_t seed = 7);
+  // Adds one run to the repository named by run.repository. Fills id (when 0, the next id),
+  // repository_id, html_url (when empty), updated_at (when 0: created_at) and run_number (when
+  // 0: one more than the largest of its workflow). Returns the run as stored. Throws
+  // std::invalid_argument when the id is taken or the result fails validate_run.
+  RunRecord add_run(RunRecord run);
+  // Applies `change` to run `id` and returns it. When `change` leaves updated_at as it was it
+  // becomes one second later. id, repository and repository_id cannot be changed.
+  RunRecord update_run(std::int64_t id, const std::function<void(RunRecord&)>& change);
+  // Completes run `id` with `conclusion` at `at`: status "completed", updated_at = at (or one
+  // second after the old updated_at, whichever is later).
+  RunRecord complete_run(std::int64_t id, std::string_view conclusion, Timestamp at);
+  // Completes every run not yet completed as "success" at `at`; returns how many.
+  std::int64_t complete_in_progress_runs(Timestamp at);
+
+  // The runs of a repository in the order served: newest created first.
+  std::vector<RunRecord> runs(std::string_view full_name) const;
+  // Every run of every repository, repositories in the order added, each newest first.
+  std::vector<RunRecord> all_runs() const;
+  std::optional<RunRecord> find_run(std::int64_t id) const;
+  // "owner/name" of every repository, in the order added.
+  std::vector<std::string> repositories() const;
+  // all_runs() as a JSON array of GitHub run objects (what GET /_fake/runs answers), which
+  // `cipette import` reads.
+  std::string runs_document() const;
+
+  // --- Behaviour --------------------------------------------------------------------------
+  void set_token(std::string token);
+  void set_latency(std::chrono::milliseconds latency);
+  // Replaces the budget (reset 0 = window_seconds from now).
+  void set_rate_limit(const RateLimit& rate_limit);
+  // The live budget (refilled first if its reset time has passed).
+  RateLimit rate_limit() const;
+  void add_fault(Fault fault);
+  // Firings left over all faults.
+  int pending_faults() const;
+  void clear_faults();
+
+  // --- Request log ------------------------------------------------------------------------
+  // Every request to the API paths (control endpoints excepted), in arrival order. An entry is
+  // recorded before its response is sent.
+  std::vector<RecordedRequest> requests() const;
+  void clear_requests();
+  // Requests that counted against the rate limit so far.
+  std::int64_t counted_requests() const;
+
+ private:
+  std::shared_ptr<detail::ServerState> state_;
+  std::unique_ptr<detail::HttpServer> server_;
+};
+
+}  // namespace cipette::fake_github

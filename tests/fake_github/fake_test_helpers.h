@@ -1,0 +1,72 @@
+#pragma once
+
+// Helpers for the fake GitHub server's own tests: an HTTP client set up like a well-behaved
+// GitHub client, and Link-header parsing written independently of the server's code.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+
+#include "fake_github/fake_github.h"
+
+namespace cipette::fake_github::testing {
+
+inline constexpr char kToken[] = "test-token";
+
+// Starts `fake`, failing the test if it cannot.
+inline int start_or_fail(FakeGitHub& fake) {
+  auto port = fake.start();
+  EXPECT_TRUE(port.has_value()) << (port ? "" : port.error().message);
+  return port ? *port : 0;
+}
+
+// A client for the fake on 127.0.0.1 sending the token and a User-Agent; queries are sent as
+// written (callers encode them).
+inline std::unique_ptr<httplib::Client> client_for(const FakeGitHub& fake,
+                                                   const std::string& token = kToken) {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", fake.port());
+  httplib::Headers headers = {{"User-Agent", "cipette-fake-test/1.0"},
+                              {"Accept", "application/vnd.github+json"}};
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  client->set_default_headers(headers);
+  client->set_url_encode(false);
+  client->set_read_timeout(10, 0);
+  return client;
+}
+
+// GETs `path` and returns the response, failing the test on a transport error.
+inline httplib::Result get(httplib::Client& client, const std::string& path,
+                           const httplib::Headers& headers = {}) {
+  auto result = client.Get(path, headers);
+  EXPECT_TRUE(result) << "GET " << path << ": " << httplib::to_string(result.error());
+  return result;
+}
+
+// The rel -> URL map of a Link header value.
+inline std::map<std::string, std::string> parse_link(const std::string& value) {
+  std::map<std::string, std::string> links;
+  static const std::regex kEntry(R"re(<([^>]*)>;\s*rel="([a-z]+)")re");
+  for (auto it = std::sregex_iterator(value.begin(), value.end(), kEntry);
+       it != std::sregex_iterator(); ++it) {
+    links[(*it)[2].str()] = (*it)[1].str();
+  }
+  return links;
+}
+
+// "http://127.0.0.1:PORT/x?y" -> "/x?y" (the URL must be on the fake).
+inline std::string local_target(const FakeGitHub& fake, const std::string& url) {
+  const std::string origin = "http://127.0.0.1:" + std::to_string(fake.port());
+  EXPECT_EQ(url.rfind(origin, 0), 0u) << url;
+  return url.substr(origin.size());
+}
+
+inline nlohmann::json body_json(const httplib::Result& result) {
+  return nlohmann::json::parse(result->body);
+}
+
+}  // namespace cipette::fake_github::testing
