@@ -1,10 +1,13 @@
 // The metrics engine over the demo history: building the in-memory run table and computing the
 // full per-workflow report (every metric, MTTR and p95 included) for 90 days and for all time,
-// at 10k, 100k and 1M runs. See docs/performance.md for figures and how to run.
+// at 10k, 100k and 1M runs, with a branch or an event filter, and the daily series. See
+// docs/performance.md for figures and how to run.
 #include <benchmark/benchmark.h>
 
 #include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cipette/core/metrics.h"
@@ -31,11 +34,14 @@ const RunTable& demo_table(std::int64_t runs) {
   return *table;
 }
 
-void compute(benchmark::State& state, Period period) {
+void compute(benchmark::State& state, Period period, std::string branch = "",
+             std::string event = "") {
   const RunTable& table = demo_table(state.range(0));
   Scope scope;
   scope.period = period;
   scope.now = kEnd;
+  scope.branch = std::move(branch);
+  scope.event = std::move(event);
   std::size_t rows = 0;
   for (auto _ : state) {
     MetricsReport report = compute_metrics(table, scope);
@@ -50,14 +56,26 @@ void compute(benchmark::State& state, Period period) {
 
 void BM_MetricsLast90Days(benchmark::State& state) { compute(state, Period::last_days(90)); }
 void BM_MetricsAllTime(benchmark::State& state) { compute(state, Period::all()); }
+// A branch filter still reads the period index; an event filter walks every stream instead.
+void BM_MetricsLast90DaysOnMain(benchmark::State& state) {
+  compute(state, Period::last_days(90), "main");
+}
+void BM_MetricsLast90DaysOfPushes(benchmark::State& state) {
+  compute(state, Period::last_days(90), "", "push");
+}
 
-void BM_DailySeriesLast90Days(benchmark::State& state) {
+void daily_series(benchmark::State& state, Period period) {
   const RunTable& table = demo_table(state.range(0));
   Scope scope;
-  scope.period = Period::last_days(90);
+  scope.period = period;
   scope.now = kEnd;
   for (auto _ : state) benchmark::DoNotOptimize(compute_daily_series(table, scope));
 }
+
+void BM_DailySeriesLast90Days(benchmark::State& state) {
+  daily_series(state, Period::last_days(90));
+}
+void BM_DailySeriesAllTime(benchmark::State& state) { daily_series(state, Period::all()); }
 
 void BM_BuildTable(benchmark::State& state) {
   std::vector<RunRecord> runs;
@@ -84,7 +102,10 @@ BENCHMARK(BM_MetricsAllTime)
     ->Arg(100'000)
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MetricsLast90DaysOnMain)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MetricsLast90DaysOfPushes)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DailySeriesLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DailySeriesAllTime)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BuildTable)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 BENCHMARK_MAIN();

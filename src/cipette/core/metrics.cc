@@ -25,11 +25,13 @@ struct Tally {
   std::int64_t neutral = 0;
   std::int64_t duration_count = 0;
   std::int64_t duration_sum = 0;
+  std::int64_t duration_max = -1;
   Timestamp first = std::numeric_limits<Timestamp>::max();
   Timestamp last = std::numeric_limits<Timestamp>::min();
   std::int64_t recovered = 0;
   std::int64_t open = 0;
   std::int64_t ttr_sum = 0;
+  std::int64_t ttr_max = -1;
 
   void add(const Tally& o) {
     total += o.total;
@@ -38,11 +40,13 @@ struct Tally {
     neutral += o.neutral;
     duration_count += o.duration_count;
     duration_sum += o.duration_sum;
+    duration_max = std::max(duration_max, o.duration_max);
     first = std::min(first, o.first);
     last = std::max(last, o.last);
     recovered += o.recovered;
     open += o.open;
     ttr_sum += o.ttr_sum;
+    ttr_max = std::max(ttr_max, o.ttr_max);
   }
 };
 
@@ -76,8 +80,62 @@ struct IncidentTracker {
   }
 };
 
+// Counts and ranks of one report row, or of the totals, before the period divisor is known.
+struct Ranked {
+  Tally tally;
+  mi::Percentiles durations;
+  std::optional<std::int64_t> ttr_median;
+};
+
+// The report's rows by workflow id, and the totals.
+struct RankedReport {
+  std::vector<std::pair<NameId, Ranked>> rows;
+  Ranked totals;
+};
+
+// The median time to recovery of `ttrs` (reordered), none without any.
+std::optional<std::int64_t> ttr_median(std::span<std::int64_t> ttrs) {
+  if (ttrs.empty()) return std::nullopt;
+  auto nth = ttrs.begin() + static_cast<std::ptrdiff_t>(mi::nearest_rank(ttrs.size(), 50) - 1);
+  std::nth_element(ttrs.begin(), nth, ttrs.end());
+  return *nth;
+}
+
+// Ranks the durations and times to recovery of a tally from the period index, whose
+// durations are int32 (so the tally's maximum fits).
+struct IndexRanker {
+  mi::HistogramRanker<std::int32_t> durations;
+  mi::HistogramRanker<std::int64_t> ttrs;
+
+  void rank(Ranked& r, std::span<const std::span<const std::int32_t>> duration_parts,
+            std::span<const std::int64_t> ttr_values) {
+    const Tally& t = r.tally;
+    r.durations = durations.p50_p95(duration_parts, static_cast<std::size_t>(t.duration_count),
+                                    static_cast<std::int32_t>(t.duration_max));
+    r.ttr_median = ttrs.p50_p95(ttr_values, static_cast<std::size_t>(t.recovered), t.ttr_max).p50;
+  }
+};
+
+// A tally of counts, before first/last and incidents.
+Tally tally_of(std::size_t total, std::size_t success, std::size_t failed, std::size_t timed,
+               std::int64_t duration_sum, std::int64_t duration_max) {
+  Tally t;
+  t.total = static_cast<std::int64_t>(total);
+  t.success = static_cast<std::int64_t>(success);
+  t.failed = static_cast<std::int64_t>(failed);
+  t.neutral = t.total - t.success - t.failed;
+  t.duration_count = static_cast<std::int64_t>(timed);
+  t.duration_sum = duration_sum;
+  t.duration_max = duration_max;
+  return t;
+}
+
+// Whether a workflow gets a report row: runs in scope, or an in-scope incident.
+bool reported(const Tally& t) { return t.total > 0 || t.recovered + t.open > 0; }
+
 // One forward pass over a workflow's rows; durations and times to recovery are appended to
-// vectors shared by all rows so that the totals' percentiles need no second pass.
+// vectors shared by all rows so that the totals' percentiles need no second pass. Used where
+// the period index cannot answer (an event filter).
 class MetricsPass {
  public:
   explicit MetricsPass(const mi::ResolvedScope& scope) : scope_(scope) {}
@@ -121,9 +179,186 @@ class MetricsPass {
   const mi::ResolvedScope& scope_;
 };
 
-// The metrics of a tally whose durations and times to recovery are the given spans.
-Metrics finish(const Tally& t, std::span<std::int64_t> durations, std::span<std::int64_t> ttrs,
-               double period_days) {
+RankedReport walk_rows(const mi::ScopeBlocks& resolved) {
+  MetricsPass pass(resolved.scope);
+  // One allocation up front: growing a million-entry vector would copy it ~20 times.
+  std::size_t rows_in_blocks = 0;
+  for (const mi::Block& block : resolved.blocks) rows_in_blocks += block.rows.size();
+  pass.durations.reserve(rows_in_blocks);
+  struct Segments {
+    std::size_t durations_begin, durations_end, ttrs_begin, ttrs_end;
+  };
+  RankedReport report;
+  std::vector<Segments> segments;
+  for (const mi::Block& block : resolved.blocks) {
+    Segments at{pass.durations.size(), 0, pass.ttrs.size(), 0};
+    Tally tally = pass.scan(block.rows);
+    if (!reported(tally)) continue;
+    segments.push_back(
+        {at.durations_begin, pass.durations.size(), at.ttrs_begin, pass.ttrs.size()});
+    report.totals.tally.add(tally);
+    report.rows.push_back({block.workflow, Ranked{tally, {}, {}}});
+  }
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const Segments& at = segments[i];
+    Ranked& row = report.rows[i].second;
+    row.durations =
+        mi::p50_p95(std::span(pass.durations)
+                        .subspan(at.durations_begin, at.durations_end - at.durations_begin));
+    row.ttr_median =
+        ttr_median(std::span(pass.ttrs).subspan(at.ttrs_begin, at.ttrs_end - at.ttrs_begin));
+  }
+  // Last, because the rows' percentiles above reorder only their own segments.
+  report.totals.durations = mi::p50_p95(pass.durations);
+  report.totals.ttr_median = ttr_median(pass.ttrs);
+  return report;
+}
+
+// The metrics from table.period_index(): the entries in the period of each workflow, and its
+// precomputed incidents.
+class IndexedPass {
+ public:
+  IndexedPass(const RunTable::PeriodIndex& index, const mi::ResolvedScope& scope)
+      : index_(index), scope_(scope) {}
+
+  // Counts the workflow's `entries` (those in the period) and its incidents in the period;
+  // `durations` becomes the entries' durations (negative: none).
+  Tally scan(NameId workflow, std::pair<std::size_t, std::size_t> entries,
+             std::span<const std::int32_t>& durations) {
+    Tally tally = scope_.branch ? count_branch(entries, durations) : count_all(entries, durations);
+    count_incidents(workflow, tally);
+    return tally;
+  }
+
+  // Durations of the entries of one branch, copied; the caller reserves room for every entry
+  // scanned so that spans into it stay valid.
+  std::vector<std::int32_t> branch_durations;
+  std::vector<std::int64_t> ttrs;
+
+ private:
+  Tally count_all(std::pair<std::size_t, std::size_t> entries,
+                  std::span<const std::int32_t>& durations) {
+    auto [begin, end] = entries;
+    durations = std::span(index_.duration).subspan(begin, end - begin);
+    if (begin == end) return Tally{};
+    // Locals rather than the tally's fields, which the compiler would keep in memory.
+    std::size_t success = 0, failed = 0, timed = 0;
+    std::int64_t sum = 0;
+    std::int32_t max = -1;
+    for (std::size_t i = begin; i < end; ++i) {
+      Outcome outcome = index_.outcome[i];
+      success += outcome == Outcome::kSuccess;
+      failed += outcome == Outcome::kFailed;
+      std::int32_t duration = index_.duration[i];
+      timed += duration >= 0;
+      sum += duration >= 0 ? duration : 0;
+      max = std::max(max, duration);
+    }
+    Tally tally = tally_of(end - begin, success, failed, timed, sum, max);
+    tally.first = index_.created_at[begin];  // entries are in created_at order
+    tally.last = index_.created_at[end - 1];
+    return tally;
+  }
+
+  // As count_all for the entries of the scope's branch, without branches in the loop (the
+  // branches of a workflow's entries interleave unpredictably).
+  Tally count_branch(std::pair<std::size_t, std::size_t> entries,
+                     std::span<const std::int32_t>& durations) {
+    auto [begin, end] = entries;
+    const NameId branch = *scope_.branch;
+    std::size_t from = branch_durations.size();
+    branch_durations.resize(from + (end - begin));  // within the reserved room
+    std::int32_t* out = branch_durations.data() + from;
+    // Locals rather than the tally's fields, which the compiler would keep in memory.
+    std::size_t total = 0, success = 0, failed = 0, kept = 0;
+    std::int64_t sum = 0;
+    std::int32_t max = -1;
+    for (std::size_t i = begin; i < end; ++i) {
+      bool match = index_.branch[i] == branch;
+      Outcome outcome = index_.outcome[i];
+      std::int32_t duration = index_.duration[i];
+      bool timed = match & (duration >= 0);
+      total += match;
+      success += match & (outcome == Outcome::kSuccess);
+      failed += match & (outcome == Outcome::kFailed);
+      sum += timed ? duration : 0;
+      max = timed ? std::max(max, duration) : max;
+      out[kept] = duration;
+      kept += timed;
+    }
+    branch_durations.resize(from + kept);
+    Tally tally = tally_of(total, success, failed, kept, sum, max);
+    durations = std::span(branch_durations).subspan(from);
+    if (tally.total == 0) return tally;
+    while (index_.branch[begin] != branch) ++begin;  // entries are in created_at order
+    while (index_.branch[end - 1] != branch) --end;
+    tally.first = index_.created_at[begin];
+    tally.last = index_.created_at[end - 1];
+    return tally;
+  }
+
+  // The workflow's incidents whose first failure is in the period.
+  void count_incidents(NameId workflow, Tally& tally) {
+    using Incident = RunTable::PeriodIndex::Incident;
+    auto first = index_.incidents.begin();
+    auto begin = first + static_cast<std::ptrdiff_t>(index_.incident_begin[workflow]);
+    auto end = first + static_cast<std::ptrdiff_t>(index_.incident_begin[workflow + 1]);
+    auto before = [](const Incident& incident, Timestamp t) { return incident.created_at < t; };
+    begin = std::lower_bound(begin, end, scope_.lo, before);
+    end = std::lower_bound(begin, end, scope_.hi, before);
+    for (auto it = begin; it != end; ++it) {
+      if (scope_.branch && it->branch != *scope_.branch) continue;
+      if (it->recovery < 0) {
+        ++tally.open;
+        continue;
+      }
+      ++tally.recovered;
+      tally.ttr_sum += it->recovery;
+      tally.ttr_max = std::max(tally.ttr_max, it->recovery);
+      ttrs.push_back(it->recovery);
+    }
+  }
+
+  const RunTable::PeriodIndex& index_;
+  const mi::ResolvedScope& scope_;
+};
+
+RankedReport read_index(const RunTable& table, const mi::ScopeBlocks& resolved) {
+  const RunTable::PeriodIndex& index = table.period_index();
+  IndexedPass pass(index, resolved.scope);
+  std::vector<std::pair<std::size_t, std::size_t>> entries;
+  std::size_t entry_count = 0;
+  for (const mi::Block& block : resolved.blocks) {
+    entries.push_back(mi::period_entries(index, block.workflow, resolved.scope));
+    entry_count += entries.back().second - entries.back().first;
+  }
+  if (resolved.scope.branch) pass.branch_durations.reserve(entry_count);
+  RankedReport report;
+  std::vector<std::span<const std::int32_t>> durations;  // per report row
+  std::vector<std::size_t> ttrs_begin;
+  for (std::size_t i = 0; i < resolved.blocks.size(); ++i) {
+    std::span<const std::int32_t> row_durations;
+    std::size_t at = pass.ttrs.size();
+    Tally tally = pass.scan(resolved.blocks[i].workflow, entries[i], row_durations);
+    if (!reported(tally)) continue;
+    report.totals.tally.add(tally);
+    report.rows.push_back({resolved.blocks[i].workflow, Ranked{tally, {}, {}}});
+    durations.push_back(row_durations);
+    ttrs_begin.push_back(at);
+  }
+  IndexRanker ranker;
+  ttrs_begin.push_back(pass.ttrs.size());
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    auto ttrs = std::span(pass.ttrs).subspan(ttrs_begin[i], ttrs_begin[i + 1] - ttrs_begin[i]);
+    ranker.rank(report.rows[i].second, {&durations[i], 1}, ttrs);
+  }
+  ranker.rank(report.totals, durations, pass.ttrs);
+  return report;
+}
+
+// The metrics of a row or of the totals.
+Metrics finish(const Ranked& ranked, double period_days) {
+  const Tally& t = ranked.tally;
   Metrics m;
   m.total = t.total;
   m.success = t.success;
@@ -133,16 +368,15 @@ Metrics finish(const Tally& t, std::span<std::int64_t> durations, std::span<std:
   m.duration.count = t.duration_count;
   if (t.duration_count > 0) {
     m.duration.mean = static_cast<double>(t.duration_sum) / static_cast<double>(t.duration_count);
-    auto p = mi::p50_p95(durations);
-    m.duration.p50 = p.p50;
-    m.duration.p95 = p.p95;
+    m.duration.p50 = ranked.durations.p50;
+    m.duration.p95 = ranked.durations.p95;
   }
   m.throughput_per_day = period_days > 0 ? static_cast<double>(t.total) / period_days : 0.0;
   m.mttr.recovered = t.recovered;
   m.mttr.open = t.open;
   if (t.recovered > 0) {
     m.mttr.mean = static_cast<double>(t.ttr_sum) / static_cast<double>(t.recovered);
-    m.mttr.median = mi::p50_p95(ttrs).p50;
+    m.mttr.median = ranked.ttr_median;
   }
   if (t.total > 0) {
     m.first_run = t.first;
@@ -174,34 +408,21 @@ void resolve_period(const Scope& scope, const Tally& totals, MetricsReport& repo
   report.period_days = std::max(1.0, totals.total > 0 ? span_days : 0.0);
 }
 
-// One report row per workflow, before the period divisor is known.
-struct PendingRow {
-  NameId workflow;
-  Tally tally;
-  std::size_t durations_begin, durations_end;
-  std::size_t ttrs_begin, ttrs_end;
-};
-
 bool report_row_before(const WorkflowMetrics& a, const WorkflowMetrics& b) {
   if (a.repository != b.repository) return a.repository < b.repository;
   if (a.workflow != b.workflow) return a.workflow < b.workflow;
   return a.workflow_id < b.workflow_id;
 }
 
-WorkflowMetrics report_row(const RunTable& table, const PendingRow& pending, MetricsPass& pass,
+WorkflowMetrics report_row(const RunTable& table, NameId workflow_id, const Ranked& ranked,
                            double period_days) {
-  const auto& workflow = table.workflows()[pending.workflow];
+  const auto& workflow = table.workflows()[workflow_id];
   WorkflowMetrics row;
   row.repository = table.repositories()[workflow.repository];
   row.workflow_id = workflow.workflow_id;
   row.workflow = workflow.name;
   row.path = workflow.path;
-  auto durations =
-      std::span(pass.durations)
-          .subspan(pending.durations_begin, pending.durations_end - pending.durations_begin);
-  auto ttrs =
-      std::span(pass.ttrs).subspan(pending.ttrs_begin, pending.ttrs_end - pending.ttrs_begin);
-  row.metrics = finish(pending.tally, durations, ttrs, period_days);
+  row.metrics = finish(ranked, period_days);
   return row;
 }
 
@@ -237,30 +458,15 @@ MetricsReport compute_metrics(const RunTable& table, const Scope& scope) {
   MetricsReport report;
   report.scope = scope;
   mi::ScopeBlocks resolved = mi::scope_blocks(table, scope);
-  MetricsPass pass(resolved.scope);
-  // One allocation up front: growing a million-entry vector would copy it ~20 times.
-  std::size_t rows_in_blocks = 0;
-  for (const mi::Block& block : resolved.blocks) rows_in_blocks += block.rows.size();
-  pass.durations.reserve(rows_in_blocks);
-  std::vector<PendingRow> pending;
-  Tally totals;
-  for (const mi::Block& block : resolved.blocks) {
-    PendingRow row{block.workflow, {}, pass.durations.size(), 0, pass.ttrs.size(), 0};
-    row.tally = pass.scan(block.rows);
-    row.durations_end = pass.durations.size();
-    row.ttrs_end = pass.ttrs.size();
-    if (row.tally.total == 0 && row.tally.recovered + row.tally.open == 0) continue;
-    totals.add(row.tally);
-    pending.push_back(row);
-  }
-  resolve_period(scope, totals, report);
-  report.workflows.reserve(pending.size());
-  for (const PendingRow& row : pending) {
-    report.workflows.push_back(report_row(table, row, pass, report.period_days));
+  RankedReport ranked = mi::use_period_index(table, resolved.scope) ? read_index(table, resolved)
+                                                                    : walk_rows(resolved);
+  resolve_period(scope, ranked.totals.tally, report);
+  report.workflows.reserve(ranked.rows.size());
+  for (const auto& [workflow, row] : ranked.rows) {
+    report.workflows.push_back(report_row(table, workflow, row, report.period_days));
   }
   std::sort(report.workflows.begin(), report.workflows.end(), report_row_before);
-  // Last, because the per-row percentiles above reorder only their own segments.
-  report.totals = finish(totals, pass.durations, pass.ttrs, report.period_days);
+  report.totals = finish(ranked.totals, report.period_days);
   return report;
 }
 
@@ -288,6 +494,20 @@ Percentiles p50_p95(std::span<std::int64_t> values) {
   // Everything after k50 is >= values[k50], so p95 only needs the upper part.
   if (k95 > k50) std::nth_element(begin + k50 + 1, begin + k95, values.end());
   return Percentiles{values[k50], values[k95]};
+}
+
+bool use_period_index(const RunTable& table, const ResolvedScope& scope) {
+  return !scope.event && table.period_index().usable(table.workflows().size());
+}
+
+std::pair<std::size_t, std::size_t> period_entries(const RunTable::PeriodIndex& index,
+                                                   NameId workflow, const ResolvedScope& scope) {
+  auto first = index.created_at.begin();
+  auto begin = first + static_cast<std::ptrdiff_t>(index.workflow_begin[workflow]);
+  auto end = first + static_cast<std::ptrdiff_t>(index.workflow_begin[workflow + 1]);
+  begin = std::lower_bound(begin, end, scope.lo);
+  end = std::lower_bound(begin, end, scope.hi);
+  return {static_cast<std::size_t>(begin - first), static_cast<std::size_t>(end - first)};
 }
 
 namespace {

@@ -104,6 +104,88 @@ void merge_sorted_into(std::vector<RunTable::Row>& rows, const std::vector<RunTa
   }
 }
 
+using PeriodIndex = RunTable::PeriodIndex;
+
+// Fills the columns of `index` from the completed rows, each workflow's by created_at.
+void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, PeriodIndex& index) {
+  index.workflow_begin.assign(workflows + 1, 0);
+  // (created_at, position): sorting each workflow's pairs keeps ties in stream order.
+  std::vector<std::pair<Timestamp, std::size_t>> order;
+  order.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].completed) continue;
+    order.emplace_back(rows[i].created_at, i);
+    ++index.workflow_begin[rows[i].workflow + 1];
+  }
+  for (std::size_t w = 0; w < workflows; ++w) {
+    index.workflow_begin[w + 1] += index.workflow_begin[w];
+    // Rows are grouped by workflow, so each workflow's pairs are contiguous already.
+    std::sort(order.begin() + static_cast<std::ptrdiff_t>(index.workflow_begin[w]),
+              order.begin() + static_cast<std::ptrdiff_t>(index.workflow_begin[w + 1]));
+  }
+  index.created_at.resize(order.size());
+  index.duration.resize(order.size());
+  index.outcome.resize(order.size());
+  index.branch.resize(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const RunTable::Row& row = rows[order[k].second];
+    index.created_at[k] = row.created_at;
+    std::int64_t duration = row.completed_at - row.started_at;
+    if (duration > std::numeric_limits<std::int32_t>::max()) index.durations_fit = false;
+    index.duration[k] = duration < 0 ? -1 : clamp_to<std::int32_t>(duration);
+    index.outcome[k] = row.outcome;
+    index.branch[k] = row.branch;
+  }
+}
+
+// Appends the incidents of one workflow's rows (in stream order) to `out`, as the MTTR walk
+// over streams of all completed runs sees them.
+void find_incidents(std::span<const RunTable::Row> rows, std::vector<PeriodIndex::Incident>& out) {
+  const RunTable::Row* first_failure = nullptr;  // of the incident under way
+  for (const RunTable::Row& row : rows) {
+    if (!row.completed) continue;
+    if (first_failure != nullptr && row.branch != first_failure->branch) {
+      out.push_back({first_failure->created_at, -1, first_failure->branch});  // stream ended
+      first_failure = nullptr;
+    }
+    if (row.outcome == Outcome::kFailed && first_failure == nullptr) {
+      first_failure = &row;
+    } else if (row.outcome == Outcome::kSuccess && first_failure != nullptr) {
+      out.push_back({first_failure->created_at, row.completed_at - first_failure->completed_at,
+                     first_failure->branch});
+      first_failure = nullptr;
+    }
+  }
+  if (first_failure != nullptr) {
+    out.push_back({first_failure->created_at, -1, first_failure->branch});  // still open
+  }
+}
+
+void index_incidents(std::span<const RunTable::Row> rows, std::size_t workflows,
+                     PeriodIndex& index) {
+  index.incident_begin.assign(workflows + 1, 0);
+  std::size_t begin = 0;
+  for (std::size_t w = 0; w < workflows; ++w) {
+    std::size_t end = begin;
+    while (end < rows.size() && rows[end].workflow == w) ++end;
+    auto first = static_cast<std::ptrdiff_t>(index.incidents.size());
+    find_incidents(rows.subspan(begin, end - begin), index.incidents);
+    std::sort(index.incidents.begin() + first, index.incidents.end(),
+              [](const PeriodIndex::Incident& a, const PeriodIndex::Incident& b) {
+                return a.created_at < b.created_at;
+              });
+    index.incident_begin[w + 1] = index.incidents.size();
+    begin = end;
+  }
+}
+
+PeriodIndex index_periods(std::span<const RunTable::Row> rows, std::size_t workflows) {
+  PeriodIndex index;
+  index_columns(rows, workflows, index);
+  index_incidents(rows, workflows, index);
+  return index;
+}
+
 }  // namespace
 
 const std::string& RunTable::repository_html_base(NameId repository) const {
@@ -123,6 +205,10 @@ std::size_t RunTable::memory_bytes() const {
   std::size_t bytes = vector_bytes(rows_) + strings_bytes(repositories_) +
                       strings_bytes(repository_html_bases_) + strings_bytes(branches_) +
                       strings_bytes(events_) + strings_bytes(actors_) + vector_bytes(workflows_);
+  const PeriodIndex& index = period_index_;
+  bytes += vector_bytes(index.workflow_begin) + vector_bytes(index.created_at) +
+           vector_bytes(index.duration) + vector_bytes(index.outcome) + vector_bytes(index.branch) +
+           vector_bytes(index.incident_begin) + vector_bytes(index.incidents);
   for (const auto& w : workflows_) {
     if (w.name.capacity() > 15) bytes += w.name.capacity() + 1;
     if (w.path.capacity() > 15) bytes += w.path.capacity() + 1;
@@ -193,7 +279,9 @@ struct RunTableBuilder::Indexes {
   }
 };
 
-RunTableBuilder::RunTableBuilder(const RunTable& base) : table_(base) {}
+RunTableBuilder::RunTableBuilder(const RunTable& base) : table_(base) {
+  table_.period_index_ = {};  // build() makes a new one; the copy's memory is freed now
+}
 
 void RunTableBuilder::add(const RunRecord& run) {
   if (!indexes_) {
@@ -267,6 +355,7 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   } else {
     merge_sorted_into(rows, added_);
   }
+  table_.period_index_ = index_periods(rows, table_.workflows_.size());
   table_.watermark_ = std::max(watermark, table_.watermark_);
   RunTable result = std::move(table_);
   table_ = RunTable();

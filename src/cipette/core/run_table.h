@@ -47,11 +47,46 @@ class RunTable {
     bool completed = false;  // status == "completed"
   };
 
+  // The completed runs again, as columns ordered by (workflow, created_at), ties in stream
+  // order, with what the metrics engine needs precomputed: a period is a binary search per
+  // workflow away, and MTTR needs no walk over the streams unless an event filter changes them.
+  // Built with the table; the engine uses rows() where this cannot answer (see usable()).
+  struct PeriodIndex {
+    // An incident of a stream of all completed runs (no event filter), placed at its first
+    // failure (DESIGN.md, "MTTR").
+    struct Incident {
+      Timestamp created_at = 0;    // of the first failure
+      std::int64_t recovery = -1;  // seconds from it to the recovering success; -1 while open
+      NameId branch = 0;
+    };
+
+    // Workflow w's entries are [workflow_begin[w], workflow_begin[w + 1]).
+    std::vector<std::size_t> workflow_begin;
+    std::vector<Timestamp> created_at;
+    std::vector<std::int32_t> duration;  // completion - start, seconds; -1 when negative
+    std::vector<Outcome> outcome;
+    std::vector<NameId> branch;
+    // Workflow w's incidents, ordered by created_at: [incident_begin[w], incident_begin[w + 1]).
+    std::vector<std::size_t> incident_begin;
+    std::vector<Incident> incidents;
+    // False when a duration does not fit in `duration` (over 68 years).
+    bool durations_fit = true;
+
+    // Whether the index covers a table of `workflows` workflows.
+    bool usable(std::size_t workflows) const {
+      return durations_fit && workflow_begin.size() == workflows + 1 &&
+             incident_begin.size() == workflows + 1;
+    }
+  };
+
   RunTable() = default;
 
   // Rows sorted by (workflow, branch, completed_at, id): each workflow's rows are contiguous,
   // and within them each branch's stream is in completion order, as MTTR needs.
   std::span<const Row> rows() const { return rows_; }
+
+  // The rows() that count in metrics, indexed by period (see PeriodIndex).
+  const PeriodIndex& period_index() const { return period_index_; }
 
   // Dictionaries. Index 0 of branches/events/actors is the empty string.
   const std::vector<std::string>& repositories() const { return repositories_; }
@@ -84,6 +119,7 @@ class RunTable {
   std::vector<std::string> branches_;
   std::vector<std::string> events_;
   std::vector<std::string> actors_;
+  PeriodIndex period_index_;
   ChangeSeq watermark_ = 0;
 };
 

@@ -470,6 +470,17 @@ TEST(DailySeriesTest, LastDaysOverNoRunsIsZeroFilled) {
   for (const auto& p : points) EXPECT_EQ(p.total, 0);
 }
 
+TEST(DailySeriesTest, LastDaysWithAFilterNamingNothingIsZeroFilled) {
+  // As for a range: now = 03-10 12:00, 3 days: 03-07 .. 03-10, 4 points without runs.
+  Scope scope = last_days(3);
+  scope.branch = "nowhere";
+  RunTable table = table_of({make_run(1, "success", kNow - kHour, 60)});
+  auto points = compute_daily_series(table, scope);
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[0].day, kMidnight / kDay - 3);
+  for (const auto& p : points) EXPECT_EQ(p.total, 0);
+}
+
 TEST(DailySeriesTest, AllRunsFromTheFirstToTheLastRunsDay) {
   RunTable table = table_of({make_run(1, "success", kMidnight - 5 * kDay + kHour, 60),
                              make_run(2, "failure", kMidnight - 2 * kDay + 2 * kHour, 60),

@@ -266,6 +266,78 @@ TEST(RunTableTest, ReportsMemoryOfAtLeastTheRows) {
   EXPECT_GE(table.memory_bytes(), 3 * sizeof(RunTable::Row));
 }
 
+TEST(RunTableTest, ReportsMemoryOfThePeriodIndexToo) {
+  RunTable table = build({make_run(1), make_run(2), make_run(3)});
+  // Per completed run the index holds created_at (8 bytes), duration (4), outcome (1), branch (4).
+  std::size_t index_bytes = 3 * (sizeof(Timestamp) + 4 + 1 + sizeof(NameId));
+  EXPECT_GE(table.memory_bytes(), 3 * sizeof(RunTable::Row) + index_bytes);
+}
+
+TEST(RunTableTest, PeriodIndexHoldsEachWorkflowsCompletedRunsByCreationTime) {
+  RunRecord queued = make_run(2);  // created kT0 + 120, not completed: left out
+  queued.status = "queued";
+  RunRecord dev = make_run(3);  // on dev, so after main's runs in stream order, but created first
+  dev.head_branch = "dev";
+  dev.created_at = kT0;
+  dev.run_started_at = kT0 + 10;
+  dev.updated_at = kT0 + 50;              // duration 50 - 10 = 40
+  RunRecord clock_trouble = make_run(5);  // created kT0 + 300, completes before it starts
+  clock_trouble.updated_at = clock_trouble.created_at;
+  RunRecord lint = make_run(4);  // another workflow
+  lint.workflow_id = 20;
+  RunTable table = build({make_run(1), queued, dev, clock_trouble, lint});
+  const RunTable::PeriodIndex& index = table.period_index();
+  ASSERT_TRUE(index.usable(2));
+  // CI (workflow 0): runs 3, 1, 5 by created_at; Lint (workflow 1): run 4.
+  EXPECT_EQ(index.workflow_begin, (std::vector<std::size_t>{0, 3, 4}));
+  EXPECT_EQ(index.created_at, (std::vector<Timestamp>{kT0, kT0 + 60, kT0 + 300, kT0 + 240}));
+  // make_run: duration = updated - started = (created + 100) - (created + 5) = 95.
+  EXPECT_EQ(index.duration, (std::vector<std::int32_t>{40, 95, -1, 95}));
+  EXPECT_EQ(index.branch[0], table.rows()[3].branch);  // rows: CI main 1, 2, 5, CI dev 3, Lint
+  EXPECT_EQ(table.branches()[index.branch[0]], "dev");
+  EXPECT_EQ(index.outcome[1], Outcome::kSuccess);
+}
+
+TEST(RunTableTest, PeriodIndexRecordsEachStreamsIncidentsAtTheirFirstFailure) {
+  // make_run(id): created kT0 + 60 id, completed 100 s later.
+  auto on_dev = [](RunRecord run) {
+    run.head_branch = "dev";
+    return run;
+  };
+  RunTable table = build({make_run(1, "failure"), make_run(2, "timed_out"), make_run(3, "success"),
+                          make_run(4, "failure"), on_dev(make_run(5, "failure")),
+                          on_dev(make_run(6, "cancelled")), on_dev(make_run(7, "success"))});
+  const RunTable::PeriodIndex& index = table.period_index();
+  ASSERT_TRUE(index.usable(1));
+  ASSERT_EQ(index.incidents.size(), 3u);
+  EXPECT_EQ(index.incident_begin, (std::vector<std::size_t>{0, 3}));
+  // main: 1..3 recovers in (kT0 + 280) - (kT0 + 160) = 120; 4 is still open.
+  EXPECT_EQ(index.incidents[0].created_at, kT0 + 60);
+  EXPECT_EQ(index.incidents[0].recovery, 120);
+  EXPECT_EQ(index.incidents[1].created_at, kT0 + 240);
+  EXPECT_EQ(index.incidents[1].recovery, -1);
+  // dev: 5 recovers at 7 (the cancelled run in between changes nothing): 520 - 400 = 120.
+  EXPECT_EQ(index.incidents[2].created_at, kT0 + 300);
+  EXPECT_EQ(index.incidents[2].recovery, 120);
+  EXPECT_EQ(table.branches()[index.incidents[2].branch], "dev");
+}
+
+TEST(RunTableTest, IncrementalBuildRebuildsThePeriodIndex) {
+  RunRecord running = make_run(2);
+  running.status = "in_progress";
+  RunTable base = build({make_run(1, "failure"), running}, 1);
+  ASSERT_EQ(base.period_index().created_at.size(), 1u);  // run 2 is not completed yet
+  EXPECT_EQ(base.period_index().incidents[0].recovery, -1);
+  RunTableBuilder builder(base);
+  builder.add(make_run(2, "success"));
+  RunTable table = builder.build(2);
+  const RunTable::PeriodIndex& index = table.period_index();
+  ASSERT_TRUE(index.usable(1));
+  EXPECT_EQ(index.created_at, (std::vector<Timestamp>{kT0 + 60, kT0 + 120}));
+  ASSERT_EQ(index.incidents.size(), 1u);
+  EXPECT_EQ(index.incidents[0].recovery, 60);  // completions kT0 + 220 - (kT0 + 160)
+}
+
 TEST(RunTableTest, LoadsEveryRunFromTheStore) {
   FakeStore store;
   std::vector<RunRecord> runs = {make_run(1), make_run(2), make_run(3)};
