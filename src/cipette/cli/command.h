@@ -32,5 +32,6 @@ void add_metrics_command(CLI::App& app, CommandContext& context);
 void add_import_command(CLI::App& app, CommandContext& context);
 void add_demo_command(CLI::App& app, CommandContext& context);
 void add_serve_command(CLI::App& app, CommandContext& context);
+void add_collect_command(CLI::App& app, CommandContext& context);
 
 }  // namespace cipette::cli

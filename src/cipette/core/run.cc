@@ -28,6 +28,12 @@ bool is_valid_repository_name(std::string_view name) {
   auto slash = name.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) return false;
   if (name.size() > 200) return false;
+  // "." and ".." are not names: they would turn an API path into another one (../../orgs/x).
+  std::string_view owner = name.substr(0, slash);
+  std::string_view repo = name.substr(slash + 1);
+  for (std::string_view part : {owner, repo}) {
+    if (part == "." || part == "..") return false;
+  }
   for (std::size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -56,7 +56,7 @@ struct RunRecord {
 Status validate_run(const RunRecord& run);
 
 // True for "owner/name" where both parts are non-empty and consist of GitHub's allowed
-// characters (letters, digits, '-', '_', '.').
+// characters (letters, digits, '-', '_', '.'), and neither is "." or "..".
 bool is_valid_repository_name(std::string_view name);
 
 }  // namespace cipette

@@ -2,8 +2,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
@@ -21,6 +24,31 @@ struct UpsertStats {
 // A position in the store's change log: every insert or update of a run gets a larger sequence
 // number than all before it, so "changed since" is exact even when clocks disagree.
 using ChangeSeq = std::int64_t;
+
+// A run the collector saw unfinished (queued, in progress, waiting...) and looks at again on
+// the next sync, until it completes.
+struct PendingRun {
+  std::int64_t id = 0;
+  Timestamp created_at = 0;
+  std::string etag;           // of GET .../actions/runs/{id}; "" when never fetched alone
+  bool on_head_page = false;  // listed on the page whose ETag SyncState::etag holds
+  friend bool operator==(const PendingRun&, const PendingRun&) = default;
+};
+
+// The collector's position in one repository's history, saved with the runs it read
+// (collector/repository_sync.h explains how each field is used). Times are UTC seconds.
+struct SyncState {
+  Timestamp floor = 0;              // the oldest created_at wanted (--since of the first sync)
+  std::optional<Timestamp> cursor;  // every run created in [floor, cursor] has been read
+  // A backlog read newest first: every run created in [gap_from, gap_top] has been read too.
+  std::optional<Timestamp> gap_top;
+  std::optional<Timestamp> gap_from;
+  Timestamp head_from = 0;  // the lower end of the open window the next sync lists first
+  std::string etag;         // ETag of that listing's first page, "" when none
+  std::string etag_url;     // the URL `etag` belongs to
+  std::vector<PendingRun> pending;
+  friend bool operator==(const SyncState&, const SyncState&) = default;
+};
 
 // The storage port. Adapters (SQLite now, PostgreSQL later) implement it; the engine and the
 // use cases see only this. All methods are safe to call from one thread at a time per object;
@@ -43,6 +71,23 @@ class RunStore {
 
   // Number of runs stored.
   virtual Result<std::int64_t> count_runs() = 0;
+
+  // The saved sync state of `repository` ("owner/name", compared case-insensitively), or
+  // nullopt when none was saved. The default implementation fails: stores that the collector
+  // does not write to need not implement it.
+  virtual Result<std::optional<SyncState>> load_sync_state(std::string_view repository) {
+    return fail("reading the sync state of ", repository, ": not supported by ", describe());
+  }
+
+  // In one transaction: upsert_runs(runs) (same rules) and replace the sync state of
+  // `repository` by `state`. Either both are written or neither is, so a process killed at any
+  // moment leaves runs and state consistent. The default implementation fails.
+  virtual Result<UpsertStats> commit_sync(std::string_view repository,
+                                          std::span<const RunRecord> runs, const SyncState& state) {
+    (void)runs;
+    (void)state;
+    return fail("writing the sync state of ", repository, ": not supported by ", describe());
+  }
 
   // A short description for messages, without credentials ("sqlite:data/cipette.db").
   virtual std::string describe() const = 0;

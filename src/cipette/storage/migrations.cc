@@ -77,7 +77,26 @@ CREATE TABLE sync_state (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kMigration1};
+// Version 2: the collector's full sync state (core/run_store.h, SyncState). sync_state.cursor
+// (from version 1) holds the cursor as an ISO 8601 time stamp; the new columns hold UTC
+// seconds. sync_pending lists the runs seen unfinished, to look at again.
+constexpr std::string_view kMigration2 = R"sql(
+ALTER TABLE sync_state ADD COLUMN floor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN gap_top INTEGER;
+ALTER TABLE sync_state ADD COLUMN gap_from INTEGER;
+ALTER TABLE sync_state ADD COLUMN head_from INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN etag_url TEXT;
+CREATE TABLE sync_pending (
+  repository TEXT NOT NULL COLLATE NOCASE,
+  run_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  etag TEXT,
+  on_head_page INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (repository, run_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kMigration1, kMigration2};
 
 Result<std::int64_t> read_user_version(sqlite3* db, std::string_view path) {
   return query_int(db, "PRAGMA user_version", fmt::format("reading schema version of {}", path));

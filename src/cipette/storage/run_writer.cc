@@ -85,11 +85,12 @@ bool newer_or_same(const RunRecord& candidate, const RunRecord* current) {
 
 }  // namespace
 
-Result<UpsertStats> RunWriter::upsert(std::span<const RunRecord> runs) {
+Result<UpsertStats> RunWriter::upsert(std::span<const RunRecord> runs,
+                                      const std::function<Status()>& also) {
   for (const RunRecord& run : runs) {
     if (auto valid = validate_run(run); !valid) return valid.error();
   }
-  if (runs.empty()) return UpsertStats{};
+  if (runs.empty() && !also) return UpsertStats{};
   if (sqlite3_db_readonly(db_, "main") == 1) {
     return fail(fmt::format("writing runs to {}: the database was opened read-only", path_));
   }
@@ -97,8 +98,11 @@ Result<UpsertStats> RunWriter::upsert(std::span<const RunRecord> runs) {
   std::string doing = fmt::format("writing runs to {}", path_);
   Transaction transaction(db_);
   if (auto begun = transaction.begin("BEGIN IMMEDIATE", doing); !begun) return begun.error();
-  auto stats = write_batch(runs);
+  auto stats = runs.empty() ? Result<UpsertStats>(UpsertStats{}) : write_batch(runs);
   if (!stats) return stats.error();
+  if (also) {
+    if (auto done = also(); !done) return done.error();
+  }
   if (auto committed = transaction.commit(doing); !committed) return committed.error();
   return stats;
 }

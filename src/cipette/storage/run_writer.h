@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -21,8 +22,10 @@ class RunWriter {
   RunWriter(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
   // Validates every run, then writes them all in one BEGIN IMMEDIATE transaction (rolled back
-  // on any error). See SqliteStore::upsert_runs for the rules.
-  Result<UpsertStats> upsert(std::span<const RunRecord> runs);
+  // on any error). See SqliteStore::upsert_runs for the rules. `also`, when given, runs inside
+  // the same transaction after the runs are written; its failure rolls everything back.
+  Result<UpsertStats> upsert(std::span<const RunRecord> runs,
+                             const std::function<Status()>& also = {});
 
  private:
   enum class RunChange { kInserted, kUpdated, kUnchanged };

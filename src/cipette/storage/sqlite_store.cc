@@ -11,6 +11,7 @@
 #include "cipette/storage/migrations.h"
 #include "cipette/storage/run_writer.h"
 #include "cipette/storage/sqlite_handle.h"
+#include "cipette/storage/sync_state_table.h"
 
 namespace cipette::storage {
 namespace {
@@ -146,11 +147,15 @@ Status read_repository_names(sqlite3* db, sqlite3_stmt* stmt, std::string_view d
 
 struct SqliteStore::Connection {
   Connection(DatabasePtr database, std::string database_path)
-      : db(std::move(database)), path(std::move(database_path)), writer(db.get(), path) {}
+      : db(std::move(database)),
+        path(std::move(database_path)),
+        writer(db.get(), path),
+        sync_states(db.get(), path) {}
 
   DatabasePtr db;  // first member: destroyed last, after the statements below
   std::string path;
   RunWriter writer;
+  SyncStateTable sync_states;
   StatementPtr scan_runs;
   StatementPtr read_repositories;
 };
@@ -230,6 +235,17 @@ Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
 Result<std::int64_t> SqliteStore::count_runs() {
   return query_int(connection_->db.get(), "SELECT count(*) FROM runs",
                    fmt::format("counting runs in {}", connection_->path));
+}
+
+Result<std::optional<SyncState>> SqliteStore::load_sync_state(std::string_view repository) {
+  return connection_->sync_states.load(repository);
+}
+
+Result<UpsertStats> SqliteStore::commit_sync(std::string_view repository,
+                                             std::span<const RunRecord> runs,
+                                             const SyncState& state) {
+  return connection_->writer.upsert(
+      runs, [&] { return connection_->sync_states.save(repository, state); });
 }
 
 std::string SqliteStore::describe() const { return "sqlite:" + connection_->path; }

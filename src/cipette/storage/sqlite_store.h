@@ -53,6 +53,11 @@ class SqliteStore final : public RunStore {
                               const std::function<void(const RunRecord&)>& visit) override;
   Result<std::int64_t> count_runs() override;
   std::string describe() const override;
+  // See RunStore. The state lives in the sync_state and sync_pending tables; commit_sync
+  // writes runs and state in one BEGIN IMMEDIATE transaction.
+  Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
+  Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
+                                  const SyncState& state) override;
 
   // The schema version this program writes (the number of migrations it knows).
   static int latest_schema_version();

@@ -53,6 +53,14 @@ TEST(RunTest, RejectsMalformedRepositoryNames) {
   }
 }
 
+TEST(RunTest, RejectsDotAndDotDotAsOwnerOrName) {
+  for (const char* name : {"../etc", "./app", "octo/..", "octo/.", "../.."}) {
+    EXPECT_FALSE(is_valid_repository_name(name)) << name;
+  }
+  EXPECT_TRUE(is_valid_repository_name("octo/.github"));
+  EXPECT_TRUE(is_valid_repository_name("octo/..app"));
+}
+
 TEST(RunTest, RejectsRepositoryNamesLongerThan200Characters) {
   std::string name = "o/" + std::string(199, 'a');  // 201 characters
   EXPECT_FALSE(is_valid_repository_name(name));

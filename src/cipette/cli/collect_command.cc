@@ -1,0 +1,150 @@
+// `cipette collect`: workflow runs from the GitHub API into the database, incrementally.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cipette/cli/command.h"
+#include "cipette/collector/collect.h"
+#include "cipette/github/endpoints.h"
+#include "cipette/storage/store_factory.h"
+
+namespace cipette::cli {
+
+namespace {
+
+struct CollectFlags {
+  std::vector<std::string> repos, orgs;
+  std::string db, api_url, since, concurrency;
+  CLI::Option* repo_option = nullptr;
+  CLI::Option* db_option = nullptr;
+  CLI::Option* api_url_option = nullptr;
+  CLI::Option* concurrency_option = nullptr;
+};
+
+// --repo may be repeated and each may be a comma list; together they replace
+// TARGET_REPOSITORIES.
+Result<std::vector<std::string>> resolve_repositories(const CollectFlags& flags,
+                                                      const Environment& env) {
+  std::string joined;
+  for (const std::string& repo : flags.repos) joined += (joined.empty() ? "" : ",") + repo;
+  Setting setting = resolve(flag_of(flags.repo_option, joined), env, {"TARGET_REPOSITORIES"}, "");
+  auto repositories = read_repositories(setting);
+  if (!repositories) return repositories.error();
+  for (const std::string& name : *repositories) {
+    if (!github::is_api_repository_name(name)) {
+      return fail(fmt::format("{}: \"{}\" is not a repository in the form owner/name",
+                              setting.origin, name));
+    }
+  }
+  return repositories;
+}
+
+Result<std::vector<std::string>> resolve_organisations(const CollectFlags& flags) {
+  for (const std::string& org : flags.orgs) {
+    if (!github::is_valid_organisation_name(org)) {
+      return fail(fmt::format("--org: expected an organisation name, got \"{}\"", org));
+    }
+  }
+  return flags.orgs;
+}
+
+Status resolve_sync(const CollectFlags& flags, const Environment& env,
+                    collector::CollectOptions& options) {
+  if (!flags.since.empty()) {
+    auto since = parse_date_or_timestamp(flags.since);
+    if (!since) return fail("--since: ", since.error().message);
+    options.sync.since = *since;
+  }
+  Setting concurrency_setting =
+      resolve(flag_of(flags.concurrency_option, flags.concurrency), env, {}, "4");
+  auto concurrency = read_int(concurrency_setting, 1, collector::kMaxConcurrency);
+  if (!concurrency) return concurrency.error();
+  options.concurrency = *concurrency;
+  return {};
+}
+
+// Everything `collect` needs from flags, environment and .env; fails on the first bad value.
+Result<collector::CollectOptions> resolve_options(const CollectFlags& flags,
+                                                  const Environment& env) {
+  collector::CollectOptions options;
+  auto token = env.lookup({"GITHUB_TOKEN"});
+  if (!token) {
+    return fail(
+        "GITHUB_TOKEN is not set: set it (in the environment or .env) to a token that "
+        "can read the repositories' Actions");
+  }
+  options.client.token = token->value;
+  auto api_url = read_url(resolve(flag_of(flags.api_url_option, flags.api_url), env,
+                                  {"GITHUB_API_URL"}, std::string(github::kDefaultApiUrl)));
+  if (!api_url) return api_url.error();
+  options.client.api_url = *api_url;
+  auto repositories = resolve_repositories(flags, env);
+  if (!repositories) return repositories.error();
+  options.repositories = std::move(*repositories);
+  auto organisations = resolve_organisations(flags);
+  if (!organisations) return organisations.error();
+  options.organisations = std::move(*organisations);
+  if (options.repositories.empty() && options.organisations.empty()) {
+    return fail("no repositories to collect: set TARGET_REPOSITORIES or pass --repo or --org");
+  }
+  if (auto sync = resolve_sync(flags, env, options); !sync) return sync.error();
+  return options;
+}
+
+std::unique_ptr<collector::ProgressSink> make_progress(const std::string& token) {
+  if (isatty(STDERR_FILENO) != 0) {
+    return std::make_unique<collector::TerminalProgress>(stderr, token);
+  }
+  return std::make_unique<collector::LogProgress>(stderr, token);
+}
+
+int run_collect(const CollectFlags& flags, const Environment& env) {
+  auto options = resolve_options(flags, env);
+  if (!options) return report_error(options.error(), kExitUsage);
+  Setting database = resolve_database(flag_of(flags.db_option, flags.db), env);
+  // Opened once here so that a bad database stops everything before the first request (and
+  // migrations run once, not in every worker).
+  auto first = storage::open_store(database.value);
+  if (!first) return report_error(first.error(), kExitFailure);
+  collector::StoreOpener open_store = [url = database.value] { return storage::open_store(url); };
+  collector::TransportFactory make_transport =
+      []() -> Result<std::unique_ptr<github::HttpTransport>> {
+    auto transport = github::CurlTransport::create();
+    if (!transport) return transport.error();
+    return std::unique_ptr<github::HttpTransport>(std::move(*transport));
+  };
+  collector::CollectReport report;
+  {
+    auto progress = make_progress(options->client.token);
+    report = collector::collect(*options, open_store, make_transport, *progress);
+  }
+  std::string summary =
+      collector::redact(collector::describe_summary(report), options->client.token);
+  std::fputs(summary.c_str(), stderr);
+  return report.ok() ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void add_collect_command(CLI::App& app, CommandContext& context) {
+  auto flags = std::make_shared<CollectFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "collect", "Fetch workflow runs from the GitHub API into the database, incrementally");
+  flags->repo_option =
+      cmd->add_option("--repo", flags->repos,
+                      "owner/name (repeatable, or a comma list) [default: TARGET_REPOSITORIES]");
+  cmd->add_option("--org", flags->orgs, "Also every repository of this organisation (repeatable)");
+  flags->concurrency_option = cmd->add_option(
+      "--concurrency", flags->concurrency,
+      fmt::format("Repositories synced at once, 1-{} [default: 4]", collector::kMaxConcurrency));
+  cmd->add_option("--since", flags->since,
+                  "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
+  flags->db_option =
+      cmd->add_option("--db,--database-url", flags->db, "Database (default: DATABASE_URL)");
+  flags->api_url_option =
+      cmd->add_option("--api-url", flags->api_url, "GitHub API base URL (default: GITHUB_API_URL)");
+  cmd->callback([flags, &context] { context.exit_code = run_collect(*flags, *context.env); });
+}
+
+}  // namespace cipette::cli

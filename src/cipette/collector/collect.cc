@@ -1,0 +1,207 @@
+#include "cipette/collector/collect.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "cipette/github/endpoints.h"
+
+namespace cipette::collector {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Waits in slices of at most a second, telling `progress` how long is left.
+void countdown(ProgressSink& progress, const std::string& repository,
+               const github::WaitNotice& notice) {
+  auto end = std::chrono::steady_clock::now() + notice.duration;
+  for (;;) {
+    auto left = std::chrono::duration_cast<milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    progress.waiting(repository, std::chrono::ceil<seconds>(left), notice.reason);
+    std::this_thread::sleep_for(std::min<milliseconds>(left, seconds(1)));
+  }
+}
+
+// What the worker threads share.
+struct Shared {
+  std::vector<std::string> names;
+  std::vector<RepositoryReport> reports;  // by index of names
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;  // guards what follows
+  std::vector<std::string> setup_errors;
+  std::int64_t requests = 0;
+  github::RateLimit rate;
+};
+
+void add_client_stats(Shared& shared, const github::ClientStats& stats) {
+  std::lock_guard lock(shared.mutex);
+  shared.requests += stats.requests;
+  if (stats.rate.known) shared.rate = stats.rate;
+}
+
+// A client on a fresh transport; `current` names the repository its waits are shown for.
+struct WorkerClient {
+  std::unique_ptr<github::HttpTransport> transport;
+  std::optional<github::Client> client;
+};
+
+Result<WorkerClient> make_client(const CollectOptions& options,
+                                 const TransportFactory& make_transport, ProgressSink& progress,
+                                 const std::string& current) {
+  WorkerClient made;
+  auto transport = make_transport();
+  if (!transport) return transport.error();
+  made.transport = std::move(*transport);
+  github::ClientHooks hooks = options.hooks;
+  if (!hooks.wait) {
+    hooks.wait = [&progress, &current](const github::WaitNotice& notice) {
+      countdown(progress, current, notice);
+    };
+  }
+  auto client = github::Client::create(options.client, *made.transport, std::move(hooks));
+  if (!client) return client.error();
+  made.client.emplace(std::move(*client));
+  return made;
+}
+
+void run_worker(const CollectOptions& options, const StoreOpener& open_store,
+                const TransportFactory& make_transport, ProgressSink& progress, Shared& shared) {
+  std::string current;
+  auto made = make_client(options, make_transport, progress, current);
+  auto store = open_store();
+  if (!made || !store) {
+    std::lock_guard lock(shared.mutex);
+    shared.setup_errors.push_back(!made ? made.error().message : store.error().message);
+    return;
+  }
+  for (std::size_t i = shared.next++; i < shared.names.size(); i = shared.next++) {
+    current = shared.names[i];
+    RepositoryReport report =
+        sync_repository(*made->client, **store, current, options.sync, progress);
+    progress.finished(report);
+    shared.reports[i] = std::move(report);
+  }
+  add_client_stats(shared, made->client->stats());
+}
+
+// Every repository of `organisation`, page after page.
+Result<std::vector<std::string>> list_organisation(github::Client& client,
+                                                   const std::string& organisation) {
+  std::vector<std::string> names;
+  std::string next = github::organisation_repositories_path(organisation, github::kMaxPerPage);
+  while (!next.empty()) {
+    auto page = client.get(next);
+    if (!page)
+      return fail("listing the repositories of ", organisation, ": ", page.error().message);
+    auto parsed = github::parse_repository_names(page->body, page->url);
+    if (!parsed) return parsed.error();
+    names.insert(names.end(), parsed->begin(), parsed->end());
+    next = page->next_url;
+  }
+  return names;
+}
+
+// The repositories named, then those of the organisations, each once.
+std::vector<std::string> repositories_to_sync(const CollectOptions& options,
+                                              const TransportFactory& make_transport,
+                                              ProgressSink& progress, CollectReport& report) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name) {
+    if (seen.insert(lower(name)).second) names.push_back(name);
+  };
+  for (const std::string& name : options.repositories) add(name);
+  if (options.organisations.empty()) return names;
+  std::string current = "organisations";
+  auto made = make_client(options, make_transport, progress, current);
+  if (!made) {
+    report.errors.push_back(made.error().message);
+    return names;
+  }
+  for (const std::string& organisation : options.organisations) {
+    auto listed = list_organisation(*made->client, organisation);
+    if (!listed) {
+      report.errors.push_back(listed.error().message);
+      continue;
+    }
+    progress.note(organisation, fmt::format("{} repositories", listed->size()));
+    for (const std::string& name : *listed) add(name);
+  }
+  report.requests += made->client->stats().requests;
+  if (made->client->stats().rate.known) report.rate = made->client->stats().rate;
+  return names;
+}
+
+}  // namespace
+
+bool CollectReport::ok() const {
+  return errors.empty() && std::all_of(repositories.begin(), repositories.end(),
+                                       [](const RepositoryReport& r) { return r.done; });
+}
+
+CollectReport collect(const CollectOptions& options, const StoreOpener& open_store,
+                      const TransportFactory& make_transport, ProgressSink& progress) {
+  CollectReport report;
+  Shared shared;
+  shared.names = repositories_to_sync(options, make_transport, progress, report);
+  shared.reports.resize(shared.names.size());
+  int workers = std::clamp<int>(options.concurrency, 1, kMaxConcurrency);
+  workers = std::min<int>(workers, static_cast<int>(shared.names.size()));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back(run_worker, std::cref(options), std::cref(open_store),
+                         std::cref(make_transport), std::ref(progress), std::ref(shared));
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (std::size_t i = 0; i < shared.names.size(); ++i) {
+    RepositoryReport& r = shared.reports[i];
+    if (r.repository.empty()) {  // no worker could start
+      r.repository = shared.names[i];
+      r.error = "not synced: " + (shared.setup_errors.empty() ? std::string("no worker")
+                                                              : shared.setup_errors.front());
+    }
+  }
+  report.repositories = std::move(shared.reports);
+  report.requests += shared.requests;
+  if (shared.rate.known) report.rate = shared.rate;
+  return report;
+}
+
+std::string describe_summary(const CollectReport& report) {
+  std::int64_t inserted = 0, updated = 0, failed = 0;
+  for (const RepositoryReport& r : report.repositories) {
+    inserted += r.inserted;
+    updated += r.updated;
+    failed += r.done ? 0 : 1;
+  }
+  std::string text =
+      fmt::format("collected {} repositories ({} failed): {} runs new, {} updated, {} requests",
+                  report.repositories.size(), failed, inserted, updated, report.requests);
+  if (report.rate.known) {
+    text += fmt::format("; {} of {} requests left until {}", report.rate.remaining,
+                        report.rate.limit, format_timestamp(report.rate.reset));
+  }
+  text += '\n';
+  for (const RepositoryReport& r : report.repositories) {
+    text += "  " + describe_report(r) + '\n';
+    for (const std::string& warning : r.warnings) text += "    warning: " + warning + '\n';
+  }
+  for (const std::string& error : report.errors) text += "  error: " + error + '\n';
+  return text;
+}
+
+}  // namespace cipette::collector

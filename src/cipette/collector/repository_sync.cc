@@ -1,0 +1,412 @@
+// The incremental sync of one repository.
+//
+// GitHub lists a repository's runs newest created first, 100 a page, and a listing filtered
+// by `created` returns at most 1,000 of them. The state saved with the runs (SyncState) says
+// what has been read:
+//
+// - The head pass lists the open window "created >= head_from", with If-None-Match when the
+//   ETag saved belongs to that very URL. A 304 means its first page is unchanged: no run was
+//   created since, and the unfinished runs listed on that page are still unfinished. When the
+//   window holds fewer runs than the cap (less a page), it is read whole; the cursor becomes the
+//   newest created_at seen, and head_from moves up to cursor - overlap once the window no longer
+//   fits on one page (then one more pass fetches that window's ETag, so that the next sync of an
+//   unchanged repository costs one request, answered 304).
+// - When the window holds more than the cap (a first sync, or a long pause), its runs up to
+//   now ("top") are a backlog, read in closed windows from the newest down. Each window's size
+//   is estimated from the density of the runs seen so far, and shrunk while its listing says
+//   it holds more than the cap. The done part [gap_from, gap_top] is saved after each window,
+//   so a restart resumes below it. When the backlog is read, the cursor is top.
+// - Runs seen unfinished are kept as pending; those not seen in this sync's listings (nor
+//   shown unchanged by a 304) are fetched by id, with their own ETag, until they complete.
+//   The open window reaches back to unfinished runs up to a day older than it would, so that
+//   usually the listing alone shows them finish.
+//
+// Every page is committed with the state as it stands after that page; the cursor, the gap
+// and the ETag advance only with the last page of their window. Reading a page twice after a
+// crash is harmless: runs are upserted by id and a version never replaces a newer one.
+#include "cipette/collector/repository_sync.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "cipette/collector/windows.h"
+#include "cipette/github/run_json.h"
+
+namespace cipette::collector {
+namespace {
+
+using github::ApiResponse;
+using github::RunsPage;
+
+class RepositorySync {
+ public:
+  RepositorySync(github::Client& client, RunStore& store, const std::string& repository,
+                 const SyncOptions& options, ProgressSink& progress)
+      : client_(client),
+        store_(store),
+        repository_(repository),
+        options_(options),
+        progress_(progress) {
+    report_.repository = repository;
+  }
+
+  RepositoryReport run();
+
+ private:
+  // A listed window: its first page, and the lower end it was listed with.
+  struct Listing {
+    ApiResponse page;
+    RunsPage runs;
+    Timestamp from = 0;
+  };
+
+  Status sync();
+  Status load_state();
+  Result<bool> head_pass();
+  Status start_backlog(Timestamp lo, const RunsPage& first);
+  Result<bool> read_head_window(Timestamp lo, const std::string& url, ApiResponse page,
+                                RunsPage runs);
+  Status read_backlog(Timestamp lo, Timestamp top, Timestamp anchor, Density density,
+                      std::optional<std::int64_t> left);
+  Result<Listing> list_window(Timestamp from, Timestamp to);
+  Status read_window(ApiResponse page, RunsPage runs, bool head,
+                     const std::function<void()>& on_last_page);
+  Status close_backlog(Timestamp top);
+  Timestamp next_head_from(Timestamp lo, Timestamp newest) const;
+  Status refresh_pending();
+  Status refresh_run(const PendingRun& pending);
+
+  Result<ApiResponse> fetch(const std::string& target, std::string_view etag = {},
+                            bool not_found_ok = false);
+  Result<RunsPage> parse(const ApiResponse& page);
+  Status commit(std::span<const RunRecord> runs);
+  void note_runs(std::span<const RunRecord> runs, bool on_head_page);
+  PendingRun* find_pending(std::int64_t id);
+  void show(std::string activity);
+  void publish();
+  Timestamp now() const { return options_.now ? options_.now() : now_utc(); }
+
+  github::Client& client_;
+  RunStore& store_;
+  const std::string& repository_;
+  const SyncOptions& options_;
+  ProgressSink& progress_;
+  SyncState state_;
+  RepositoryReport report_;
+  std::unordered_set<std::int64_t> seen_;      // runs listed or fetched in this sync
+  std::unordered_set<std::int64_t> verified_;  // pending runs a 304 showed unchanged
+  std::optional<Timestamp> newest_seen_;
+  bool resumed_backlog_ = false;  // the backlog's newest window was read by an earlier sync
+  std::string activity_;
+  // The runs read in the current window, for the density of the next one.
+  std::int64_t window_runs_ = 0;
+  Timestamp window_oldest_ = 0;
+  Timestamp window_newest_ = 0;
+};
+
+RepositoryReport RepositorySync::run() {
+  github::ClientStats before = client_.stats();
+  Status status = sync();
+  report_.requests = client_.stats().requests - before.requests;
+  report_.not_modified = client_.stats().not_modified - before.not_modified;
+  report_.done = status.has_value();
+  if (!status) report_.error = status.error().message;
+  return report_;
+}
+
+Status RepositorySync::sync() {
+  if (auto loaded = load_state(); !loaded) return loaded;
+  if (state_.gap_top && state_.gap_from) {
+    show("resuming the backlog");
+    resumed_backlog_ = true;
+    Timestamp top = *state_.gap_top;
+    Timestamp below = *state_.gap_from - 1;
+    if (auto read = read_backlog(state_.head_from, top, below, {}, {}); !read) return read;
+  }
+  for (int pass = 0; pass < options_.max_head_passes; ++pass) {
+    auto again = head_pass();
+    if (!again) return again.error();
+    if (!*again) break;
+  }
+  return refresh_pending();
+}
+
+Status RepositorySync::load_state() {
+  auto loaded = store_.load_sync_state(repository_);
+  if (!loaded) return loaded.error();
+  std::optional<SyncState>& saved = *loaded;
+  if (saved && (!options_.since || *options_.since >= saved->floor)) {
+    state_ = std::move(*saved);
+    return {};
+  }
+  // The first sync, or --since reaches further back than what was read: read from there.
+  state_.floor = options_.since.value_or(kHistoryStart);
+  state_.head_from = state_.floor;
+  if (saved) {
+    state_.pending = std::move(saved->pending);
+    progress_.note(repository_, "--since reaches before the runs read so far: reading from " +
+                                    format_date(state_.floor));
+  }
+  return {};
+}
+
+// Lists the open window; true when another pass should follow (see the top of this file).
+Result<bool> RepositorySync::head_pass() {
+  const Timestamp lo = state_.head_from;
+  std::string path =
+      github::list_runs_path(repository_, created_filter(lo, std::nullopt), options_.per_page);
+  std::string url = client_.url(path);
+  show("listing runs created since " + format_timestamp(lo));
+  auto page = fetch(path, state_.etag_url == url ? state_.etag : "");
+  if (!page) return page.error();
+  if (page->status == 304) {
+    for (const PendingRun& run : state_.pending) {
+      if (run.on_head_page) verified_.insert(run.id);
+    }
+    return false;
+  }
+  auto runs = parse(*page);
+  if (!runs) return runs.error();
+  // A page's margin under the cap: runs created while the open window is being paged push
+  // older ones down, and none may fall beyond the cap.
+  if (runs->total_count >= options_.result_cap - options_.per_page) {
+    if (auto read = start_backlog(lo, *runs); !read) return read.error();
+    return true;
+  }
+  return read_head_window(lo, url, std::move(*page), std::move(*runs));
+}
+
+// The open window holds more runs than one listing returns: read those up to now as a
+// backlog, guided by the density of the first page.
+Status RepositorySync::start_backlog(Timestamp lo, const RunsPage& first) {
+  Timestamp top = std::max(now(), lo);
+  progress_.note(repository_, fmt::format("{} runs created since {}: reading them in windows",
+                                          first.total_count, format_date(lo)));
+  state_.gap_top = top;
+  state_.gap_from = top + 1;
+  Timestamp anchor = std::min(newest_created(first.runs).value_or(top), top);
+  return read_backlog(lo, top, anchor, density_of(first.runs), first.total_count);
+}
+
+// Reads the open window whole. Its last page moves the cursor to the newest run seen, and
+// either keeps the window (saving the ETag of its first page) or moves it up to the cursor
+// less the overlap; true when it moved.
+Result<bool> RepositorySync::read_head_window(Timestamp lo, const std::string& url,
+                                              ApiResponse page, RunsPage runs) {
+  for (PendingRun& run : state_.pending) run.on_head_page = false;
+  bool fits_one_page = runs.total_count <= options_.per_page;
+  bool moved = false;
+  auto finish = [&, etag = page.etag] {
+    if (newest_seen_)
+      state_.cursor = std::max(state_.cursor.value_or(*newest_seen_), *newest_seen_);
+    Timestamp next_from = lo;
+    if (!fits_one_page && state_.cursor) {
+      next_from = next_head_from(lo, *state_.cursor);
+    }
+    moved = next_from != lo;
+    state_.head_from = next_from;
+    state_.etag = moved ? "" : etag;
+    state_.etag_url = moved ? "" : url;
+  };
+  if (auto read = read_window(std::move(page), std::move(runs), true, finish); !read) {
+    return read.error();
+  }
+  return moved;
+}
+
+// Reads every run created in [lo, top] below what the saved gap says is done, newest window
+// first. `anchor`, `density` and `left` (runs expected) guide the first window's size.
+Status RepositorySync::read_backlog(Timestamp lo, Timestamp top, Timestamp anchor, Density density,
+                                    std::optional<std::int64_t> left) {
+  Timestamp hi = std::min(top, state_.gap_from.value_or(top + 1) - 1);
+  anchor = std::min(anchor, hi);
+  while (hi >= lo) {
+    bool rest_fits = left && *left < options_.result_cap;
+    Timestamp from = rest_fits ? lo : window_start(lo, anchor, density, options_.window_target);
+    auto listing = list_window(from, hi);
+    if (!listing) return listing.error();
+    from = listing->from;
+    if (left) *left -= listing->runs.total_count;
+    window_runs_ = 0;
+    auto read = read_window(std::move(listing->page), std::move(listing->runs), false,
+                            [&] { state_.gap_from = from; });
+    if (!read) return read;
+    // Fewer than two runs say nothing of the density: the next window tries the whole rest.
+    density =
+        window_runs_ >= 2 ? Density{window_runs_, window_newest_ - window_oldest_ + 1} : Density{};
+    hi = from - 1;
+    anchor = hi;
+  }
+  return close_backlog(top);
+}
+
+// Lists [from, to], shrinking the window from below while it holds more than the cap.
+Result<RepositorySync::Listing> RepositorySync::list_window(Timestamp from, Timestamp to) {
+  for (bool failed_once = false;; failed_once = true) {
+    std::string created = created_filter(from, to);
+    show("listing runs created " + created);
+    auto page = fetch(github::list_runs_path(repository_, created, options_.per_page));
+    if (!page) return page.error();
+    auto runs = parse(*page);
+    if (!runs) return runs.error();
+    if (runs->total_count < options_.result_cap || from >= to) {
+      if (runs->total_count >= options_.result_cap) {
+        std::string warning =
+            fmt::format("{} runs were created at {}: GitHub lists only {} of them",
+                        runs->total_count, format_timestamp(from), options_.result_cap);
+        progress_.note(repository_, warning);
+        report_.warnings.push_back(std::move(warning));
+      }
+      return Listing{std::move(*page), std::move(*runs), from};
+    }
+    from =
+        shrink_window(from, to, runs->total_count, runs->runs, options_.window_target, failed_once);
+  }
+}
+
+Status RepositorySync::close_backlog(Timestamp top) {
+  state_.cursor = std::max(state_.cursor.value_or(top), top);
+  state_.gap_top.reset();
+  state_.gap_from.reset();
+  // From the newest run rather than `top`, so that the runs still unfinished, usually the
+  // newest, stay in the listing; but a resumed backlog has not seen the newest run.
+  Timestamp newest = resumed_backlog_ ? top : std::min(newest_seen_.value_or(top), top);
+  state_.head_from = next_head_from(state_.head_from, newest);
+  state_.etag.clear();
+  state_.etag_url.clear();
+  return commit({});
+}
+
+// The lower end of the next open window: `newest` less the overlap, or earlier to take in an
+// unfinished run created up to pending_lookback before that; never below `lo`.
+Timestamp RepositorySync::next_head_from(Timestamp lo, Timestamp newest) const {
+  Timestamp from = newest - options_.overlap.count();
+  Timestamp limit = from - options_.pending_lookback.count();
+  for (const PendingRun& run : state_.pending) {
+    if (run.created_at < from && run.created_at >= limit) from = run.created_at;
+  }
+  return std::max(lo, from);
+}
+
+// Reads a window page by page from its first page, committing each with the state; the last
+// page is committed after `on_last_page` has advanced the state.
+Status RepositorySync::read_window(ApiResponse page, RunsPage runs, bool head,
+                                   const std::function<void()>& on_last_page) {
+  for (bool first = true;; first = false) {
+    note_runs(runs.runs, head && first);
+    bool last = page.next_url.empty();
+    if (last) on_last_page();
+    if (auto committed = commit(runs.runs); !committed) return committed;
+    if (last) return {};
+    auto next = fetch(page.next_url);
+    if (!next) return next.error();
+    auto next_runs = parse(*next);
+    if (!next_runs) return next_runs.error();
+    page = std::move(*next);
+    runs = std::move(*next_runs);
+  }
+}
+
+Status RepositorySync::refresh_pending() {
+  std::vector<PendingRun> stale;
+  for (const PendingRun& run : state_.pending) {
+    if (!seen_.count(run.id) && !verified_.count(run.id)) stale.push_back(run);
+  }
+  for (const PendingRun& run : stale) {
+    if (auto refreshed = refresh_run(run); !refreshed) return refreshed;
+  }
+  return {};
+}
+
+Status RepositorySync::refresh_run(const PendingRun& pending) {
+  show(fmt::format("checking unfinished run {}", pending.id));
+  auto page = fetch(github::run_path(repository_, pending.id), pending.etag, true);
+  if (!page) return page.error();
+  if (page->status == 304) return {};
+  if (page->status == 404) {
+    progress_.note(repository_, fmt::format("run {} no longer exists", pending.id));
+    std::erase_if(state_.pending, [&](const PendingRun& run) { return run.id == pending.id; });
+    return commit({});
+  }
+  auto runs = github::parse_runs_document(page->body, page->url);
+  if (!runs) return runs.error();
+  if (runs->size() != 1 || runs->front().id != pending.id) {
+    return fail(fmt::format("{}: expected run {}", page->url, pending.id));
+  }
+  note_runs(*runs, false);
+  if (PendingRun* still = find_pending(pending.id)) still->etag = page->etag;
+  return commit(*runs);
+}
+
+Result<ApiResponse> RepositorySync::fetch(const std::string& target, std::string_view etag,
+                                          bool not_found_ok) {
+  auto page = client_.get(target, etag, not_found_ok);
+  if (page && page->status != 304) ++report_.pages;
+  return page;
+}
+
+Result<RunsPage> RepositorySync::parse(const ApiResponse& page) {
+  return github::parse_runs_page(page.body, page.url);
+}
+
+Status RepositorySync::commit(std::span<const RunRecord> runs) {
+  auto stats = store_.commit_sync(repository_, runs, state_);
+  if (!stats) return stats.error();
+  report_.inserted += stats->inserted;
+  report_.updated += stats->updated;
+  publish();
+  return {};
+}
+
+void RepositorySync::note_runs(std::span<const RunRecord> runs, bool on_head_page) {
+  for (const RunRecord& run : runs) {
+    seen_.insert(run.id);
+    ++report_.runs_read;
+    newest_seen_ = std::max(newest_seen_.value_or(run.created_at), run.created_at);
+    window_oldest_ = window_runs_ == 0 ? run.created_at : std::min(window_oldest_, run.created_at);
+    window_newest_ = window_runs_ == 0 ? run.created_at : std::max(window_newest_, run.created_at);
+    ++window_runs_;
+    PendingRun* pending = find_pending(run.id);
+    if (run.completed()) {
+      if (pending)
+        std::erase_if(state_.pending, [&](const PendingRun& p) { return p.id == run.id; });
+    } else if (pending) {
+      pending->on_head_page = pending->on_head_page || on_head_page;
+    } else {
+      state_.pending.push_back(PendingRun{run.id, run.created_at, "", on_head_page});
+    }
+  }
+}
+
+PendingRun* RepositorySync::find_pending(std::int64_t id) {
+  auto it = std::find_if(state_.pending.begin(), state_.pending.end(),
+                         [id](const PendingRun& run) { return run.id == id; });
+  return it == state_.pending.end() ? nullptr : &*it;
+}
+
+void RepositorySync::show(std::string activity) {
+  activity_ = std::move(activity);
+  publish();
+}
+
+void RepositorySync::publish() {
+  SyncStatus status;
+  status.repository = repository_;
+  status.activity = activity_;
+  status.pages = report_.pages;
+  status.runs_read = report_.runs_read;
+  status.rate = client_.stats().rate;
+  progress_.update(status);
+}
+
+}  // namespace
+
+RepositoryReport sync_repository(github::Client& client, RunStore& store,
+                                 const std::string& repository, const SyncOptions& options,
+                                 ProgressSink& progress) {
+  return RepositorySync(client, store, repository, options, progress).run();
+}
+
+}  // namespace cipette::collector

@@ -1,1 +1,0 @@
-#include "cipette/collector/sync.h"

@@ -1,0 +1,127 @@
+#include "cipette/github/rate_limit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace cipette::github {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::optional<std::int64_t> parse_int(std::optional<std::string_view> text) {
+  if (!text || text->empty()) return std::nullopt;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
+// base * 2^n, at most `cap`.
+milliseconds doubled(milliseconds base, int n, milliseconds cap) {
+  milliseconds wait = base;
+  for (int i = 0; i < n && wait < cap; ++i) wait *= 2;
+  return std::min(wait, cap);
+}
+
+// "equal jitter": half the wait fixed, half random, so concurrent clients spread out.
+milliseconds jittered(milliseconds wait, double random) {
+  auto half = wait.count() / 2;
+  return milliseconds(half + static_cast<std::int64_t>(static_cast<double>(half) * random));
+}
+
+Decision retry(milliseconds wait, std::string reason) {
+  return Decision{Action::kRetry, wait, std::move(reason)};
+}
+
+Decision give_up(std::string reason) { return Decision{Action::kFail, milliseconds(0), reason}; }
+
+std::string describe_status(int status) {
+  return status == 0 ? std::string("no response") : fmt::format("HTTP {}", status);
+}
+
+Decision decide_failure(const ResponseFacts& facts, const RetryCount& count,
+                        const RetryPolicy& policy, double random) {
+  std::string what = describe_status(facts.status);
+  if (count.failures >= policy.max_failure_retries) {
+    return give_up(fmt::format("{}, gave up after {} retries", what, count.failures));
+  }
+  milliseconds wait =
+      jittered(doubled(policy.failure_backoff, count.failures, policy.max_backoff), random);
+  if (facts.retry_after) wait = std::max<milliseconds>(wait, seconds(*facts.retry_after));
+  return retry(wait, what);
+}
+
+Decision decide_limit(const ResponseFacts& facts, const RetryCount& count, Timestamp now,
+                      const RetryPolicy& policy) {
+  bool primary = facts.rate.known && facts.rate.remaining == 0;
+  bool secondary = facts.status == 429 || facts.retry_after || facts.says_rate_limit;
+  if (!primary && !secondary) return give_up(describe_status(facts.status));
+  std::string what = primary ? "primary rate limit exhausted" : "secondary rate limit";
+  if (count.limits >= policy.max_limit_retries) {
+    return give_up(
+        fmt::format("{} (HTTP {}), gave up after {} retries", what, facts.status, count.limits));
+  }
+  if (facts.retry_after) {
+    return retry(std::max<milliseconds>(seconds(*facts.retry_after), seconds(1)), what);
+  }
+  if (primary) {
+    seconds wait(std::max<std::int64_t>(facts.rate.reset - now + 1, 1));
+    if (wait > policy.max_reset_wait) {
+      return give_up(fmt::format("{} until {}", what, format_timestamp(facts.rate.reset)));
+    }
+    return retry(wait, what);
+  }
+  milliseconds cap = std::max(policy.secondary_wait * 32, policy.secondary_wait);
+  return retry(doubled(policy.secondary_wait, count.limits, cap), what);
+}
+
+}  // namespace
+
+RateLimit parse_rate_limit(const HttpHeaders& headers) {
+  RateLimit rate;
+  auto remaining = parse_int(headers.find("x-ratelimit-remaining"));
+  if (!remaining) return rate;
+  rate.known = true;
+  rate.remaining = *remaining;
+  rate.limit = parse_int(headers.find("x-ratelimit-limit")).value_or(0);
+  rate.used = parse_int(headers.find("x-ratelimit-used")).value_or(0);
+  rate.reset = parse_int(headers.find("x-ratelimit-reset")).value_or(0);
+  rate.resource = std::string(headers.find("x-ratelimit-resource").value_or(""));
+  return rate;
+}
+
+std::optional<std::int64_t> parse_retry_after(const HttpHeaders& headers) {
+  auto value = parse_int(headers.find("retry-after"));
+  if (value && *value < 0) return std::nullopt;
+  return value;
+}
+
+bool mentions_rate_limit(std::string_view body) {
+  std::string text(body.substr(0, 4096));
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text.find("rate limit") != std::string::npos;
+}
+
+Decision decide(const ResponseFacts& facts, const RetryCount& count, Timestamp now,
+                const RetryPolicy& policy, double random) {
+  int status = facts.status;
+  if (status == 0 || status >= 500) return decide_failure(facts, count, policy, random);
+  if (status == 403 || status == 429) return decide_limit(facts, count, now, policy);
+  if (status >= 200 && status < 400) return Decision{};
+  return give_up(describe_status(status));
+}
+
+milliseconds reserve_wait(const RateLimit& last, Timestamp now, const RetryPolicy& policy) {
+  if (!last.known) return milliseconds(0);
+  std::int64_t reserve = std::min(policy.reserve, last.limit / 10);
+  if (last.remaining >= reserve || last.reset <= now) return milliseconds(0);
+  seconds wait(last.reset - now + 1);
+  return std::min<milliseconds>(wait, policy.max_reset_wait);
+}
+
+}  // namespace cipette::github

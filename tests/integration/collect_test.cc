@@ -1,0 +1,339 @@
+// End-to-end tests of `cipette collect`: the built binary against the fake GitHub server
+// started in this process, then `cipette metrics` and plain SQL on the database it wrote.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cipette/core/metrics.h"
+#include "cipette/storage/sqlite_store.h"
+#include "fake_github/fake_github.h"
+#include "support/test_support.h"
+
+namespace cipette {
+namespace {
+
+using fake_github::FakeGitHub;
+using nlohmann::json;
+using testing::CommandOptions;
+using testing::CommandResult;
+using testing::TempDir;
+
+constexpr std::string_view kToken = "ghp_integrationSecret42";
+
+std::map<std::string, std::string> collect_env(const FakeGitHub& fake) {
+  std::map<std::string, std::string> env = {{"GITHUB_TOKEN", std::string(kToken)},
+                                            {"GITHUB_API_URL", fake.base_url()},
+                                            {"TARGET_REPOSITORIES", ""},
+                                            {"DATABASE_URL", ""},
+                                            {"http_proxy", ""},
+                                            {"HTTP_PROXY", ""},
+                                            {"https_proxy", ""},
+                                            {"HTTPS_PROXY", ""},
+                                            {"ALL_PROXY", ""},
+                                            {"all_proxy", ""}};
+  return env;
+}
+
+CommandResult cipette(std::vector<std::string> args, std::map<std::string, std::string> env) {
+  args.insert(args.begin(), testing::cipette_binary());
+  CommandOptions options;
+  options.env = std::move(env);
+  options.cwd = "/";  // no .env of the developer's
+  return testing::run_command(args, options);
+}
+
+std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency = {}) {
+  fake_github::FakeGitHubOptions options;
+  options.token = std::string(kToken);
+  options.latency = latency;
+  auto fake = std::make_unique<FakeGitHub>(options);
+  auto port = fake->start();
+  EXPECT_TRUE(port.has_value()) << port.error().message;
+  return fake;
+}
+
+fake_github::RunGeneration generated(std::int64_t count, std::int64_t in_progress = 1) {
+  fake_github::RunGeneration generation;
+  generation.count = count;
+  generation.in_progress = in_progress;
+  return generation;
+}
+
+// Every column of every run, in id order, as text: what "the same database" means here.
+std::string dump_runs(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  const char* sql =
+      "SELECT r.id, p.full_name, r.workflow_id, r.run_number, r.run_attempt, r.created_at, "
+      "r.run_started_at, r.updated_at, r.status, r.conclusion, r.event, r.head_branch, "
+      "r.head_sha, r.actor, r.workflow_name, r.path, r.html_url FROM runs r JOIN repositories p "
+      "ON p.id = r.repository_id ORDER BY r.id";
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+  std::string out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const unsigned char* text = sqlite3_column_text(stmt, i);
+      out += text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
+      out += '|';
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// The fake's own runs, through the metrics engine, as `cipette metrics --period all` sees them.
+MetricsReport metrics_of(const std::vector<RunRecord>& runs, Timestamp now) {
+  auto store = storage::SqliteStore::open(":memory:");
+  EXPECT_TRUE(store.has_value());
+  EXPECT_TRUE((*store)->upsert_runs(runs).has_value());
+  auto table = load_run_table(**store);
+  EXPECT_TRUE(table.has_value());
+  return compute_metrics(**table, Scope{Period::all(), now, "", "", "", ""});
+}
+
+TEST(CollectCommandTest, CollectThenMetricsEqualTheFakeServersOwnData) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated(1200));
+  fake->add_generated_runs("acme/web", generated(300, 2));
+  fake->add_generated_runs("acme/tool", generated(40, 0));
+  TempDir dir;
+  CommandResult collected = cipette(
+      {"collect", "--repo", "acme/api,acme/web", "--repo", "acme/tool", "--db", dir.file("c.db")},
+      collect_env(*fake));
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_NE(collected.err.find("collected 3 repositories (0 failed): 1540 runs new"),
+            std::string::npos)
+      << collected.err;
+  CommandResult metrics =
+      cipette({"metrics", "--db", dir.file("c.db"), "--period", "all", "--format", "json"}, {});
+  ASSERT_EQ(metrics.exit_code, 0) << metrics.err;
+  json doc = json::parse(metrics.out);
+  // Counted independently from the fake's runs: completed ones, and their conclusions.
+  std::vector<RunRecord> served = fake->all_runs();
+  std::int64_t completed = 0, success = 0;
+  for (const RunRecord& run : served) {
+    completed += run.completed() ? 1 : 0;
+    success += run.completed() && run.conclusion == "success" ? 1 : 0;
+  }
+  EXPECT_EQ(doc["totals"]["runs"], completed);
+  EXPECT_EQ(doc["totals"]["success"], success);
+  // And the whole report equals the engine's over the fake's data.
+  MetricsReport expected = metrics_of(served, now_utc());
+  EXPECT_EQ(doc["totals"]["failed"], expected.totals.failed);
+  EXPECT_EQ(doc["totals"]["mttr"]["recovered_incidents"], expected.totals.mttr.recovered);
+  // The JSON rounds seconds to 2 decimals.
+  EXPECT_NEAR(doc["totals"]["mttr"]["mean_seconds"].get<double>(), *expected.totals.mttr.mean,
+              0.005);
+  EXPECT_NEAR(doc["totals"]["duration"]["mean_seconds"].get<double>(),
+              *expected.totals.duration.mean, 0.005);
+  EXPECT_EQ(doc["totals"]["duration"]["p95_seconds"], *expected.totals.duration.p95);
+  EXPECT_EQ(doc["workflows"].size(), expected.workflows.size());
+}
+
+TEST(CollectCommandTest, ASecondCollectMakesAtMostOneRequestPerRepository) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated(1500));
+  fake->add_generated_runs("acme/web", generated(250));
+  TempDir dir;
+  std::vector<std::string> args = {"collect", "--repo", "acme/api,acme/web", "--db",
+                                   dir.file("c.db")};
+  ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
+  fake->clear_requests();
+  CommandResult second = cipette(args, collect_env(*fake));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  auto log = fake->requests();
+  EXPECT_EQ(log.size(), 2u);
+  for (const auto& request : log) EXPECT_EQ(request.status, 304) << request.target;
+  EXPECT_NE(second.err.find("0 runs new, 0 updated, 2 requests"), std::string::npos) << second.err;
+}
+
+TEST(CollectCommandTest, RunsThatCompletedSinceAreUpdated) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated(300, 3));
+  TempDir dir;
+  std::vector<std::string> args = {"collect", "--repo", "acme/api", "--db", dir.file("c.db")};
+  ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
+  EXPECT_EQ(fake->complete_in_progress_runs(now_utc()), 3);
+  CommandResult second = cipette(args, collect_env(*fake));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("acme/api: 0 new, 3 updated"), std::string::npos) << second.err;
+  EXPECT_EQ(dump_runs(dir.file("c.db")).find("in_progress"), std::string::npos);
+}
+
+TEST(CollectCommandTest, TheTokenAppearsInNoOutputAndGoesToNoOtherHost) {
+  auto fake = start_fake();
+  auto foreign = start_fake();
+  fake->add_generated_runs("acme/api", generated(250));
+  fake->add_generated_runs("acme/web", generated(250));
+  fake_github::Fault link;
+  link.kind = fake_github::FaultKind::kForeignLink;
+  link.path_contains = "/repos/acme/api/";
+  link.target = foreign->base_url();
+  fake_github::Fault redirect;
+  redirect.kind = fake_github::FaultKind::kRedirect;
+  redirect.path_contains = "/repos/acme/web/";
+  redirect.target = foreign->base_url();
+  fake->add_fault(link);
+  fake->add_fault(redirect);
+  TempDir dir;
+  CommandResult result =
+      cipette({"collect", "--repo", "acme/api,acme/web,acme/missing", "--db", dir.file("c.db")},
+              collect_env(*fake));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("refusing the next page's link to " + foreign->base_url()),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("refusing a redirect to " + foreign->base_url()), std::string::npos);
+  EXPECT_NE(result.err.find("acme/missing: failed"), std::string::npos);
+  EXPECT_EQ(result.err.find(kToken), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find(kToken), std::string::npos);
+  EXPECT_TRUE(foreign->requests().empty());
+  // Every request the API host received carried the token; only there.
+  for (const auto& request : fake->requests()) {
+    EXPECT_EQ(request.header("authorization"), "Bearer " + std::string(kToken));
+  }
+}
+
+TEST(CollectCommandTest, AFailedRepositoryGivesExitCodeOneAndTheOthersAreCollected) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated(120));
+  TempDir dir;
+  CommandResult result = cipette({"collect", "--db", dir.file("c.db")}, [&] {
+    auto env = collect_env(*fake);
+    env["TARGET_REPOSITORIES"] = "acme/missing, acme/api";
+    return env;
+  }());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("acme/missing: failed: GET"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("HTTP 404"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("acme/api: 120 new"), std::string::npos) << result.err;
+}
+
+TEST(CollectCommandTest, ConfigurationErrorsStopBeforeAnyRequest) {
+  auto fake = start_fake();
+  TempDir dir;
+  auto env = collect_env(*fake);
+  struct Case {
+    std::vector<std::string> args;
+    std::string token;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{"--repo", "acme/api"}, "", "GITHUB_TOKEN is not set"},
+      {{}, std::string(kToken), "no repositories to collect"},
+      {{"--repo", "not-a-repo"}, std::string(kToken), "--repo: \"not-a-repo\" is not a repository"},
+      {{"--repo", "../etc"}, std::string(kToken), "--repo: \"../etc\" is not a repository"},
+      {{"--repo", "a/b", "--concurrency", "0"}, std::string(kToken), "--concurrency"},
+      {{"--repo", "a/b", "--concurrency", "17"}, std::string(kToken), "--concurrency"},
+      {{"--repo", "a/b", "--since", "yesterday"}, std::string(kToken), "--since"},
+      {{"--repo", "a/b", "--org", "bad/org"}, std::string(kToken), "--org"},
+      {{"--repo", "a/b", "--api-url", "ftp://x"}, std::string(kToken), "--api-url"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"collect", "--db", dir.file("c.db")};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    env["GITHUB_TOKEN"] = c.token;
+    CommandResult result = cipette(args, env);
+    EXPECT_EQ(result.exit_code, 2) << c.expected << ": " << result.err;
+    EXPECT_NE(result.err.find(c.expected), std::string::npos) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+  EXPECT_TRUE(fake->requests().empty());
+}
+
+TEST(CollectCommandTest, TheCipetteCollectAliasWorks) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated(10));
+  TempDir dir;
+  std::string alias = dir.file("cipette-collect");
+  ASSERT_EQ(symlink(testing::cipette_binary().c_str(), alias.c_str()), 0);
+  CommandOptions options;
+  options.env = collect_env(*fake);
+  options.cwd = "/";
+  CommandResult result =
+      testing::run_command({alias, "--repo", "acme/api", "--db", dir.file("c.db")}, options);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("10 runs new"), std::string::npos) << result.err;
+}
+
+// --- Crash safety ----------------------------------------------------------------------------
+
+// Starts the binary with `args` and `env` (added to this process's), output discarded.
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  int null = open("/dev/null", O_WRONLY);
+  dup2(null, 1);
+  dup2(null, 2);
+  for (const auto& [name, value] : env) {
+    if (value.empty()) {
+      unsetenv(name.c_str());
+    } else {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  if (chdir("/") != 0) _exit(126);
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  execv(argv[0], argv.data());
+  _exit(127);
+}
+
+TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedDatabase) {
+  // Four repositories, one read in windows, with 10 ms per request so that a sync lasts long
+  // enough to be killed in the middle of everything: listings, backlog windows, commits.
+  auto fake = start_fake(std::chrono::milliseconds(10));
+  fake->add_generated_runs("acme/api", generated(1400, 2));
+  fake->add_generated_runs("acme/web", generated(600, 1));
+  fake->add_generated_runs("acme/tool", generated(300, 0));
+  fake->add_runs_on_one_day("acme/busy", 1300, (now_utc() / kSecondsPerDay - 3) * kSecondsPerDay);
+  TempDir dir;
+  auto env = collect_env(*fake);
+  auto args = [](const std::string& db) {
+    return std::vector<std::string>{
+        "collect", "--repo", "acme/api,acme/web,acme/tool,acme/busy", "--concurrency", "3",
+        "--db",    db};
+  };
+  CommandResult reference = cipette(args(dir.file("ref.db")), env);
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+
+  std::mt19937 random(20240601);
+  int killed = 0;
+  for (int round = 0; round < 12; ++round) {
+    std::vector<std::string> command = args(dir.file("crash.db"));
+    command.insert(command.begin(), testing::cipette_binary());
+    pid_t pid = spawn(command, env);
+    ASSERT_GT(pid, 0);
+    auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 250)(random));
+    std::this_thread::sleep_for(delay);
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ++killed;
+    }
+  }
+  EXPECT_GT(killed, 0);
+  CommandResult finish = cipette(args(dir.file("crash.db")), env);
+  ASSERT_EQ(finish.exit_code, 0) << finish.err;
+  std::string expected = dump_runs(dir.file("ref.db"));
+  EXPECT_EQ(std::count(expected.begin(), expected.end(), '\n'), 1400 + 600 + 300 + 1300);
+  EXPECT_EQ(dump_runs(dir.file("crash.db")), expected);
+}
+
+}  // namespace
+}  // namespace cipette

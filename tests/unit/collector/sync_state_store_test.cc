@@ -1,0 +1,137 @@
+// The RunStore port's sync-state methods on SQLite: what the collector's crash safety rests on.
+#include <gtest/gtest.h>
+
+#include "cipette/storage/sqlite_store.h"
+#include "support/test_support.h"
+
+namespace cipette {
+namespace {
+
+using storage::SqliteStore;
+
+RunRecord run(std::int64_t id, std::string status = "completed") {
+  RunRecord r;
+  r.id = id;
+  r.repository_id = 7;
+  r.repository = "octo/repo";
+  r.workflow_id = 1;
+  r.workflow_name = "CI";
+  r.path = ".github/workflows/ci.yml";
+  r.run_number = id;
+  r.event = "push";
+  r.status = std::move(status);
+  r.conclusion = r.status == "completed" ? "success" : "";
+  r.head_branch = "main";
+  r.head_sha = "abc";
+  r.created_at = 1'700'000'000 + id;
+  r.updated_at = r.created_at + 60;
+  return r;
+}
+
+SyncState full_state() {
+  SyncState state;
+  state.floor = 1'199'145'600;
+  state.cursor = 1'700'000'100;
+  state.gap_top = 1'700'000'050;
+  state.gap_from = 1'700'000'040;
+  state.head_from = 1'699'996'500;
+  state.etag = "W/\"abc\"";
+  state.etag_url = "https://api.github.com/repos/octo/repo/actions/runs?created=x";
+  state.pending = {PendingRun{11, 1'700'000'011, "W/\"e11\"", true},
+                   PendingRun{12, 1'700'000'012, "", false}};
+  return state;
+}
+
+std::unique_ptr<SqliteStore> open(const std::string& path) {
+  auto store = SqliteStore::open(path);
+  EXPECT_TRUE(store.has_value()) << store.error().message;
+  return std::move(*store);
+}
+
+TEST(SyncStateStoreTest, NoStateBeforeTheFirstSync) {
+  testing::TempDir dir;
+  auto state = open(dir.file("c.db"))->load_sync_state("octo/repo");
+  ASSERT_TRUE(state.has_value()) << state.error().message;
+  EXPECT_FALSE(state->has_value());
+}
+
+TEST(SyncStateStoreTest, CommitWritesRunsAndStateTogether) {
+  testing::TempDir dir;
+  auto store = open(dir.file("c.db"));
+  std::vector<RunRecord> runs = {run(1), run(2), run(11, "in_progress")};
+  auto stats = store->commit_sync("octo/repo", runs, full_state());
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  EXPECT_EQ(stats->inserted, 3);
+  EXPECT_EQ(*store->count_runs(), 3);
+  // Read back through another connection, by another spelling of the name.
+  auto state = open(dir.file("c.db"))->load_sync_state("Octo/Repo");
+  ASSERT_TRUE(state.has_value()) << state.error().message;
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ(**state, full_state());
+}
+
+TEST(SyncStateStoreTest, CommitReplacesTheWholeState) {
+  testing::TempDir dir;
+  auto store = open(dir.file("c.db"));
+  ASSERT_TRUE(store->commit_sync("octo/repo", {}, full_state()).has_value());
+  SyncState later;
+  later.floor = 5;
+  later.head_from = 6;
+  later.pending = {PendingRun{12, 1'700'000'012, "W/\"e12\"", false}};
+  ASSERT_TRUE(store->commit_sync("octo/repo", {}, later).has_value());
+  auto state = store->load_sync_state("octo/repo");
+  ASSERT_TRUE(state.has_value() && state->has_value());
+  EXPECT_EQ(**state, later);  // no cursor, no gap, no ETag, one pending run
+}
+
+TEST(SyncStateStoreTest, StatesOfRepositoriesAreApart) {
+  testing::TempDir dir;
+  auto store = open(dir.file("c.db"));
+  ASSERT_TRUE(store->commit_sync("octo/one", {}, full_state()).has_value());
+  SyncState other;
+  other.head_from = 42;
+  ASSERT_TRUE(store->commit_sync("octo/two", {}, other).has_value());
+  EXPECT_EQ(**store->load_sync_state("octo/one"), full_state());
+  EXPECT_EQ(**store->load_sync_state("octo/two"), other);
+}
+
+TEST(SyncStateStoreTest, AnInvalidRunWritesNeitherRunsNorState) {
+  testing::TempDir dir;
+  auto store = open(dir.file("c.db"));
+  RunRecord bad = run(3);
+  bad.repository = "not a repository";
+  bad.repository_id = 0;
+  std::vector<RunRecord> runs = {run(1), bad};
+  EXPECT_FALSE(store->commit_sync("octo/repo", runs, full_state()).has_value());
+  EXPECT_EQ(*store->count_runs(), 0);
+  EXPECT_FALSE(store->load_sync_state("octo/repo")->has_value());
+}
+
+TEST(SyncStateStoreTest, StoresWithoutSyncStateSaySo) {
+  // A store that implements only the required methods inherits the failing defaults.
+  class Minimal final : public RunStore {
+   public:
+    Result<UpsertStats> upsert_runs(std::span<const RunRecord>) override { return UpsertStats{}; }
+    Result<ChangeSeq> scan_runs(ChangeSeq since,
+                                const std::function<void(const RunRecord&)>&) override {
+      return since;
+    }
+    Result<std::int64_t> count_runs() override { return std::int64_t{0}; }
+    std::string describe() const override { return "minimal"; }
+  } minimal;
+  auto loaded = minimal.load_sync_state("octo/repo");
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error().message,
+            "reading the sync state of octo/repo: not supported by minimal");
+  EXPECT_FALSE(minimal.commit_sync("octo/repo", {}, SyncState{}).has_value());
+}
+
+TEST(SyncStateStoreTest, SchemaVersionTwoAddsTheSyncTables) {
+  testing::TempDir dir;
+  auto store = open(dir.file("c.db"));
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 2);
+  EXPECT_EQ(*store->schema_version(), 2);
+}
+
+}  // namespace
+}  // namespace cipette
