@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cipette/core/run.h"
+#include "cipette/core/text.h"
 
 extern char** environ;
 
@@ -16,19 +17,6 @@ namespace {
 
 Error bad(const Setting& setting, std::string_view what) {
   return fail(fmt::format("{}: {}, got \"{}\"", setting.origin, what, setting.value));
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -74,7 +62,7 @@ Setting resolve(const Flag& flag, const Environment& env,
 }
 
 Result<int> read_int(const Setting& setting, int min, int max) {
-  std::string_view text = trim(setting.value);
+  std::string_view text = trim_whitespace(setting.value);
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
@@ -85,7 +73,7 @@ Result<int> read_int(const Setting& setting, int min, int max) {
 }
 
 Result<bool> read_bool(const Setting& setting) {
-  std::string value = lower(trim(setting.value));
+  std::string value = ascii_lower(trim_whitespace(setting.value));
   if (value == "1" || value == "true" || value == "yes" || value == "on") return true;
   if (value == "0" || value == "false" || value == "no" || value == "off") return false;
   return bad(setting, "expected true or false");
@@ -96,7 +84,7 @@ Result<std::vector<std::string>> read_repositories(const Setting& setting) {
   std::string_view rest = setting.value;
   while (!rest.empty()) {
     auto comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
+    std::string_view item = trim_whitespace(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (item.empty()) continue;
     if (!is_valid_repository_name(item)) {
@@ -108,7 +96,7 @@ Result<std::vector<std::string>> read_repositories(const Setting& setting) {
 }
 
 Result<std::string> read_url(const Setting& setting) {
-  std::string_view url = trim(setting.value);
+  std::string_view url = trim_whitespace(setting.value);
   bool scheme = url.starts_with("https://") || url.starts_with("http://");
   if (!scheme || url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string_view::npos) {
     return bad(setting, "expected an http:// or https:// URL");
@@ -118,7 +106,7 @@ Result<std::string> read_url(const Setting& setting) {
 }
 
 Result<std::string> read_host(const Setting& setting) {
-  std::string_view host = trim(setting.value);
+  std::string_view host = trim_whitespace(setting.value);
   bool ok = !host.empty() && host.size() < 254 && std::all_of(host.begin(), host.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
            c == '_';

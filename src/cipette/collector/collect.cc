@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "cipette/core/text.h"
 #include "cipette/github/endpoints.h"
 
 namespace cipette::collector {
@@ -16,13 +17,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Waits in slices of at most a second, telling `progress` how long is left.
 void countdown(ProgressSink& progress, const std::string& repository,
@@ -122,7 +116,7 @@ std::vector<std::string> repositories_to_sync(const CollectOptions& options,
   std::vector<std::string> names;
   std::set<std::string> seen;
   auto add = [&](const std::string& name) {
-    if (seen.insert(lower(name)).second) names.push_back(name);
+    if (seen.insert(ascii_lower(name)).second) names.push_back(name);
   };
   for (const std::string& name : options.repositories) add(name);
   if (options.organisations.empty()) return names;

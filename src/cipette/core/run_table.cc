@@ -7,26 +7,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include "cipette/core/text.h"
+
 namespace cipette {
 
 namespace {
-
-std::string to_lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The order every table keeps its rows in: each workflow's rows together, and within them each
 // branch's stream in completion order (ties by id), so that MTTR is one forward pass.
@@ -263,7 +248,7 @@ struct RunTableBuilder::Indexes {
 
   void index_repositories(const std::vector<std::string>& names) {
     for (std::size_t i = 0; i < names.size(); ++i) {
-      repositories.emplace(to_lower(names[i]), static_cast<NameId>(i));
+      repositories.emplace(ascii_lower(names[i]), static_cast<NameId>(i));
     }
   }
 
@@ -307,7 +292,7 @@ void RunTableBuilder::add(const RunRecord& run) {
 
 NameId RunTableBuilder::intern_repository(const RunRecord& run) {
   auto [it, inserted] = indexes_->repositories.try_emplace(
-      to_lower(run.repository), static_cast<NameId>(table_.repositories_.size()));
+      ascii_lower(run.repository), static_cast<NameId>(table_.repositories_.size()));
   if (inserted) {
     table_.repositories_.push_back(run.repository);
     table_.repository_html_bases_.emplace_back();

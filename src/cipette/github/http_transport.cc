@@ -7,24 +7,10 @@
 #include <cctype>
 #include <mutex>
 
+#include "cipette/core/text.h"
+
 namespace cipette::github {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
@@ -74,7 +60,7 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos && colon > 0) {
-    exchange->response->headers.add(line.substr(0, colon), trim(line.substr(colon + 1)));
+    exchange->response->headers.add(line.substr(0, colon), trim_whitespace(line.substr(colon + 1)));
   }
   return bytes;
 }
@@ -82,11 +68,11 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
 }  // namespace
 
 void HttpHeaders::add(std::string_view name, std::string_view value) {
-  fields_.emplace_back(lower(trim(name)), std::string(trim(value)));
+  fields_.emplace_back(ascii_lower(trim_whitespace(name)), std::string(trim_whitespace(value)));
 }
 
 std::optional<std::string_view> HttpHeaders::find(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   for (const auto& [field, value] : fields_) {
     if (field == key) return std::string_view(value);
   }
@@ -94,7 +80,7 @@ std::optional<std::string_view> HttpHeaders::find(std::string_view name) const {
 }
 
 std::vector<std::string_view> HttpHeaders::find_all(std::string_view name) const {
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   std::vector<std::string_view> values;
   for (const auto& [field, value] : fields_) {
     if (field == key) values.emplace_back(value);
@@ -168,7 +154,7 @@ Result<HttpResponse> CurlTransport::get(const HttpRequest& request) {
   }
   if (code != CURLE_OK) {
     std::string_view detail = handle_->error[0] != '\0' ? handle_->error : curl_easy_strerror(code);
-    return fail(fmt::format("GET {}: {}", request.url, trim(detail)));
+    return fail(fmt::format("GET {}: {}", request.url, trim_whitespace(detail)));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
