@@ -90,6 +90,30 @@ void BM_BuildTable(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// An incremental refresh without the store: 1,000 changed runs (every 1,000th run of the
+// history, completed a minute later with the opposite outcome) merged into the 1M-run table.
+void BM_MergeChangedRuns(benchmark::State& state) {
+  const RunTable& base = demo_table(state.range(0));
+  std::vector<RunRecord> changed;
+  std::int64_t index = 0;
+  demo::generate_history({42, state.range(0), kEnd}, [&](std::span<const RunRecord> batch) {
+    for (const RunRecord& run : batch) {
+      if (index++ % 1000 != 0) continue;
+      RunRecord update = run;
+      update.updated_at += 60;
+      update.conclusion = run.conclusion == "success" ? "failure" : "success";
+      update.status = "completed";
+      changed.push_back(std::move(update));
+    }
+  });
+  for (auto _ : state) {
+    RunTableBuilder builder(base);
+    for (const RunRecord& run : changed) builder.add(run);
+    benchmark::DoNotOptimize(builder.build(2));
+  }
+  state.counters["changed"] = static_cast<double>(changed.size());
+}
+
 }  // namespace
 
 BENCHMARK(BM_MetricsLast90Days)
@@ -107,5 +131,6 @@ BENCHMARK(BM_MetricsLast90DaysOfPushes)->Arg(1'000'000)->Unit(benchmark::kMillis
 BENCHMARK(BM_DailySeriesLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DailySeriesAllTime)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BuildTable)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_MergeChangedRuns)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs what CIPette needs on Debian 12, skipping what is already there.
 #   scripts/setup.sh            build and runtime dependencies
-#   scripts/setup.sh --test     also the test tools (GoogleTest, Chromium, clang-format, ...)
+#   scripts/setup.sh --test     also the test tools (Chromium, clang-format, a PostgreSQL
+#                               server for scripts/postgres-cluster.sh, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libsqlite3-dev libfmt-dev libcli11-dev nlohmann-json3-dev libsimdjson-dev
+  libsqlite3-dev libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libsimdjson-dev
   libcurl4-openssl-dev libcpp-httplib-dev libmstch-dev libssl-dev zlib1g-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang-format chromium wrk)
+  packages+=(clang-format chromium wrk postgresql)
 fi
 
 missing=()

@@ -271,28 +271,6 @@ TEST(CollectCommandTest, TheCipetteCollectAliasWorks) {
 
 // --- Crash safety ----------------------------------------------------------------------------
 
-// Starts the binary with `args` and `env` (added to this process's), output discarded.
-pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  int null = open("/dev/null", O_WRONLY);
-  dup2(null, 1);
-  dup2(null, 2);
-  for (const auto& [name, value] : env) {
-    if (value.empty()) {
-      unsetenv(name.c_str());
-    } else {
-      setenv(name.c_str(), value.c_str(), 1);
-    }
-  }
-  if (chdir("/") != 0) _exit(126);
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
-  _exit(127);
-}
-
 TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedDatabase) {
   // Four repositories, one read in windows, with 10 ms per request so that a sync lasts long
   // enough to be killed in the middle of everything: listings, backlog windows, commits.
@@ -316,7 +294,10 @@ TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedD
   for (int round = 0; round < 12; ++round) {
     std::vector<std::string> command = args(dir.file("crash.db"));
     command.insert(command.begin(), testing::cipette_binary());
-    pid_t pid = spawn(command, env);
+    CommandOptions options;
+    options.env = env;
+    options.cwd = "/";
+    pid_t pid = testing::spawn_command(command, options, "/dev/null");
     ASSERT_GT(pid, 0);
     auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 250)(random));
     std::this_thread::sleep_for(delay);

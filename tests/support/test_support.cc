@@ -93,6 +93,26 @@ void pump(int in_fd, int out_fd, int err_fd, const std::string& input, CommandRe
 
 }  // namespace
 
+namespace {
+
+// In the child: applies `options` and runs `args`; never returns.
+[[noreturn]] void exec_child(const std::vector<std::string>& args, const CommandOptions& options) {
+  for (const auto& [name, value] : options.env) {
+    if (value.empty())
+      unsetenv(name.c_str());
+    else
+      setenv(name.c_str(), value.c_str(), 1);
+  }
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  execv(argv[0], argv.data());
+  _exit(127);
+}
+
+}  // namespace
+
 CommandResult run_command(const std::vector<std::string>& args, const CommandOptions& options) {
   int in[2], out[2], err[2];
   if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
@@ -103,28 +123,37 @@ CommandResult run_command(const std::vector<std::string>& args, const CommandOpt
     dup2(out[1], 1);
     dup2(err[1], 2);
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    for (const auto& [name, value] : options.env) {
-      if (value.empty())
-        unsetenv(name.c_str());
-      else
-        setenv(name.c_str(), value.c_str(), 1);
-    }
-    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> argv;
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+    exec_child(args, options);
   }
   close(in[0]);
   close(out[1]);
   close(err[1]);
   CommandResult result;
   pump(in[1], out[0], err[0], options.input, result);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = wait_command(pid);
   return result;
+}
+
+int spawn_command(const std::vector<std::string>& args, const CommandOptions& options,
+                  const std::string& log) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    exec_child(args, options);
+  }
+  return pid;
+}
+
+int wait_command(int pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string cipette_binary() {

@@ -52,6 +52,15 @@ struct CommandOptions {
 // Runs `args` (args[0] is the program path) to completion, capturing its output.
 CommandResult run_command(const std::vector<std::string>& args, const CommandOptions& options = {});
 
+// Starts `args` in the background with `options.env` and `options.cwd` (input is ignored), its
+// standard output and error both written to the file `log` ("/dev/null" to discard them).
+// Returns the child's pid; reap it with wait_command (or kill it first).
+int spawn_command(const std::vector<std::string>& args, const CommandOptions& options,
+                  const std::string& log);
+
+// Waits for child `pid` to end: its exit status, or 128 + the signal that ended it.
+int wait_command(int pid);
+
 // The path of the built `cipette` binary (from the CIPETTE_BINARY environment variable or the
 // compile-time default).
 std::string cipette_binary();

@@ -39,6 +39,7 @@ int run_app(std::vector<std::string> args) {
   add_demo_command(app, context);
   add_serve_command(app, context);
   add_collect_command(app, context);
+  add_db_command(app, context);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector of arguments
   args.pop_back();                         // without the program name

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "cipette/cli/command.h"
@@ -15,11 +16,12 @@ namespace {
 
 struct CollectFlags {
   std::vector<std::string> repos, orgs;
-  std::string db, api_url, since, concurrency;
+  std::string db, api_url, since, concurrency, lease_ttl;
   CLI::Option* repo_option = nullptr;
   CLI::Option* db_option = nullptr;
   CLI::Option* api_url_option = nullptr;
   CLI::Option* concurrency_option = nullptr;
+  CLI::Option* lease_ttl_option = nullptr;
 };
 
 // --repo may be repeated and each may be a comma list; together they replace
@@ -61,6 +63,11 @@ Status resolve_sync(const CollectFlags& flags, const Environment& env,
   auto concurrency = read_int(concurrency_setting, 1, collector::kMaxConcurrency);
   if (!concurrency) return concurrency.error();
   options.concurrency = *concurrency;
+  auto lease_ttl = read_int(
+      resolve(flag_of(flags.lease_ttl_option, flags.lease_ttl), env, {"CIPETTE_LEASE_TTL"}, "60"),
+      1, 86400);
+  if (!lease_ttl) return lease_ttl.error();
+  options.lease.ttl = std::chrono::seconds(*lease_ttl);
   return {};
 }
 
@@ -138,6 +145,9 @@ void add_collect_command(CLI::App& app, CommandContext& context) {
   flags->concurrency_option = cmd->add_option(
       "--concurrency", flags->concurrency,
       fmt::format("Repositories synced at once, 1-{} [default: 4]", collector::kMaxConcurrency));
+  flags->lease_ttl_option = cmd->add_option(
+      "--lease-ttl", flags->lease_ttl,
+      "Seconds a crashed collector keeps its repositories from others [default: 60]");
   cmd->add_option("--since", flags->since,
                   "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
   flags->db_option =

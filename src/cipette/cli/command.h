@@ -33,5 +33,7 @@ void add_import_command(CLI::App& app, CommandContext& context);
 void add_demo_command(CLI::App& app, CommandContext& context);
 void add_serve_command(CLI::App& app, CommandContext& context);
 void add_collect_command(CLI::App& app, CommandContext& context);
+// `cipette db copy`: every run and sync state from one database into another.
+void add_db_command(CLI::App& app, CommandContext& context);
 
 }  // namespace cipette::cli

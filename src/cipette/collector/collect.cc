@@ -30,13 +30,23 @@ void countdown(ProgressSink& progress, const std::string& repository,
   }
 }
 
+// A repository found held by another collector, to look at again later.
+struct Deferred {
+  std::size_t index = 0;     // in Shared::names
+  Timestamp first_seen = 0;  // the database's clock when it was first found held
+  std::string holder;
+};
+
 // What the worker threads share.
 struct Shared {
   std::vector<std::string> names;
   std::vector<RepositoryReport> reports;  // by index of names
   std::atomic<std::size_t> next{0};
-  std::mutex mutex;  // guards what follows
+  std::string holder;                   // this collector's lease holder id
+  std::unique_ptr<LeaseKeeper> keeper;  // null when it could not open its store
+  std::mutex mutex;                     // guards what follows
   std::vector<std::string> setup_errors;
+  std::vector<Deferred> deferred;
   std::int64_t requests = 0;
   github::RateLimit rate;
 };
@@ -72,6 +82,92 @@ Result<WorkerClient> make_client(const CollectOptions& options,
   return made;
 }
 
+// One worker thread's tools.
+struct Worker {
+  const CollectOptions& options;
+  ProgressSink& progress;
+  Shared& shared;
+  github::Client& client;
+  RunStore& store;
+};
+
+RepositoryReport failed_report(const std::string& name, std::string error) {
+  RepositoryReport report;
+  report.repository = name;
+  report.error = std::move(error);
+  return report;
+}
+
+// Syncs `name`, whose lease this collector holds, then releases the lease.
+RepositoryReport sync_leased(Worker& worker, const std::string& name) {
+  Shared& shared = worker.shared;
+  if (shared.keeper) shared.keeper->hold(name);
+  RepositoryReport report =
+      sync_repository(worker.client, worker.store, name, worker.options.sync, worker.progress);
+  if (shared.keeper) shared.keeper->drop(name);
+  if (auto released = worker.store.release_lease(name, shared.holder); !released) {
+    report.warnings.push_back("could not release the lease: " + released.error().message);
+  }
+  return report;
+}
+
+// Syncs repository `index` when its lease is free; otherwise puts it aside (and returns
+// nullopt).
+std::optional<RepositoryReport> sync_or_defer(Worker& worker, std::size_t index) {
+  const std::string& name = worker.shared.names[index];
+  auto lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+  if (!lease) return failed_report(name, lease.error().message);
+  if (!lease->acquired && holder_is_dead_local_process(lease->holder)) {
+    // Killed on this machine (Ctrl-C, kill -9): no need to wait for its lease to lapse.
+    worker.progress.note(
+        name, fmt::format("taking over from {}: that process is not running", lease->holder));
+    (void)worker.store.release_lease(name, lease->holder);
+    lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+    if (!lease) return failed_report(name, lease.error().message);
+  }
+  if (lease->acquired) return sync_leased(worker, name);
+  worker.progress.note(name,
+                       fmt::format("being synced by {}; will look again later", lease->holder));
+  std::lock_guard lock(worker.shared.mutex);
+  worker.shared.deferred.push_back({index, lease->now, lease->holder});
+  return std::nullopt;
+}
+
+// Waits for the other collector holding `deferred` to release it (then it is done) or for
+// its lease to lapse (then this collector takes it over).
+RepositoryReport wait_for_lease(Worker& worker, Deferred deferred) {
+  const std::string& name = worker.shared.names[deferred.index];
+  for (;;) {
+    auto lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+    if (!lease) return failed_report(name, lease.error().message);
+    if (lease->acquired && lease->released_at >= deferred.first_seen) {
+      (void)worker.store.release_lease(name, worker.shared.holder);
+      RepositoryReport report;
+      report.repository = name;
+      report.done = true;
+      report.synced_by = deferred.holder;
+      return report;
+    }
+    if (lease->acquired) {
+      worker.progress.note(name,
+                           fmt::format("taking over from {}: its lease lapsed", deferred.holder));
+      return sync_leased(worker, name);
+    }
+    deferred.holder = lease->holder;
+    auto left = std::chrono::seconds(std::max<Timestamp>(lease->expires_at - lease->now, 1));
+    worker.progress.waiting(name, left, fmt::format("being synced by {}", lease->holder));
+    std::this_thread::sleep_for(std::min<milliseconds>(left, worker.options.lease.poll));
+  }
+}
+
+std::optional<Deferred> next_deferred(Shared& shared) {
+  std::lock_guard lock(shared.mutex);
+  if (shared.deferred.empty()) return std::nullopt;
+  Deferred deferred = std::move(shared.deferred.front());
+  shared.deferred.erase(shared.deferred.begin());
+  return deferred;
+}
+
 void run_worker(const CollectOptions& options, const StoreOpener& open_store,
                 const TransportFactory& make_transport, ProgressSink& progress, Shared& shared) {
   std::string current;
@@ -82,12 +178,20 @@ void run_worker(const CollectOptions& options, const StoreOpener& open_store,
     shared.setup_errors.push_back(!made ? made.error().message : store.error().message);
     return;
   }
+  Worker worker{options, progress, shared, *made->client, **store};
   for (std::size_t i = shared.next++; i < shared.names.size(); i = shared.next++) {
     current = shared.names[i];
-    RepositoryReport report =
-        sync_repository(*made->client, **store, current, options.sync, progress);
+    if (auto report = sync_or_defer(worker, i)) {
+      progress.finished(*report);
+      shared.reports[i] = std::move(*report);
+    }
+  }
+  // Only workers still in the loop above add to the list, and each empties it after.
+  while (auto deferred = next_deferred(shared)) {
+    current = shared.names[deferred->index];
+    RepositoryReport report = wait_for_lease(worker, std::move(*deferred));
     progress.finished(report);
-    shared.reports[i] = std::move(report);
+    shared.reports[deferred->index] = std::move(report);
   }
   add_client_stats(shared, made->client->stats());
 }
@@ -153,6 +257,13 @@ CollectReport collect(const CollectOptions& options, const StoreOpener& open_sto
   Shared shared;
   shared.names = repositories_to_sync(options, make_transport, progress, report);
   shared.reports.resize(shared.names.size());
+  shared.holder = options.lease.holder.empty() ? make_holder_id() : options.lease.holder;
+  if (!shared.names.empty()) {
+    if (auto keeper_store = open_store()) {
+      shared.keeper = std::make_unique<LeaseKeeper>(std::move(*keeper_store), shared.holder,
+                                                    options.lease.ttl, progress);
+    }  // else every worker fails to open its store too, and says why
+  }
   int workers = std::clamp<int>(options.concurrency, 1, kMaxConcurrency);
   workers = std::min<int>(workers, static_cast<int>(shared.names.size()));
   std::vector<std::thread> threads;
@@ -161,6 +272,7 @@ CollectReport collect(const CollectOptions& options, const StoreOpener& open_sto
                          std::cref(make_transport), std::ref(progress), std::ref(shared));
   }
   for (std::thread& thread : threads) thread.join();
+  shared.keeper.reset();
   for (std::size_t i = 0; i < shared.names.size(); ++i) {
     RepositoryReport& r = shared.reports[i];
     if (r.repository.empty()) {  // no worker could start

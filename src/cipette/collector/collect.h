@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cipette/collector/leases.h"
 #include "cipette/collector/progress.h"
 #include "cipette/collector/repository_sync.h"
 #include "cipette/core/result.h"
@@ -32,6 +33,7 @@ struct CollectOptions {
   // countdown through the ProgressSink.
   github::ClientHooks hooks;
   SyncOptions sync;
+  LeaseOptions lease;
 };
 
 struct CollectReport {
@@ -46,6 +48,10 @@ struct CollectReport {
 // Lists the organisations' repositories, then syncs every repository (each once, names
 // compared case-insensitively) with `concurrency` worker threads, each with its own transport,
 // client and store connection. A repository that fails does not stop the others.
+// Each repository is synced under its lease (leases.h). One held by another collector is put
+// aside and looked at again once the others are done: when that collector has released it
+// since, it counts as done (RepositoryReport::synced_by); when its lease lapsed, this
+// collector takes it over and syncs it.
 CollectReport collect(const CollectOptions& options, const StoreOpener& open_store,
                       const TransportFactory& make_transport, ProgressSink& progress);
 

@@ -26,6 +26,9 @@ struct RepositoryReport {
   std::int64_t requests = 0;      // HTTP requests made, retries included
   std::int64_t not_modified = 0;  // of which answered 304
   std::vector<std::string> warnings;
+  // Set when another collector on the same database synced it while this one waited for its
+  // lease (see leases.h): done, with nothing read here.
+  std::string synced_by;
 };
 
 // A live view of one repository's sync.

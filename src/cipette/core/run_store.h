@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,6 +51,18 @@ struct SyncState {
   friend bool operator==(const SyncState&, const SyncState&) = default;
 };
 
+// A collector's claim on one repository, so that several collectors on one database never
+// sync the same repository at once (see RunStore::acquire_lease). Times are the database's
+// clock, in UTC seconds, so collectors on machines whose clocks disagree still agree.
+struct LeaseState {
+  bool acquired = false;      // the caller holds the lease now
+  std::string holder;         // who holds it after the call ("" when nobody does)
+  Timestamp expires_at = 0;   // when the holder's claim lapses unless renewed
+  Timestamp released_at = 0;  // when a holder last released it after its sync (0: never)
+  Timestamp now = 0;          // the database's clock during the call
+  friend bool operator==(const LeaseState&, const LeaseState&) = default;
+};
+
 // The storage port. Adapters (SQLite now, PostgreSQL later) implement it; the engine and the
 // use cases see only this. All methods are safe to call from one thread at a time per object;
 // separate objects on the same database may be used concurrently.
@@ -87,6 +100,32 @@ class RunStore {
     (void)runs;
     (void)state;
     return fail("writing the sync state of ", repository, ": not supported by ", describe());
+  }
+
+  // The repositories with a saved sync state, in the spelling they were saved with, sorted
+  // case-insensitively (for `cipette db copy`). The default implementation fails.
+  virtual Result<std::vector<std::string>> sync_repositories() {
+    return fail("listing sync states: not supported by ", describe());
+  }
+
+  // Takes the lease on `repository` (compared case-insensitively) for `holder` until the
+  // database's now + `ttl`, when nobody holds it, its holder released it, its claim lapsed
+  // (a crashed collector), or `holder` already holds it (a renewal). Otherwise changes nothing
+  // and reports who holds it until when: acquired is false. Atomic across processes: of two
+  // holders asking at once, exactly one gets it. The default implementation fails.
+  virtual Result<LeaseState> acquire_lease(std::string_view repository, std::string_view holder,
+                                           std::chrono::seconds ttl) {
+    (void)holder;
+    (void)ttl;
+    return fail("taking the lease on ", repository, ": not supported by ", describe());
+  }
+
+  // Gives the lease on `repository` up after a sync, setting released_at to the database's
+  // now, when `holder` holds it; does nothing when it does not (its claim lapsed and another
+  // holder took it). The default implementation fails.
+  virtual Status release_lease(std::string_view repository, std::string_view holder) {
+    (void)holder;
+    return fail("releasing the lease on ", repository, ": not supported by ", describe());
   }
 
   // A short description for messages, without credentials ("sqlite:data/cipette.db").

@@ -36,8 +36,8 @@ T clamp_to(std::int64_t value) {
                                                  std::numeric_limits<T>::max()));
 }
 
-template <typename T>
-std::size_t vector_bytes(const std::vector<T>& v) {
+template <typename T, typename Allocator>
+std::size_t vector_bytes(const std::vector<T, Allocator>& v) {
   return v.capacity() * sizeof(T);
 }
 
@@ -50,7 +50,7 @@ std::size_t strings_bytes(const std::vector<std::string>& v) {
 }
 
 // Keeps, for every id in `rows`, only the row added last, and returns the kept ids sorted.
-std::vector<std::int64_t> drop_superseded(std::vector<RunTable::Row>& rows) {
+std::vector<std::int64_t> drop_superseded(LargeVector<RunTable::Row>& rows) {
   std::vector<std::pair<std::int64_t, std::size_t>> order(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) order[i] = {rows[i].id, i};
   std::sort(order.begin(), order.end());
@@ -73,20 +73,23 @@ std::vector<std::int64_t> drop_superseded(std::vector<RunTable::Row>& rows) {
   return ids;
 }
 
-// Merges `added` (sorted) into `rows` (sorted) in place, from the back, without a second copy
-// of the table. Keys are unique because ids are.
-void merge_sorted_into(std::vector<RunTable::Row>& rows, const std::vector<RunTable::Row>& added) {
-  std::size_t i = rows.size();
-  std::size_t j = added.size();
-  rows.resize(rows.size() + added.size());
-  std::size_t out = rows.size();
-  while (j > 0) {
-    if (i > 0 && row_before(added[j - 1], rows[i - 1])) {
-      rows[--out] = rows[--i];
-    } else {
-      rows[--out] = added[--j];
+// The rows of `base` whose id is not in `replaced` (sorted), merged with `added` (sorted), in
+// one pass into a new vector. Keys are unique because ids are.
+LargeVector<RunTable::Row> merge_rows(std::span<const RunTable::Row> base,
+                                      const std::vector<std::int64_t>& replaced,
+                                      const LargeVector<RunTable::Row>& added) {
+  LargeVector<RunTable::Row> rows;
+  rows.reserve(base.size() + added.size());
+  auto next = added.begin();
+  for (const RunTable::Row& row : base) {
+    if (!replaced.empty() && std::binary_search(replaced.begin(), replaced.end(), row.id)) {
+      continue;
     }
+    while (next != added.end() && row_before(*next, row)) rows.push_back(*next++);
+    rows.push_back(row);
   }
+  rows.insert(rows.end(), next, added.end());
+  return rows;
 }
 
 using PeriodIndex = RunTable::PeriodIndex;
@@ -95,7 +98,7 @@ using PeriodIndex = RunTable::PeriodIndex;
 void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, PeriodIndex& index) {
   index.workflow_begin.assign(workflows + 1, 0);
   // (created_at, position): sorting each workflow's pairs keeps ties in stream order.
-  std::vector<std::pair<Timestamp, std::size_t>> order;
+  LargeVector<std::pair<Timestamp, std::size_t>> order;
   order.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!rows[i].completed) continue;
@@ -125,7 +128,7 @@ void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, P
 
 // Appends the incidents of one workflow's rows (in stream order) to `out`, as the MTTR walk
 // over streams of all completed runs sees them.
-void find_incidents(std::span<const RunTable::Row> rows, std::vector<PeriodIndex::Incident>& out) {
+void find_incidents(std::span<const RunTable::Row> rows, LargeVector<PeriodIndex::Incident>& out) {
   const RunTable::Row* first_failure = nullptr;  // of the incident under way
   for (const RunTable::Row& row : rows) {
     if (!row.completed) continue;
@@ -264,8 +267,15 @@ struct RunTableBuilder::Indexes {
   }
 };
 
-RunTableBuilder::RunTableBuilder(const RunTable& base) : table_(base) {
-  table_.period_index_ = {};  // build() makes a new one; the copy's memory is freed now
+RunTableBuilder::RunTableBuilder(const RunTable& base) : base_(&base) {
+  // Everything but the rows (merged by build()) and the period index (rebuilt by build()).
+  table_.repositories_ = base.repositories_;
+  table_.repository_html_bases_ = base.repository_html_bases_;
+  table_.workflows_ = base.workflows_;
+  table_.branches_ = base.branches_;
+  table_.events_ = base.events_;
+  table_.actors_ = base.actors_;
+  table_.watermark_ = base.watermark_;
 }
 
 void RunTableBuilder::add(const RunRecord& run) {
@@ -276,7 +286,7 @@ void RunTableBuilder::add(const RunRecord& run) {
     ensure_empty_first(table_.actors_);
     indexes_ = std::make_shared<Indexes>();
     indexes_->index_repositories(table_.repositories_);
-    indexes_->index_workflows(table_.workflows_, table_.rows_);
+    indexes_->index_workflows(table_.workflows_, base_ != nullptr ? base_->rows() : table_.rows());
     index_names(table_.branches_, indexes_->branches);
     index_names(table_.events_, indexes_->events);
     index_names(table_.actors_, indexes_->actors);
@@ -326,19 +336,15 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   ensure_empty_first(table_.events_);
   ensure_empty_first(table_.actors_);
   std::vector<std::int64_t> added_ids = drop_superseded(added_);
-  auto& rows = table_.rows_;
-  if (!rows.empty() && !added_ids.empty()) {
-    // Replaced rows leave the base; a sorted id list and a binary search per row avoid a
-    // table-sized hash map.
-    std::erase_if(rows, [&](const RunTable::Row& row) {
-      return std::binary_search(added_ids.begin(), added_ids.end(), row.id);
-    });
-  }
   std::sort(added_.begin(), added_.end(), row_before);
-  if (rows.empty()) {
+  auto& rows = table_.rows_;
+  if (base_ == nullptr) {
     rows = std::move(added_);
   } else {
-    merge_sorted_into(rows, added_);
+    // Replaced rows leave the base; a sorted id list and a binary search per row avoid a
+    // table-sized hash map.
+    rows = merge_rows(base_->rows(), added_ids, added_);
+    base_ = nullptr;
   }
   table_.period_index_ = index_periods(rows, table_.workflows_.size());
   table_.watermark_ = std::max(watermark, table_.watermark_);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cipette/core/large_allocator.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 #include "cipette/core/run_store.h"
@@ -62,13 +63,13 @@ class RunTable {
 
     // Workflow w's entries are [workflow_begin[w], workflow_begin[w + 1]).
     std::vector<std::size_t> workflow_begin;
-    std::vector<Timestamp> created_at;
-    std::vector<std::int32_t> duration;  // completion - start, seconds; -1 when negative
-    std::vector<Outcome> outcome;
-    std::vector<NameId> branch;
+    LargeVector<Timestamp> created_at;
+    LargeVector<std::int32_t> duration;  // completion - start, seconds; -1 when negative
+    LargeVector<Outcome> outcome;
+    LargeVector<NameId> branch;
     // Workflow w's incidents, ordered by created_at: [incident_begin[w], incident_begin[w + 1]).
     std::vector<std::size_t> incident_begin;
-    std::vector<Incident> incidents;
+    LargeVector<Incident> incidents;
     // False when a duration does not fit in `duration` (over 68 years).
     bool durations_fit = true;
 
@@ -112,7 +113,7 @@ class RunTable {
  private:
   friend class RunTableBuilder;
 
-  std::vector<Row> rows_;
+  LargeVector<Row> rows_;
   std::vector<std::string> repositories_;
   std::vector<std::string> repository_html_bases_;
   std::vector<Workflow> workflows_;
@@ -128,7 +129,8 @@ class RunTable {
 class RunTableBuilder {
  public:
   RunTableBuilder() = default;
-  // Starts from a copy of `base`: its dictionaries keep their ids.
+  // Starts from `base` (read, never changed; it must outlive build()): its dictionaries keep
+  // their ids, and build() merges the added runs into a copy of its rows.
   explicit RunTableBuilder(const RunTable& base);
 
   void add(const RunRecord& run);
@@ -140,8 +142,9 @@ class RunTableBuilder {
   NameId intern_repository(const RunRecord& run);
   NameId intern_workflow(NameId repository, const RunRecord& run);
 
-  RunTable table_;
-  std::vector<RunTable::Row> added_;
+  RunTable table_;                  // dictionaries; rows only when built from nothing
+  const RunTable* base_ = nullptr;  // rows to merge into, when built from a base
+  LargeVector<RunTable::Row> added_;
   // Lookup maps for the dictionaries, built lazily.
   struct Indexes;
   std::shared_ptr<Indexes> indexes_;

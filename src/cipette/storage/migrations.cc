@@ -96,7 +96,18 @@ CREATE TABLE sync_pending (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kMigration1, kMigration2};
+// Version 3: collector leases (core/run_store.h, LeaseState), one row per repository ever
+// leased. holder is "" when nobody holds it; times are UTC seconds, 0 for never.
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE sync_leases (
+  repository TEXT PRIMARY KEY COLLATE NOCASE,
+  holder TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  released_at INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
 
 Result<std::int64_t> read_user_version(sqlite3* db, std::string_view path) {
   return query_int(db, "PRAGMA user_version", fmt::format("reading schema version of {}", path));

@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-
 namespace cipette::storage {
 namespace {
 
@@ -71,18 +68,6 @@ void bind_run(sqlite3_stmt* stmt, const RunRecord& run, std::int64_t repository_
   bind_text(stmt, 18, run.html_url);
 }
 
-// Repository names are ASCII (validate_run), so ASCII folding matches COLLATE NOCASE.
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool newer_or_same(const RunRecord& candidate, const RunRecord* current) {
-  return current == nullptr || candidate.updated_at >= current->updated_at;
-}
-
 }  // namespace
 
 Result<UpsertStats> RunWriter::upsert(std::span<const RunRecord> runs,
@@ -119,7 +104,7 @@ Status RunWriter::prepare_statements() {
       {&write_seq_, "UPDATE change_log_head SET last_seq = ?1 WHERE id = 1"},
       {&update_run_, kUpdateRun},
       {&upsert_workflow_, kUpsertWorkflow},
-      {&find_repository_, "SELECT id, seen_at FROM repositories WHERE full_name = ?1"},
+      {&find_repository_, "SELECT id, full_name, seen_at FROM repositories WHERE full_name = ?1"},
       {&read_repository_, "SELECT full_name, seen_at FROM repositories WHERE id = ?1"},
       {&store_repository_, kStoreRepository},
       {&insert_run_, kInsertRun},  // last: its presence marks the set as prepared
@@ -140,11 +125,11 @@ Result<UpsertStats> RunWriter::write_batch(std::span<const RunRecord> runs) {
     last_seq_ = column_int(read_seq_.get(), 0);
   }
   const std::int64_t first_seq = last_seq_;
-  if (auto resolved = resolve_repositories(runs); !resolved) return resolved.error();
+  if (auto resolved = repositories_.resolve(runs); !resolved) return resolved.error();
   if (auto workflows = upsert_workflows(runs); !workflows) return workflows.error();
   UpsertStats stats;
   for (const RunRecord& run : runs) {
-    auto change = upsert_run(run, repository_id_of(run));
+    auto change = upsert_run(run, repositories_.id_of(run));
     if (!change) return change.error();
     if (*change == RunChange::kInserted) ++stats.inserted;
     if (*change == RunChange::kUpdated) ++stats.updated;
@@ -156,11 +141,6 @@ Result<UpsertStats> RunWriter::write_batch(std::span<const RunRecord> runs) {
     if (auto written = step_done(write_seq_.get(), doing); !written) return written.error();
   }
   return stats;
-}
-
-std::int64_t RunWriter::repository_id_of(const RunRecord& run) const {
-  if (run.repository_id > 0) return repository_by_id_.at(run.repository_id);
-  return repository_by_name_.at(lower(run.repository));
 }
 
 Status RunWriter::step_done(sqlite3_stmt* stmt, std::string_view doing) {
@@ -193,167 +173,77 @@ Result<RunWriter::RunChange> RunWriter::upsert_run(const RunRecord& run,
 }
 
 Status RunWriter::upsert_workflows(std::span<const RunRecord> runs) {
-  std::unordered_map<std::int64_t, const RunRecord*> newest;
-  for (const RunRecord& run : runs) {
-    const RunRecord*& current = newest[run.workflow_id];
-    if (newer_or_same(run, current)) current = &run;
-  }
   std::string doing = fmt::format("writing workflows to {}", path_);
   sqlite3_stmt* stmt = upsert_workflow_.get();
-  for (const RunRecord& run : runs) {
-    auto found = newest.find(run.workflow_id);
-    if (found == newest.end()) continue;  // already written
-    const RunRecord& latest = *found->second;
+  for (const RunRecord* latest : newest_run_per(runs, &RunRecord::workflow_id)) {
     StatementReset reset(stmt);
-    bind_int(stmt, 1, latest.workflow_id);
-    bind_int(stmt, 2, repository_id_of(latest));
-    bind_text(stmt, 3, latest.workflow_name);
-    bind_text(stmt, 4, latest.path);
-    bind_int(stmt, 5, latest.updated_at);
+    bind_int(stmt, 1, latest->workflow_id);
+    bind_int(stmt, 2, repositories_.id_of(*latest));
+    bind_text(stmt, 3, latest->workflow_name);
+    bind_text(stmt, 4, latest->path);
+    bind_int(stmt, 5, latest->updated_at);
     if (auto written = step_done(stmt, doing); !written) return written;
-    newest.erase(found);
   }
   return {};
 }
 
 // ---------------------------------------------------------------------------------------------
-// Repositories. A run names its repository by GitHub id and full name; the id may be unknown
-// (<= 0). Known ids are authoritative; unknown ones resolve by name, else to a new synthetic
-// negative id. A synthetic repository is merged into the real one once its id becomes known.
+// RepositoryTable: the statements RepositoryResolver builds on.
 
-Status RunWriter::resolve_repositories(std::span<const RunRecord> runs) {
-  repository_by_id_.clear();
-  repository_by_name_.clear();
-  std::unordered_map<std::int64_t, const RunRecord*> newest;
-  for (const RunRecord& run : runs) {
-    if (run.repository_id <= 0) continue;
-    const RunRecord*& current = newest[run.repository_id];
-    if (newer_or_same(run, current)) current = &run;
-  }
-  // Known ids first, in batch order (deterministic), so that runs of the same batch that lack
-  // the id map to it by name.
-  for (const RunRecord& run : runs) {
-    if (run.repository_id <= 0 || repository_by_id_.count(run.repository_id)) continue;
-    const RunRecord& latest = *newest.at(run.repository_id);
-    auto id = resolve_repository(run.repository_id, latest);
-    if (!id) return id.error();
-    repository_by_id_[run.repository_id] = *id;
-    repository_by_name_[lower(latest.repository)] = *id;
-  }
-  for (const RunRecord& run : runs) {
-    if (run.repository_id > 0) continue;
-    std::string key = lower(run.repository);
-    if (repository_by_name_.count(key)) continue;
-    auto id = find_repository_id(run.repository);
-    if (id && *id == 0) id = insert_synthetic_repository(run);
-    if (!id) return id.error();
-    repository_by_name_[key] = *id;
-  }
-  return {};
+Result<std::optional<StoredRepository>> RunWriter::read_repository_row(sqlite3_stmt* stmt,
+                                                                       std::string_view doing) {
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<StoredRepository>();
+  if (rc != SQLITE_ROW) return sqlite_error(db_, doing);
+  StoredRepository row;
+  row.id = column_int(stmt, 0);
+  column_text(stmt, 1, row.full_name);
+  row.seen_at = column_int(stmt, 2);
+  return std::optional<StoredRepository>(std::move(row));
 }
 
-Result<std::int64_t> RunWriter::resolve_repository(std::int64_t id, const RunRecord& newest) {
-  std::string name = newest.repository;
-  if (auto claimed = claim_repository_name(id, newest, name); !claimed) return claimed.error();
-  if (auto stored = store_repository(id, name, newest.updated_at); !stored) {
-    return stored.error();
-  }
-  return id;
-}
-
-// The stored id of the repository named `full_name` (any case), or 0 when there is none.
-Result<std::int64_t> RunWriter::find_repository_id(const std::string& full_name) {
+Result<std::optional<StoredRepository>> RunWriter::find_repository(const std::string& full_name) {
   sqlite3_stmt* stmt = find_repository_.get();
   StatementReset reset(stmt);
   bind_text(stmt, 1, full_name);
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) return column_int(stmt, 0);
-  if (rc == SQLITE_DONE) return std::int64_t{0};
-  return sqlite_error(db_, fmt::format("reading repository {} from {}", full_name, path_));
+  return read_repository_row(stmt, fmt::format("reading repository {} from {}", full_name, path_));
 }
 
-Result<std::int64_t> RunWriter::insert_synthetic_repository(const RunRecord& newest) {
-  std::string doing = fmt::format("adding repository {} to {}", newest.repository, path_);
-  auto lowest = query_int(db_, "SELECT min(0, coalesce(min(id), 0)) FROM repositories", doing);
-  if (!lowest) return lowest.error();
-  std::int64_t id = *lowest - 1;
-  StatementReset reset(store_repository_.get());
-  bind_int(store_repository_.get(), 1, id);
-  bind_text(store_repository_.get(), 2, newest.repository);
-  bind_int(store_repository_.get(), 3, newest.updated_at);
-  if (auto stored = step_done(store_repository_.get(), doing); !stored) return stored.error();
-  return id;
-}
-
-// Makes `name` free for repository `id`: a synthetic repository of that name is merged into
-// `id`; another real repository keeps it only if it was seen more recently (GitHub names move
-// when repositories are renamed), and whichever loses gets "name#id".
-Status RunWriter::claim_repository_name(std::int64_t id, const RunRecord& newest,
-                                        std::string& name) {
-  std::int64_t holder = 0;
-  std::int64_t holder_seen_at = 0;
-  {
-    sqlite3_stmt* stmt = find_repository_.get();
-    StatementReset reset(stmt);
-    bind_text(stmt, 1, name);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) return {};
-    if (rc != SQLITE_ROW) {
-      return sqlite_error(db_, fmt::format("reading repository {} from {}", name, path_));
-    }
-    holder = column_int(stmt, 0);
-    holder_seen_at = column_int(stmt, 1);
-  }
-  if (holder == id) return {};
-  if (holder < 0) return merge_synthetic_repository(holder, id);
-  if (newest.updated_at < holder_seen_at) {
-    name = fmt::format("{}#{}", name, id);
-    return {};
-  }
-  return store_repository(holder, fmt::format("{}#{}", name, holder), holder_seen_at);
-}
-
-// Reads repository `id` into `name` and `seen_at`; false when there is none.
-Result<bool> RunWriter::read_repository(std::int64_t id, std::string& name, std::int64_t& seen_at) {
+Result<std::optional<StoredRepository>> RunWriter::read_repository(std::int64_t id) {
   sqlite3_stmt* stmt = read_repository_.get();
   StatementReset reset(stmt);
   bind_int(stmt, 1, id);
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) return false;
-  if (rc != SQLITE_ROW) {
-    return sqlite_error(db_, fmt::format("reading repository {} from {}", id, path_));
-  }
-  column_text(stmt, 0, name);
-  seen_at = column_int(stmt, 1);
-  return true;
+  return read_repository_row(stmt, fmt::format("reading repository {} from {}", id, path_));
 }
 
-// Writes name and seen_at of repository `id` unless what is stored was seen more recently.
-// A changed name changes every run of the repository as scan_runs reports it, so their
-// change_seq moves too.
-Status RunWriter::store_repository(std::int64_t id, const std::string& name, std::int64_t seen_at) {
-  std::string stored_name;
-  std::int64_t stored_seen_at = 0;
-  auto exists = read_repository(id, stored_name, stored_seen_at);
-  if (!exists) return exists.error();
-  bool rename = *exists && name != stored_name;
-  if (*exists && (seen_at < stored_seen_at || (!rename && seen_at == stored_seen_at))) return {};
+Status RunWriter::store_repository(std::int64_t id, const std::string& full_name,
+                                   std::int64_t seen_at) {
   sqlite3_stmt* stmt = store_repository_.get();
   StatementReset reset(stmt);
   bind_int(stmt, 1, id);
-  bind_text(stmt, 2, name);
+  bind_text(stmt, 2, full_name);
   bind_int(stmt, 3, seen_at);
-  std::string doing = fmt::format("writing repository {} to {}", name, path_);
-  if (auto stored = step_done(stmt, doing); !stored) return stored;
-  return rename ? touch_runs_of_repository(id) : Status{};
+  return step_done(stmt, fmt::format("writing repository {} to {}", full_name, path_));
 }
 
-Status RunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id) {
+Result<std::int64_t> RunWriter::insert_synthetic_repository(const std::string& full_name,
+                                                            std::int64_t seen_at) {
+  std::string doing = fmt::format("adding repository {} to {}", full_name, path_);
+  auto lowest = query_int(db_, "SELECT min(0, coalesce(min(id), 0)) FROM repositories", doing);
+  if (!lowest) return lowest.error();
+  std::int64_t id = *lowest - 1;
+  sqlite3_stmt* stmt = store_repository_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, id);
+  bind_text(stmt, 2, full_name);
+  bind_int(stmt, 3, seen_at);
+  if (auto stored = step_done(stmt, doing); !stored) return stored.error();
+  return id;
+}
+
+Status RunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id,
+                                             bool id_stored) {
   std::string doing = fmt::format("merging repository {} into {} in {}", synthetic_id, id, path_);
-  std::string stored_name;
-  std::int64_t stored_seen_at = 0;
-  auto exists = read_repository(id, stored_name, stored_seen_at);
-  if (!exists) return exists.error();
   // ON UPDATE CASCADE moves the workflows and runs along with a re-keyed repository.
   constexpr std::string_view kRekey = "UPDATE repositories SET id = ?2 WHERE id = ?1";
   constexpr std::string_view kMerge[] = {
@@ -361,7 +251,7 @@ Status RunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int
       "UPDATE runs SET repository_id = ?2 WHERE repository_id = ?1",
       "DELETE FROM repositories WHERE id = ?1",
   };
-  std::span<const std::string_view> steps = *exists ? std::span(kMerge) : std::span(&kRekey, 1);
+  std::span<const std::string_view> steps = id_stored ? std::span(kMerge) : std::span(&kRekey, 1);
   for (std::string_view sql : steps) {
     auto stmt = prepare(db_, sql, doing);
     if (!stmt) return stmt.error();
@@ -369,16 +259,15 @@ Status RunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int
     bind_int(stmt->get(), 2, id);
     if (auto done = step_done(stmt->get(), doing); !done) return done;
   }
-  return touch_runs_of_repository(id);
+  return {};
 }
 
-Status RunWriter::touch_runs_of_repository(std::int64_t repository_id) {
-  std::string doing =
-      fmt::format("marking runs of repository {} changed in {}", repository_id, path_);
+Status RunWriter::touch_runs_of_repository(std::int64_t id) {
+  std::string doing = fmt::format("marking runs of repository {} changed in {}", id, path_);
   auto stmt = prepare(db_, kTouchRuns, doing);
   if (!stmt) return stmt.error();
   bind_int(stmt->get(), 1, last_seq_);
-  bind_int(stmt->get(), 2, repository_id);
+  bind_int(stmt->get(), 2, id);
   if (auto touched = step_done(stmt->get(), doing); !touched) return touched;
   last_seq_ += sqlite3_changes(db_);
   return {};

@@ -4,22 +4,27 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 #include "cipette/core/run_store.h"
+#include "cipette/storage/repository_resolver.h"
 #include "cipette/storage/sqlite_handle.h"
 
 namespace cipette::storage {
 
 // Writes batches of runs into the schema of migrations.cc: SqliteStore::upsert_runs.
-// Keeps its prepared statements between batches. Does not own `db`.
-class RunWriter {
+// Keeps its prepared statements between batches. Repositories are resolved by
+// RepositoryResolver (repository_resolver.h) over this writer's statements. Does not own `db`.
+class RunWriter final : private RepositoryTable {
  public:
-  RunWriter(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  RunWriter(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)), repositories_(*this) {}
+  RunWriter(const RunWriter&) = delete;  // repositories_ refers to this object
+  RunWriter& operator=(const RunWriter&) = delete;
 
   // Validates every run, then writes them all in one BEGIN IMMEDIATE transaction (rolled back
   // on any error). See SqliteStore::upsert_runs for the rules. `also`, when given, runs inside
@@ -32,27 +37,27 @@ class RunWriter {
 
   Status prepare_statements();
   Result<UpsertStats> write_batch(std::span<const RunRecord> runs);
-  Status resolve_repositories(std::span<const RunRecord> runs);
-  Result<std::int64_t> resolve_repository(std::int64_t id, const RunRecord& newest);
-  Result<std::int64_t> find_repository_id(const std::string& full_name);
-  Result<std::int64_t> insert_synthetic_repository(const RunRecord& newest);
-  Status claim_repository_name(std::int64_t id, const RunRecord& newest, std::string& name);
-  Result<bool> read_repository(std::int64_t id, std::string& name, std::int64_t& seen_at);
-  Status store_repository(std::int64_t id, const std::string& name, std::int64_t seen_at);
-  Status merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id);
-  Status touch_runs_of_repository(std::int64_t repository_id);
   Status upsert_workflows(std::span<const RunRecord> runs);
   Result<RunChange> upsert_run(const RunRecord& run, std::int64_t repository_id);
   Status step_done(sqlite3_stmt* stmt, std::string_view doing);
-  std::int64_t repository_id_of(const RunRecord& run) const;
+
+  // RepositoryTable, over this writer's statements.
+  Result<std::optional<StoredRepository>> find_repository(const std::string& full_name) override;
+  Result<std::optional<StoredRepository>> read_repository(std::int64_t id) override;
+  Status store_repository(std::int64_t id, const std::string& full_name,
+                          std::int64_t seen_at) override;
+  Result<std::int64_t> insert_synthetic_repository(const std::string& full_name,
+                                                   std::int64_t seen_at) override;
+  Status merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id,
+                                    bool id_stored) override;
+  Status touch_runs_of_repository(std::int64_t id) override;
+  Result<std::optional<StoredRepository>> read_repository_row(sqlite3_stmt* stmt,
+                                                              std::string_view doing);
 
   sqlite3* db_;
   std::string path_;
   std::int64_t last_seq_ = 0;  // the largest change_seq assigned, within a batch
-  // Batch scratch: the stored id of each repository named in the batch, by GitHub id (when
-  // known) and by lower-case full name (for runs without one).
-  std::unordered_map<std::int64_t, std::int64_t> repository_by_id_;
-  std::unordered_map<std::string, std::int64_t> repository_by_name_;
+  RepositoryResolver repositories_;
 
   StatementPtr read_seq_;
   StatementPtr write_seq_;

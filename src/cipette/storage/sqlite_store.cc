@@ -11,6 +11,7 @@
 #include "cipette/storage/migrations.h"
 #include "cipette/storage/run_writer.h"
 #include "cipette/storage/sqlite_handle.h"
+#include "cipette/storage/sqlite_leases.h"
 #include "cipette/storage/sync_state_table.h"
 
 namespace cipette::storage {
@@ -150,12 +151,14 @@ struct SqliteStore::Connection {
       : db(std::move(database)),
         path(std::move(database_path)),
         writer(db.get(), path),
-        sync_states(db.get(), path) {}
+        sync_states(db.get(), path),
+        leases(db.get(), path) {}
 
   DatabasePtr db;  // first member: destroyed last, after the statements below
   std::string path;
   RunWriter writer;
   SyncStateTable sync_states;
+  SqliteLeases leases;
   StatementPtr scan_runs;
   StatementPtr read_repositories;
 };
@@ -246,6 +249,19 @@ Result<UpsertStats> SqliteStore::commit_sync(std::string_view repository,
                                              const SyncState& state) {
   return connection_->writer.upsert(
       runs, [&] { return connection_->sync_states.save(repository, state); });
+}
+
+Result<std::vector<std::string>> SqliteStore::sync_repositories() {
+  return connection_->sync_states.repositories();
+}
+
+Result<LeaseState> SqliteStore::acquire_lease(std::string_view repository, std::string_view holder,
+                                              std::chrono::seconds ttl) {
+  return connection_->leases.acquire(repository, holder, ttl);
+}
+
+Status SqliteStore::release_lease(std::string_view repository, std::string_view holder) {
+  return connection_->leases.release(repository, holder);
 }
 
 std::string SqliteStore::describe() const { return "sqlite:" + connection_->path; }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
@@ -58,6 +61,13 @@ class SqliteStore final : public RunStore {
   Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
   Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
                                   const SyncState& state) override;
+  Result<std::vector<std::string>> sync_repositories() override;
+  // See RunStore. The leases live in the sync_leases table; the clock is this machine's
+  // (every process sharing the file runs on it). acquire_lease is one BEGIN IMMEDIATE
+  // transaction, so of two connections (or processes) asking at once exactly one gets it.
+  Result<LeaseState> acquire_lease(std::string_view repository, std::string_view holder,
+                                   std::chrono::seconds ttl) override;
+  Status release_lease(std::string_view repository, std::string_view holder) override;
 
   // The schema version this program writes (the number of migrations it knows).
   static int latest_schema_version();

@@ -1,18 +1,19 @@
 #include "cipette/storage/store_factory.h"
 
-#include <fmt/format.h>
-
 #include "cipette/storage/database_url.h"
+#include "cipette/storage/postgres_store.h"
 #include "cipette/storage/sqlite_store.h"
 
 namespace cipette::storage {
+
 Result<std::unique_ptr<RunStore>> open_store(std::string_view database_url) {
   // One parser for DATABASE_URL (shared with the CLI's checks), so both agree on the path.
   auto url = parse_database_url(database_url);
   if (!url) return url.error();
   if (url->kind == DatabaseUrl::Kind::kPostgres) {
-    return fail(fmt::format("DATABASE_URL: PostgreSQL is not supported yet ({})",
-                            redact_database_url(database_url)));
+    auto store = PostgresStore::open(url->target);
+    if (!store) return store.error();
+    return std::unique_ptr<RunStore>(std::move(*store));
   }
   if (url->target.empty()) return fail("DATABASE_URL: no path after \"sqlite:\"");
   auto store = SqliteStore::open(url->target);

@@ -9,8 +9,10 @@
 
 namespace cipette::storage {
 
-// Opens the store a DATABASE_URL names: a file path or "sqlite:PATH" (also "sqlite://PATH")
-// opens SQLite; other schemes ("postgresql://", once supported) fail with a clear message.
+// Opens the store a DATABASE_URL names (see parse_database_url): a file path or "sqlite:PATH"
+// (also "sqlite://PATH") opens SQLite; "postgresql://..." / "postgres://..." or a libpq
+// key=value string opens PostgreSQL (postgres_store.h). Either is migrated to the latest
+// schema. Failures name the database without its password.
 Result<std::unique_ptr<RunStore>> open_store(std::string_view database_url);
 
 }  // namespace cipette::storage

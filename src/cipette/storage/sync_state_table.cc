@@ -21,6 +21,11 @@ ON CONFLICT (repository) DO UPDATE SET cursor = excluded.cursor, etag = excluded
   updated_at = excluded.updated_at, floor = excluded.floor, gap_top = excluded.gap_top,
   gap_from = excluded.gap_from, head_from = excluded.head_from, etag_url = excluded.etag_url)sql";
 
+// The column's NOCASE collation orders the names case-insensitively; the primary key makes
+// them unique under it, so the order is total.
+constexpr std::string_view kListRepositories =
+    "SELECT repository FROM sync_state ORDER BY repository";
+
 constexpr std::string_view kClearPending = "DELETE FROM sync_pending WHERE repository = ?1";
 
 constexpr std::string_view kWritePending = R"sql(
@@ -103,6 +108,19 @@ Status SyncStateTable::read_pending(std::string_view repository, SyncState& stat
   if (rc == SQLITE_DONE) return {};
   return sqlite_error(db_,
                       fmt::format("reading the unfinished runs of {} from {}", repository, path_));
+}
+
+Result<std::vector<std::string>> SyncStateTable::repositories() {
+  std::string doing = fmt::format("listing the sync states in {}", path_);
+  auto stmt = prepare(db_, kListRepositories, doing);  // rare: not worth keeping prepared
+  if (!stmt) return stmt.error();
+  std::vector<std::string> names;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    column_text(stmt->get(), 0, names.emplace_back());
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, doing);
+  return names;
 }
 
 Status SyncStateTable::save(std::string_view repository, const SyncState& state) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
@@ -22,6 +23,10 @@ class SyncStateTable {
   // The state of `repository` as one consistent read; nullopt when none was saved. Fails on a
   // database error or a malformed stored cursor.
   Result<std::optional<SyncState>> load(std::string_view repository);
+
+  // The repositories with a saved state, in the spelling they were saved with, sorted
+  // case-insensitively (ASCII letters).
+  Result<std::vector<std::string>> repositories();
 
   // Replaces the state of `repository`. REQUIRES: a write transaction is open on `db`.
   Status save(std::string_view repository, const SyncState& state);

@@ -51,6 +51,10 @@ class FakeHarness {
 
   CollectReport collect(const CollectOptions& options) {
     SilentProgress progress;
+    return collect(options, progress);
+  }
+
+  CollectReport collect(const CollectOptions& options, ProgressSink& progress) {
     StoreOpener open_store = [path = database()]() -> Result<std::unique_ptr<RunStore>> {
       auto store = storage::SqliteStore::open(path);
       if (!store) return store.error();

@@ -126,11 +126,12 @@ TEST(SyncStateStoreTest, StoresWithoutSyncStateSaySo) {
   EXPECT_FALSE(minimal.commit_sync("octo/repo", {}, SyncState{}).has_value());
 }
 
-TEST(SyncStateStoreTest, SchemaVersionTwoAddsTheSyncTables) {
+TEST(SyncStateStoreTest, ANewDatabaseHasTheLatestSchemaWithSyncStateAndLeases) {
   testing::TempDir dir;
   auto store = open(dir.file("c.db"));
-  EXPECT_EQ(SqliteStore::latest_schema_version(), 2);
-  EXPECT_EQ(*store->schema_version(), 2);
+  // Version 2 added the sync tables, version 3 the collectors' leases.
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 3);
+  EXPECT_EQ(*store->schema_version(), 3);
 }
 
 }  // namespace

@@ -36,5 +36,22 @@ TEST(DatabaseUrlTest, RedactionDropsEveryPartOfThePassword) {
   EXPECT_EQ(redact_database_url("data/cipette.db"), "data/cipette.db");
 }
 
+TEST(DatabaseUrlTest, LibpqKeyValueStringsNamePostgresql) {
+  auto pairs = parse_database_url("host=db.example port=5432 dbname=cipette");
+  ASSERT_TRUE(pairs);
+  EXPECT_EQ(pairs->kind, DatabaseUrl::Kind::kPostgres);
+  EXPECT_EQ(pairs->target, "host=db.example port=5432 dbname=cipette");
+  EXPECT_EQ(parse_database_url(" dbname = cipette")->kind, DatabaseUrl::Kind::kPostgres);
+  // A path that merely holds '=' is still a file.
+  EXPECT_EQ(parse_database_url("data/a=b.db")->kind, DatabaseUrl::Kind::kSqlite);
+  EXPECT_EQ(parse_database_url("weird=name.db")->kind, DatabaseUrl::Kind::kSqlite);
+}
+
+TEST(DatabaseUrlTest, RedactionDropsThePasswordPairOfAKeyValueString) {
+  EXPECT_EQ(redact_database_url("host=db password=s3cret user=ci"), "host=db user=ci");
+  EXPECT_EQ(redact_database_url("host=db password = 'it\\'s a b' user=ci"), "host=db user=ci");
+  EXPECT_EQ(redact_database_url("password='a b c' dbname=cipette"), "dbname=cipette");
+}
+
 }  // namespace
 }  // namespace cipette::storage

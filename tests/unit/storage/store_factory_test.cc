@@ -1,8 +1,13 @@
 // DATABASE_URL forms accepted by open_store, and the rule that messages never show a password.
+// (Opening a reachable PostgreSQL server is tested in postgres_store_test.cc.)
 
 #include "cipette/storage/store_factory.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -53,26 +58,35 @@ TEST(StoreFactoryTest, AnEmptyUrlIsAnError) {
   EXPECT_EQ(open_error("sqlite://"), "DATABASE_URL: no path after \"sqlite:\"");
 }
 
-TEST(StoreFactoryTest, PostgresqlIsNotSupportedYetAndThePasswordIsNeverShown) {
-  EXPECT_EQ(open_error("postgresql://user:s3cret@db.example.com:5432/cipette"),
-            "DATABASE_URL: PostgreSQL is not supported yet "
-            "(postgresql://user@db.example.com:5432/cipette)");
-  EXPECT_EQ(open_error("postgres://user:s3cret@host/db"),
-            "DATABASE_URL: PostgreSQL is not supported yet (postgres://user@host/db)");
-  EXPECT_EQ(open_error("postgresql://user@host/db"),
-            "DATABASE_URL: PostgreSQL is not supported yet (postgresql://user@host/db)");
-  EXPECT_EQ(open_error("postgresql://host/db"),
-            "DATABASE_URL: PostgreSQL is not supported yet (postgresql://host/db)");
+// A TCP port on 127.0.0.1 that nothing listens on (the kernel's pick, released again).
+int unused_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
-TEST(StoreFactoryTest, PasswordsWithSeparatorsOrInTheQueryAreRedactedToo) {
-  const std::string expected =
-      "DATABASE_URL: PostgreSQL is not supported yet (postgresql://user@host/db)";
-  // The password runs from the first ':' of the user part to the last '@'.
-  EXPECT_EQ(open_error("postgresql://user:p@ss/w:rd@host/db"), expected);
-  EXPECT_EQ(open_error("postgresql://user:pa?ss@host/db"), expected);
-  // libpq also takes password=... as a query parameter: the query is never shown.
-  EXPECT_EQ(open_error("postgresql://user@host/db?password=s3cret&sslmode=require"), expected);
+TEST(StoreFactoryTest, PostgresqlUrlsOpenPostgresqlAndTheirErrorsNeverShowThePassword) {
+  std::string port = std::to_string(unused_port());
+  std::string refused = "cannot connect to PostgreSQL at 127.0.0.1:" + port +
+                        " database \"cipette\": connection refused";
+  EXPECT_EQ(open_error("postgresql://user:s3cret@127.0.0.1:" + port + "/cipette"), refused);
+  EXPECT_EQ(open_error("postgres://user:s3cret@127.0.0.1:" + port + "/cipette"), refused);
+  // Percent-encoded separators in the password, a password in the query, key=value pairs.
+  for (const std::string& url :
+       {"postgresql://user:p%40ss%2Fw%3Ard@127.0.0.1:" + port + "/cipette",
+        "postgresql://user@127.0.0.1:" + port + "/cipette?password=s3cret&sslmode=disable",
+        "host=127.0.0.1 port=" + port + " dbname=cipette user=user password='s3cret'"}) {
+    std::string message = open_error(url);
+    EXPECT_EQ(message, refused) << url;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_EQ(message.find("p%40ss"), std::string::npos) << message;
+  }
 }
 
 TEST(StoreFactoryTest, OtherSchemesAreRejectedByNameWithoutThePassword) {

@@ -1,0 +1,306 @@
+// `cipette db copy` end to end, on the built binary: SQLite to SQLite, and a round trip
+// SQLite -> PostgreSQL -> SQLite (on CIPETTE_TEST_POSTGRES_URL; skipped without it). A copy is
+// judged by what users see: `cipette metrics` gives the same document on both sides, and the
+// collector's sync states are the same.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cipette/storage/sqlite_store.h"
+#include "cipette/storage/store_factory.h"
+#include "support/postgres_scratch.h"
+#include "support/test_support.h"
+
+namespace cipette {
+namespace {
+
+using nlohmann::json;
+using testing::CommandOptions;
+using testing::CommandResult;
+using testing::TempDir;
+
+CommandResult cipette(std::vector<std::string> args) {
+  args.insert(args.begin(), testing::cipette_binary());
+  CommandOptions options;
+  // Keep the developer's own configuration out of the tests.
+  for (const char* name : {"DATABASE_URL", "GITHUB_TOKEN", "PGPASSWORD", "PGSERVICE"}) {
+    options.env.emplace(name, "");
+  }
+  options.cwd = "/";
+  return testing::run_command(args, options);
+}
+
+// Two sync states as the collector leaves them: one mid-backlog with unfinished runs, one
+// caught up.
+std::map<std::string, SyncState> sample_sync_states() {
+  SyncState backlog;
+  backlog.floor = 1'700'000'000;
+  backlog.cursor = 1'710'000'000;
+  backlog.gap_top = 1'716'000'000;
+  backlog.gap_from = 1'714'000'000;
+  backlog.head_from = 1'716'500'000;
+  backlog.etag = "W/\"8f1c\"";
+  backlog.etag_url = "https://api.github.com/repos/acme/api/actions/runs?per_page=100";
+  backlog.pending = {PendingRun{901, 1'716'400'000, "\"e1\"", true},
+                     PendingRun{902, 1'716'400'060, "", false}};
+  SyncState caught_up;
+  caught_up.floor = 1'690'000'000;
+  caught_up.cursor = 1'717'000'000;
+  caught_up.head_from = 1'717'000'000;
+  return {{"acme/api", backlog}, {"Acme/Web", caught_up}};
+}
+
+// A demo history of `runs` runs ending at a fixed time (so every run is the same on each
+// call), plus sample_sync_states().
+std::string make_source(const TempDir& dir, int runs) {
+  std::string path = dir.file("source.db");
+  CommandResult demo = cipette({"demo", "--no-serve", "--runs", std::to_string(runs), "--end",
+                                "2024-06-01T00:00:00Z", "--db", path});
+  EXPECT_EQ(demo.exit_code, 0) << demo.err;
+  auto store = storage::SqliteStore::open(path);
+  EXPECT_TRUE(store) << store.error().message;
+  for (const auto& [repository, state] : sample_sync_states()) {
+    EXPECT_TRUE((*store)->commit_sync(repository, {}, state));
+  }
+  return path;
+}
+
+// `cipette metrics --format json` over all time, without the time of the call.
+json metrics(const std::string& database) {
+  CommandResult result =
+      cipette({"metrics", "--db", database, "--period", "all", "--format", "json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  json document = json::parse(result.out);
+  document["scope"].erase("now");
+  return document;
+}
+
+std::map<std::string, SyncState> sync_states(const std::string& database) {
+  std::map<std::string, SyncState> states;
+  auto store = storage::open_store(database);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return states;
+  auto names = (*store)->sync_repositories();
+  EXPECT_TRUE(names) << names.error().message;
+  for (const std::string& name : names ? *names : std::vector<std::string>{}) {
+    auto state = (*store)->load_sync_state(name);
+    EXPECT_TRUE(state && state->has_value()) << name;
+    if (state && state->has_value()) states[name] = **state;
+  }
+  return states;
+}
+
+// One integer from SQL on a SQLite file, independently of CIPette's code.
+std::int64_t sql_int(const std::string& path, const std::string& query) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &statement, nullptr), SQLITE_OK) << query;
+  std::int64_t value = -1;
+  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+CommandResult copy(const std::string& from, const std::string& to) {
+  return cipette({"db", "copy", "--from", from, "--to", to});
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(DbCopyTest, SqliteToSqliteGivesIdenticalMetricsAndSyncStates) {
+  TempDir dir;
+  std::string source = make_source(dir, 2000);
+  std::string destination = dir.file("copy/destination.db");
+
+  CommandResult copied = copy(source, destination);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_EQ(copied.out, "");  // data to stdout, messages to stderr: a copy has no data
+  // Not a terminal: one summary line. 2000 runs, none stored before; the two sample states.
+  EXPECT_TRUE(contains(copied.err, "copied 2000 runs and 2 sync states from sqlite:" + source +
+                                       " to sqlite:" + destination +
+                                       ": 2000 runs new, 0 updated, 0 unchanged ("))
+      << copied.err;
+  EXPECT_EQ(std::count(copied.err.begin(), copied.err.end(), '\n'), 1);
+
+  json before = metrics(source);
+  // Not a trivially equal pair of empty documents: every completed run is counted.
+  EXPECT_EQ(before["totals"]["runs"].get<std::int64_t>(),
+            sql_int(source, "SELECT count(*) FROM runs WHERE status = 'completed'"));
+  EXPECT_GT(before["totals"]["runs"].get<std::int64_t>(), 1900);
+  EXPECT_EQ(metrics(destination), before);
+  EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM runs"), 2000);
+  EXPECT_EQ(sync_states(destination), sample_sync_states());
+}
+
+TEST(DbCopyTest, ASecondCopyChangesNothing) {
+  TempDir dir;
+  std::string source = make_source(dir, 2000);
+  std::string destination = dir.file("destination.db");
+  ASSERT_EQ(copy(source, destination).exit_code, 0);
+  std::int64_t last_seq = sql_int(destination, "SELECT last_seq FROM change_log_head");
+
+  CommandResult again = copy(source, destination);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(contains(again.err, "copied 2000 runs and 2 sync states from sqlite:" + source +
+                                      " to sqlite:" + destination +
+                                      ": 0 runs new, 0 updated, 2000 unchanged ("))
+      << again.err;
+  // No run was rewritten: the change log did not move.
+  EXPECT_EQ(sql_int(destination, "SELECT last_seq FROM change_log_head"), last_seq);
+  EXPECT_EQ(sync_states(destination), sample_sync_states());
+}
+
+TEST(DbCopyTest, ARunUpdatedInTheSourceIsCopiedAsAnUpdate) {
+  TempDir dir;
+  std::string source = make_source(dir, 2000);
+  std::string destination = dir.file("destination.db");
+  ASSERT_EQ(copy(source, destination).exit_code, 0);
+  {
+    // A newer version of one run (a re-run finishing later), written to the source only.
+    auto store = storage::SqliteStore::open(source);
+    ASSERT_TRUE(store);
+    std::vector<RunRecord> runs;
+    ASSERT_TRUE((*store)->scan_runs(0, [&](const RunRecord& run) {
+      if (runs.empty()) runs.push_back(run);
+    }));
+    ASSERT_EQ(runs.size(), 1u);
+    runs[0].updated_at += 3600;
+    runs[0].run_attempt += 1;
+    ASSERT_EQ(*(*store)->upsert_runs(runs), (UpsertStats{0, 1, 0}));
+  }
+  CommandResult again = copy(source, destination);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  // 1 of the 2000 changed: 0 new, 1 updated, 1999 unchanged.
+  EXPECT_TRUE(contains(again.err, ": 0 runs new, 1 updated, 1999 unchanged (")) << again.err;
+  EXPECT_EQ(metrics(destination), metrics(source));
+}
+
+TEST(DbCopyTest, MoreRunsThanOneBatchAreAllCopied) {
+  TempDir dir;
+  // 12,000 runs: batches of 5,000, 5,000 and 2,000.
+  std::string source = make_source(dir, 12000);
+  std::string destination = dir.file("destination.db");
+  CommandResult copied = copy(source, "sqlite:" + destination);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_TRUE(contains(copied.err, ": 12000 runs new, 0 updated, 0 unchanged (")) << copied.err;
+  EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM runs"), 12000);
+  EXPECT_EQ(metrics(destination), metrics(source));
+}
+
+TEST(DbCopyTest, AMissingOrEmptySourceIsAnErrorNamingIt) {
+  TempDir dir;
+  std::string missing = dir.file("missing.db");
+  std::string destination = dir.file("destination.db");
+  CommandResult absent = copy(missing, destination);
+  EXPECT_EQ(absent.exit_code, 1);
+  EXPECT_EQ(absent.err, "cipette: error: --from: no database at " + missing + "\n");
+  EXPECT_FALSE(std::filesystem::exists(missing));  // not created by trying to read it
+  EXPECT_FALSE(std::filesystem::exists(destination));
+
+  std::string zero = dir.file("zero.db");
+  testing::write_file(zero, "");
+  CommandResult zero_bytes = copy(zero, destination);
+  EXPECT_EQ(zero_bytes.exit_code, 1);
+  EXPECT_EQ(zero_bytes.err,
+            "cipette: error: --from: " + zero + " is empty: there is nothing to copy\n");
+
+  std::string empty = dir.file("empty.db");
+  ASSERT_TRUE(storage::SqliteStore::open(empty));  // a CIPette database without runs
+  CommandResult no_runs = copy(empty, destination);
+  EXPECT_EQ(no_runs.exit_code, 1);
+  EXPECT_EQ(no_runs.err,
+            "cipette: error: --from: " + empty + " holds no runs: there is nothing to copy\n");
+  EXPECT_FALSE(std::filesystem::exists(destination));
+}
+
+TEST(DbCopyTest, CopyingADatabaseOntoItselfIsRefused) {
+  TempDir dir;
+  std::string source = make_source(dir, 100);
+  for (const std::string& same : {source, "sqlite:" + source, dir.file("./source.db")}) {
+    CommandResult result = copy(source, same);
+    EXPECT_EQ(result.exit_code, 2) << same;
+    EXPECT_EQ(result.err,
+              "cipette: error: --from and --to name the same database (" + source + ")\n");
+  }
+  CommandResult result =
+      copy("postgresql://u:secret@db.example/ci", "postgresql://u:other-secret@db.example/ci");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "cipette: error: --from and --to name the same database (postgresql://u@db.example/"
+            "ci)\n");
+}
+
+TEST(DbCopyTest, BadUrlsAreUsageErrorsAndPasswordsAreNeverShown) {
+  TempDir dir;
+  CommandResult scheme = copy("mysql://u:secret@h/db", dir.file("d.db"));
+  EXPECT_EQ(scheme.exit_code, 2);
+  EXPECT_TRUE(contains(scheme.err, "--from: unsupported scheme \"mysql\"")) << scheme.err;
+  EXPECT_FALSE(contains(scheme.err, "secret")) << scheme.err;
+
+  // Nothing listens on port 1: the connection is refused.
+  std::string source = make_source(dir, 100);
+  CommandResult refused = copy(source, "postgresql://u:hunter2@127.0.0.1:1/ci");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_TRUE(contains(refused.err, "127.0.0.1")) << refused.err;
+  EXPECT_FALSE(contains(refused.err + refused.out, "hunter2")) << refused.err;
+}
+
+// The password in a postgresql://user:password@host/... URL ("" when none).
+std::string password_of(const std::string& url) {
+  std::size_t start = url.find("://");
+  std::size_t at = url.find('@');
+  if (start == std::string::npos || at == std::string::npos) return "";
+  std::size_t colon = url.find(':', start + 3);
+  return colon != std::string::npos && colon < at ? url.substr(colon + 1, at - colon - 1) : "";
+}
+
+TEST(DbCopyPostgresTest, SqliteToPostgresAndBackGivesIdenticalMetricsAndSyncStates) {
+  auto scratch = testing::PostgresScratch::create_or_skip();
+  if (!scratch) return;  // skipped or failed, with the reason, by create_or_skip
+  TempDir dir;
+  // More than one batch each way: 5,000 + 2,000.
+  std::string source = make_source(dir, 7000);
+  std::string back = dir.file("back.db");
+
+  CommandResult there = copy(source, scratch->url());
+  ASSERT_EQ(there.exit_code, 0) << there.err;
+  EXPECT_TRUE(contains(
+      there.err, "copied 7000 runs and 2 sync states from sqlite:" + source + " to postgresql://"))
+      << there.err;
+  EXPECT_TRUE(contains(there.err, ": 7000 runs new, 0 updated, 0 unchanged (")) << there.err;
+  CommandResult again = copy(source, scratch->url());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(contains(again.err, ": 0 runs new, 0 updated, 7000 unchanged (")) << again.err;
+  EXPECT_EQ(scratch->value("SELECT count(*) FROM runs"), "7000");
+
+  CommandResult home = copy(scratch->url(), back);
+  ASSERT_EQ(home.exit_code, 0) << home.err;
+  EXPECT_TRUE(contains(home.err, ": 7000 runs new, 0 updated, 0 unchanged (")) << home.err;
+
+  json original = metrics(source);
+  EXPECT_GT(original["totals"]["runs"].get<std::int64_t>(), 6900);
+  EXPECT_EQ(metrics(scratch->url()), original);
+  EXPECT_EQ(metrics(back), original);
+  EXPECT_EQ(sync_states(scratch->url()), sample_sync_states());
+  EXPECT_EQ(sync_states(back), sample_sync_states());
+
+  std::string password = password_of(scratch->url());
+  if (!password.empty()) {
+    for (const CommandResult* result : {&there, &again, &home}) {
+      EXPECT_FALSE(contains(result->err + result->out, password)) << result->err;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cipette
