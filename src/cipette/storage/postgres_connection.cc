@@ -107,8 +107,12 @@ std::string or_empty(const char* text) { return text ? text : ""; }
 // closed socket only when it reads again.
 bool ends_session(const PGresult* result) {
   if (result == nullptr) return false;
-  std::string_view severity = or_empty(PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED));
-  std::string_view sqlstate = or_empty(PQresultErrorField(result, PG_DIAG_SQLSTATE));
+  auto field = [result](int code) {
+    const char* text = PQresultErrorField(result, code);
+    return std::string_view(text ? text : "");
+  };
+  std::string_view severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+  std::string_view sqlstate = field(PG_DIAG_SQLSTATE);
   return severity == "FATAL" || severity == "PANIC" || sqlstate.starts_with("08") ||
          sqlstate.starts_with("57P0");
 }
@@ -132,7 +136,7 @@ Status check_conninfo(const std::string& conninfo) {
                        conninfo));
 }
 
-PGconn* open_connection(const std::string& conninfo) {
+PGconn* connect_with_defaults(const std::string& conninfo) {
   // Keywords after "dbname" (which expands the URL) override the URL's; those before it are
   // defaults the URL may override.
   std::vector<const char*> keywords = {"fallback_application_name"};
@@ -144,6 +148,20 @@ PGconn* open_connection(const std::string& conninfo) {
   keywords.insert(keywords.end(), {"dbname", "client_encoding", nullptr});
   values.insert(values.end(), {conninfo.c_str(), "UTF8", nullptr});
   return PQconnectdbParams(keywords.data(), values.data(), 1);
+}
+
+// A connection to `conninfo`, ready for statements (server notices discarded), or the one-line
+// reason there is none.
+Result<PGconn*> open_connection(const std::string& conninfo) {
+  PGconn* conn = connect_with_defaults(conninfo);
+  if (conn == nullptr) return fail("connecting to PostgreSQL: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    Error error = connect_error(conn, conninfo);
+    PQfinish(conn);
+    return error;
+  }
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  return conn;
 }
 
 std::string describe_connection(PGconn* conn) {
@@ -189,16 +207,10 @@ std::vector<const char*> PgParams::values() const {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo) {
   if (auto valid = check_conninfo(conninfo); !valid) return valid.error();
-  PGconn* conn = open_connection(conninfo);
-  if (conn == nullptr) return fail("connecting to PostgreSQL: out of memory");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    Error error = connect_error(conn, conninfo);
-    PQfinish(conn);
-    return error;
-  }
-  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  auto conn = open_connection(conninfo);
+  if (!conn) return conn.error();
   // The constructor is private, so std::make_unique cannot reach it.
-  return std::unique_ptr<PgConnection>(new PgConnection(conninfo, conn));
+  return std::unique_ptr<PgConnection>(new PgConnection(conninfo, *conn));
 }
 
 PgConnection::PgConnection(std::string conninfo, PGconn* conn)
@@ -218,15 +230,9 @@ void PgConnection::abandon() {
 
 Status PgConnection::reconnect() {
   abandon();
-  PGconn* conn = open_connection(conninfo_);
-  if (conn == nullptr) return fail("connecting to PostgreSQL: out of memory");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    Error error = connect_error(conn, conninfo_);
-    PQfinish(conn);
-    return error;
-  }
-  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
-  conn_ = conn;
+  auto conn = open_connection(conninfo_);
+  if (!conn) return conn.error();
+  conn_ = *conn;
   ++session_;
   return {};
 }

@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
-#include "cipette/core/text.h"
 #include "cipette/storage/postgres_copy.h"
 
 namespace cipette::storage {
@@ -101,10 +102,6 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM runs WHERE repository
   AS touched
 WHERE runs.id = touched.id)sql";
 
-bool newer_or_same(const RunRecord& candidate, const RunRecord* current) {
-  return current == nullptr || candidate.updated_at >= current->updated_at;
-}
-
 std::int64_t affected_rows(const PgResult& result) {
   std::string_view text = PQcmdTuples(result.get());
   std::int64_t count = 0;
@@ -157,7 +154,7 @@ Result<UpsertStats> PgRunWriter::write_batch(std::span<const RunRecord> runs) {
   if (PQntuples(head->get()) != 1) return fail(writing, ": change_log_head is empty");
   last_seq_ = pg_int(head->get(), 0, 0);
   const std::int64_t first_seq = last_seq_;
-  if (auto resolved = resolve_repositories(runs); !resolved) return resolved.error();
+  if (auto resolved = repositories_.resolve(runs); !resolved) return resolved.error();
   std::int64_t rounds = 0;
   if (auto staged = stage_runs(runs, rounds); !staged) return staged.error();
   if (auto workflows = upsert_workflows(runs); !workflows) return workflows.error();
@@ -184,27 +181,20 @@ Status PgRunWriter::stage_runs(std::span<const RunRecord> runs, std::int64_t& ro
   for (const RunRecord& run : runs) {
     std::int64_t round = ++occurrences[run.id];
     rounds = std::max(rounds, round);
-    encoder.add(run, ++ord, round, repository_id_of(run));
+    encoder.add(run, ++ord, round, repositories_.id_of(run));
   }
   return connection_.copy_in(kCopyStaging, encoder.finish(), doing("sending runs to"));
 }
 
 Status PgRunWriter::upsert_workflows(std::span<const RunRecord> runs) {
-  std::unordered_map<std::int64_t, const RunRecord*> newest;
-  std::vector<std::int64_t> ids;  // in order of first appearance
-  for (const RunRecord& run : runs) {
-    const RunRecord*& current = newest[run.workflow_id];
-    if (current == nullptr) ids.push_back(run.workflow_id);
-    if (newer_or_same(run, current)) current = &run;  // a tie goes to the later run
-  }
-  std::vector<std::int64_t> repository_ids, seen_at;
+  std::vector<std::int64_t> ids, repository_ids, seen_at;
   std::vector<std::string_view> names, paths;
-  for (std::int64_t id : ids) {
-    const RunRecord& latest = *newest.at(id);
-    repository_ids.push_back(repository_id_of(latest));
-    names.push_back(latest.workflow_name);
-    paths.push_back(latest.path);
-    seen_at.push_back(latest.updated_at);
+  for (const RunRecord* latest : newest_run_per(runs, &RunRecord::workflow_id)) {
+    ids.push_back(latest->workflow_id);
+    repository_ids.push_back(repositories_.id_of(*latest));
+    names.push_back(latest->workflow_name);
+    paths.push_back(latest->path);
+    seen_at.push_back(latest->updated_at);
   }
   auto written = connection_.exec(kUpsertWorkflows,
                                   PgParams()
@@ -229,159 +219,80 @@ Result<UpsertStats> PgRunWriter::upsert_round(std::int64_t round) {
   return stats;
 }
 
-std::int64_t PgRunWriter::repository_id_of(const RunRecord& run) const {
-  if (run.repository_id > 0) return repository_by_id_.at(run.repository_id);
-  return repository_by_name_.at(ascii_lower(run.repository));
+// ---------------------------------------------------------------------------------------------
+// RepositoryTable: the statements RepositoryResolver builds on.
+
+Result<std::optional<StoredRepository>> PgRunWriter::read_repository_row(std::string_view sql,
+                                                                         const PgParams& params,
+                                                                         std::string_view doing) {
+  auto found = connection_.exec(sql, params, doing);
+  if (!found) return found.error();
+  if (PQntuples(found->get()) == 0) return std::optional<StoredRepository>();
+  return std::optional<StoredRepository>(StoredRepository{pg_int(found->get(), 0, 0),
+                                                          std::string(pg_text(found->get(), 0, 1)),
+                                                          pg_int(found->get(), 0, 2)});
 }
 
-// ---------------------------------------------------------------------------------------------
-// Repositories: the same steps as RunWriter's (run_writer.cc), one statement at a time. Known
-// ids are authoritative; unknown ones resolve by name, else to a new synthetic negative id. A
-// synthetic repository is merged into the real one once its id becomes known.
+Result<std::optional<StoredRepository>> PgRunWriter::find_repository(const std::string& full_name) {
+  return read_repository_row(
+      "SELECT id, full_name, seen_at FROM repositories WHERE lower(full_name) = lower($1)",
+      PgParams().add(full_name), doing("reading repository " + full_name + " from"));
+}
 
-Status PgRunWriter::resolve_repositories(std::span<const RunRecord> runs) {
-  repository_by_id_.clear();
-  repository_by_name_.clear();
-  std::unordered_map<std::int64_t, const RunRecord*> newest;
-  for (const RunRecord& run : runs) {
-    if (run.repository_id <= 0) continue;
-    const RunRecord*& current = newest[run.repository_id];
-    if (newer_or_same(run, current)) current = &run;
-  }
-  // Known ids first, in batch order (deterministic), so that runs of the same batch that lack
-  // the id map to it by name.
-  for (const RunRecord& run : runs) {
-    if (run.repository_id <= 0 || repository_by_id_.count(run.repository_id)) continue;
-    const RunRecord& latest = *newest.at(run.repository_id);
-    auto id = resolve_repository(run.repository_id, latest);
-    if (!id) return id.error();
-    repository_by_id_[run.repository_id] = *id;
-    repository_by_name_[ascii_lower(latest.repository)] = *id;
-  }
-  for (const RunRecord& run : runs) {
-    if (run.repository_id > 0) continue;
-    std::string key = ascii_lower(run.repository);
-    if (repository_by_name_.count(key)) continue;
-    auto id = find_repository_id(run.repository);
-    if (id && *id == 0) id = insert_synthetic_repository(run);
-    if (!id) return id.error();
-    repository_by_name_[key] = *id;
-  }
+Result<std::optional<StoredRepository>> PgRunWriter::read_repository(std::int64_t id) {
+  return read_repository_row("SELECT id, full_name, seen_at FROM repositories WHERE id = $1",
+                             PgParams().add(id),
+                             doing(fmt::format("reading repository {} from", id)));
+}
+
+Status PgRunWriter::store_repository(std::int64_t id, const std::string& full_name,
+                                     std::int64_t seen_at) {
+  auto stored = connection_.exec(kStoreRepository, PgParams().add(id).add(full_name).add(seen_at),
+                                 doing("writing repository " + full_name + " to"));
+  if (!stored) return stored.error();
   return {};
 }
 
-Result<std::int64_t> PgRunWriter::resolve_repository(std::int64_t id, const RunRecord& newest) {
-  std::string name = newest.repository;
-  if (auto claimed = claim_repository_name(id, newest, name); !claimed) return claimed.error();
-  if (auto stored = store_repository(id, name, newest.updated_at); !stored) {
-    return stored.error();
-  }
-  return id;
-}
-
-// The stored id of the repository named `full_name` (any case), or 0 when there is none.
-Result<std::int64_t> PgRunWriter::find_repository_id(const std::string& full_name) {
-  auto found = connection_.exec("SELECT id FROM repositories WHERE lower(full_name) = lower($1)",
-                                PgParams().add(full_name),
-                                doing("reading repository " + full_name + " from"));
-  if (!found) return found.error();
-  if (PQntuples(found->get()) == 0) return std::int64_t{0};
-  return pg_int(found->get(), 0, 0);
-}
-
-Result<std::int64_t> PgRunWriter::insert_synthetic_repository(const RunRecord& newest) {
-  std::string adding = doing("adding repository " + newest.repository + " to");
+Result<std::int64_t> PgRunWriter::insert_synthetic_repository(const std::string& full_name,
+                                                              std::int64_t seen_at) {
+  std::string adding = doing("adding repository " + full_name + " to");
   auto lowest = connection_.exec("SELECT least(0, coalesce(min(id), 0)) FROM repositories", adding);
   if (!lowest) return lowest.error();
   std::int64_t id = pg_int(lowest->get(), 0, 0) - 1;
-  auto stored = connection_.exec(
-      kStoreRepository, PgParams().add(id).add(newest.repository).add(newest.updated_at), adding);
+  auto stored =
+      connection_.exec(kStoreRepository, PgParams().add(id).add(full_name).add(seen_at), adding);
   if (!stored) return stored.error();
   return id;
 }
 
-// Makes `name` free for repository `id`: a synthetic repository of that name is merged into
-// `id`; another real repository keeps it only if it was seen more recently (GitHub names move
-// when repositories are renamed), and whichever loses gets "name#id".
-Status PgRunWriter::claim_repository_name(std::int64_t id, const RunRecord& newest,
-                                          std::string& name) {
-  auto found =
-      connection_.exec("SELECT id, seen_at FROM repositories WHERE lower(full_name) = lower($1)",
-                       PgParams().add(name), doing("reading repository " + name + " from"));
-  if (!found) return found.error();
-  if (PQntuples(found->get()) == 0) return {};
-  std::int64_t holder = pg_int(found->get(), 0, 0);
-  std::int64_t holder_seen_at = pg_int(found->get(), 0, 1);
-  if (holder == id) return {};
-  if (holder < 0) return merge_synthetic_repository(holder, id);
-  if (newest.updated_at < holder_seen_at) {
-    name = fmt::format("{}#{}", name, id);
-    return {};
-  }
-  return store_repository(holder, fmt::format("{}#{}", name, holder), holder_seen_at);
-}
-
-// Reads repository `id` into `name` and `seen_at`; false when there is none.
-Result<bool> PgRunWriter::read_repository(std::int64_t id, std::string& name,
-                                          std::int64_t& seen_at) {
-  auto found =
-      connection_.exec("SELECT full_name, seen_at FROM repositories WHERE id = $1",
-                       PgParams().add(id), doing(fmt::format("reading repository {} from", id)));
-  if (!found) return found.error();
-  if (PQntuples(found->get()) == 0) return false;
-  name = pg_text(found->get(), 0, 0);
-  seen_at = pg_int(found->get(), 0, 1);
-  return true;
-}
-
-// Writes name and seen_at of repository `id` unless what is stored was seen more recently.
-// A changed name changes every run of the repository as scan_runs reports it, so their
-// change_seq moves too.
-Status PgRunWriter::store_repository(std::int64_t id, const std::string& name,
-                                     std::int64_t seen_at) {
-  std::string stored_name;
-  std::int64_t stored_seen_at = 0;
-  auto exists = read_repository(id, stored_name, stored_seen_at);
-  if (!exists) return exists.error();
-  bool rename = *exists && name != stored_name;
-  if (*exists && (seen_at < stored_seen_at || (!rename && seen_at == stored_seen_at))) return {};
-  auto stored = connection_.exec(kStoreRepository, PgParams().add(id).add(name).add(seen_at),
-                                 doing("writing repository " + name + " to"));
-  if (!stored) return stored.error();
-  return rename ? touch_runs_of_repository(id) : Status{};
-}
-
-Status PgRunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id) {
+Status PgRunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id,
+                                               bool id_stored) {
   std::string merging = doing(fmt::format("merging repository {} into {} in", synthetic_id, id));
-  std::string stored_name;
-  std::int64_t stored_seen_at = 0;
-  auto exists = read_repository(id, stored_name, stored_seen_at);
-  if (!exists) return exists.error();
-  PgParams both = PgParams().add(synthetic_id).add(id);
   // Workflows follow a re-keyed repository by ON UPDATE CASCADE; runs have no foreign keys
   // (postgres_migrations.cc) and are moved here.
-  if (!*exists) {
-    auto rekeyed = connection_.exec("UPDATE repositories SET id = $2 WHERE id = $1", both, merging);
-    if (!rekeyed) return rekeyed.error();
-  } else {
-    auto moved = connection_.exec(
-        "UPDATE workflows SET repository_id = $2 WHERE repository_id = $1", both, merging);
-    if (!moved) return moved.error();
+  constexpr std::string_view kRekey[] = {
+      "UPDATE repositories SET id = $2 WHERE id = $1",
+      "UPDATE runs SET repository_id = $2 WHERE repository_id = $1",
+  };
+  constexpr std::string_view kMove[] = {
+      "UPDATE workflows SET repository_id = $2 WHERE repository_id = $1",
+      "UPDATE runs SET repository_id = $2 WHERE repository_id = $1",
+  };
+  PgParams both = PgParams().add(synthetic_id).add(id);
+  for (std::string_view sql : id_stored ? std::span(kMove) : std::span(kRekey)) {
+    if (auto done = connection_.exec(sql, both, merging); !done) return done.error();
   }
-  auto moved = connection_.exec("UPDATE runs SET repository_id = $2 WHERE repository_id = $1", both,
-                                merging);
-  if (!moved) return moved.error();
-  if (!*exists) return touch_runs_of_repository(id);
+  if (!id_stored) return {};
   auto deleted = connection_.exec("DELETE FROM repositories WHERE id = $1",
                                   PgParams().add(synthetic_id), merging);
   if (!deleted) return deleted.error();
-  return touch_runs_of_repository(id);
+  return {};
 }
 
-Status PgRunWriter::touch_runs_of_repository(std::int64_t repository_id) {
-  auto touched = connection_.exec(
-      kTouchRuns, PgParams().add(last_seq_).add(repository_id),
-      doing(fmt::format("marking runs of repository {} changed in", repository_id)));
+Status PgRunWriter::touch_runs_of_repository(std::int64_t id) {
+  auto touched =
+      connection_.exec(kTouchRuns, PgParams().add(last_seq_).add(id),
+                       doing(fmt::format("marking runs of repository {} changed in", id)));
   if (!touched) return touched.error();
   last_seq_ += affected_rows(*touched);
   return {};

@@ -105,7 +105,7 @@ Status RunWriter::prepare_statements() {
       {&update_run_, kUpdateRun},
       {&upsert_workflow_, kUpsertWorkflow},
       {&find_repository_, "SELECT id, full_name, seen_at FROM repositories WHERE full_name = ?1"},
-      {&read_repository_, "SELECT full_name, seen_at FROM repositories WHERE id = ?1"},
+      {&read_repository_, "SELECT id, full_name, seen_at FROM repositories WHERE id = ?1"},
       {&store_repository_, kStoreRepository},
       {&insert_run_, kInsertRun},  // last: its presence marks the set as prepared
   };
@@ -218,12 +218,8 @@ Result<std::optional<StoredRepository>> RunWriter::read_repository(std::int64_t 
 
 Status RunWriter::store_repository(std::int64_t id, const std::string& full_name,
                                    std::int64_t seen_at) {
-  sqlite3_stmt* stmt = store_repository_.get();
-  StatementReset reset(stmt);
-  bind_int(stmt, 1, id);
-  bind_text(stmt, 2, full_name);
-  bind_int(stmt, 3, seen_at);
-  return step_done(stmt, fmt::format("writing repository {} to {}", full_name, path_));
+  return write_repository(id, full_name, seen_at,
+                          fmt::format("writing repository {} to {}", full_name, path_));
 }
 
 Result<std::int64_t> RunWriter::insert_synthetic_repository(const std::string& full_name,
@@ -232,13 +228,20 @@ Result<std::int64_t> RunWriter::insert_synthetic_repository(const std::string& f
   auto lowest = query_int(db_, "SELECT min(0, coalesce(min(id), 0)) FROM repositories", doing);
   if (!lowest) return lowest.error();
   std::int64_t id = *lowest - 1;
+  if (auto stored = write_repository(id, full_name, seen_at, doing); !stored) {
+    return stored.error();
+  }
+  return id;
+}
+
+Status RunWriter::write_repository(std::int64_t id, std::string_view full_name,
+                                   std::int64_t seen_at, std::string_view doing) {
   sqlite3_stmt* stmt = store_repository_.get();
   StatementReset reset(stmt);
   bind_int(stmt, 1, id);
   bind_text(stmt, 2, full_name);
   bind_int(stmt, 3, seen_at);
-  if (auto stored = step_done(stmt, doing); !stored) return stored.error();
-  return id;
+  return step_done(stmt, doing);
 }
 
 Status RunWriter::merge_synthetic_repository(std::int64_t synthetic_id, std::int64_t id,

@@ -53,6 +53,8 @@ class RunWriter final : private RepositoryTable {
   Status touch_runs_of_repository(std::int64_t id) override;
   Result<std::optional<StoredRepository>> read_repository_row(sqlite3_stmt* stmt,
                                                               std::string_view doing);
+  Status write_repository(std::int64_t id, std::string_view full_name, std::int64_t seen_at,
+                          std::string_view doing);
 
   sqlite3* db_;
   std::string path_;

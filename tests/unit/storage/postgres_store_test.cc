@@ -4,13 +4,9 @@
 
 #include "cipette/storage/postgres_store.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,19 +27,7 @@ using namespace std::chrono_literals;
 using cipette::testing::PostgresScratch;
 using contract::make_run;
 using contract::scan_store;
-
-// A TCP port on 127.0.0.1 that nothing listens on (the kernel's pick, released again).
-int unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using contract::unused_port;
 
 // The parts of a libpq URL, as libpq reads them.
 std::map<std::string, std::string> url_parts(const std::string& url) {
@@ -75,6 +59,36 @@ std::string open_error(const std::string& url) {
   return store ? "<opened " + (*store)->describe() + ">" : store.error().message;
 }
 
+// The store's calls that must survive a lost connection, each with a check of its result.
+using StoreCall = std::function<bool(PostgresStore&)>;
+const std::vector<std::pair<const char*, StoreCall>>& calls_after_a_lost_connection() {
+  static const std::vector<std::pair<const char*, StoreCall>> calls = {
+      {"count_runs", [](PostgresStore& s) { return s.count_runs().has_value(); }},
+      {"upsert_runs",
+       [](PostgresStore& s) {
+         return s.upsert_runs(std::vector<RunRecord>{make_run(1)}).has_value();
+       }},
+      {"scan_runs", [](PostgresStore& s) { return scan_store(s).runs.size() == 1; }},
+      {"commit_sync",
+       [](PostgresStore& s) {
+         return s.commit_sync("octo/app", std::vector<RunRecord>{make_run(2)}, SyncState{})
+             .has_value();
+       }},
+      {"load_sync_state",
+       [](PostgresStore& s) {
+         auto state = s.load_sync_state("octo/app");
+         return state && state->has_value();
+       }},
+      {"acquire_lease",
+       [](PostgresStore& s) {
+         auto lease = s.acquire_lease("octo/app", "a", 60s);
+         return lease && lease->acquired;
+       }},
+      {"sync_repositories", [](PostgresStore& s) { return s.sync_repositories().has_value(); }},
+  };
+  return calls;
+}
+
 class PostgresStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,6 +97,64 @@ class PostgresStoreTest : public ::testing::Test {
     auto opened = PostgresStore::open(scratch_->url());
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
+  }
+
+  // Ends the store's server process before each call of calls_after_a_lost_connection() and
+  // checks that the call succeeds, on a new connection. With `wait_until_gone` the call starts
+  // once the process has exited; otherwise at once, racing its exit.
+  void expect_every_call_reconnects(bool wait_until_gone) {
+    for (const auto& [name, call] : calls_after_a_lost_connection()) {
+      int pid = store_->backend_pid();
+      ASSERT_TRUE(scratch_->terminate_backend(pid)) << name;
+      std::string alive = wait_until_gone ? "1" : "0";
+      for (int i = 0; i < 1000 && alive != "0"; ++i) {
+        std::this_thread::sleep_for(5ms);
+        alive = scratch_->value(
+            fmt::format("SELECT count(*) FROM pg_stat_activity WHERE pid = {}", pid));
+      }
+      ASSERT_EQ(alive, "0") << name;
+      EXPECT_TRUE(call(*store_)) << name;
+      EXPECT_NE(store_->backend_pid(), pid) << name;
+    }
+  }
+
+  // Writes run 1 while the scratch connection holds the change log, so that every attempt of
+  // the write stops inside its transaction, and ends the server process of each of the first
+  // `cuts` attempts; then releases the log and checks that the write succeeded, counted once.
+  void expect_write_survives_cuts(std::size_t cuts) {
+    scratch_->query("BEGIN; SELECT last_seq FROM change_log_head FOR UPDATE");
+    Result<UpsertStats> stats = UpsertStats{};
+    std::thread writer([&] { stats = store_->upsert_runs(std::vector<RunRecord>{make_run(1)}); });
+    std::vector<std::string> cut;
+    while (cut.size() < cuts) {
+      std::string pid = waiting_for_the_change_log(cut);
+      if (pid.empty()) break;
+      EXPECT_TRUE(scratch_->terminate_backend(std::stoi(pid)));
+      cut.push_back(pid);
+    }
+    EXPECT_EQ(cut.size(), cuts);
+    EXPECT_NE(waiting_for_the_change_log(cut), "");  // the attempt after the last cut
+    scratch_->query("COMMIT");
+    writer.join();
+    ASSERT_TRUE(stats) << stats.error().message;
+    // One new run, counted once; the attempts rolled back took no change sequence, so it has 1.
+    EXPECT_EQ(*stats, (UpsertStats{1, 0, 0}));
+    EXPECT_EQ(scan_store(*store_).last, 1);
+  }
+
+  // The server process waiting for the change log the scratch connection holds, other than
+  // those in `except`; "" when there is none within 10 s. pg_locks, not pg_stat_activity: the
+  // latter is a snapshot frozen for the transaction.
+  std::string waiting_for_the_change_log(const std::vector<std::string>& except) const {
+    for (int i = 0; i < 1000; ++i) {
+      for (const std::string& pid :
+           scratch_->query("SELECT DISTINCT pid FROM pg_locks WHERE NOT granted AND "
+                           "pg_backend_pid() = ANY (pg_blocking_pids(pid))")) {
+        if (std::find(except.begin(), except.end(), pid) == except.end()) return pid;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return "";
   }
 
   std::string where() const {
@@ -247,92 +319,26 @@ TEST_F(PostgresStoreTest, TextPostgresqlCannotHoldIsRefusedNamingTheRunAndField)
   EXPECT_EQ(*store_->count_runs(), 0);
 }
 
-// The store's calls that must survive a lost connection, each with a check of its result.
-using StoreCall = std::function<bool(PostgresStore&)>;
-const std::vector<std::pair<const char*, StoreCall>>& calls_after_a_lost_connection() {
-  static const std::vector<std::pair<const char*, StoreCall>> calls = {
-      {"count_runs", [](PostgresStore& s) { return s.count_runs().has_value(); }},
-      {"upsert_runs",
-       [](PostgresStore& s) {
-         return s.upsert_runs(std::vector<RunRecord>{make_run(1)}).has_value();
-       }},
-      {"scan_runs", [](PostgresStore& s) { return scan_store(s).runs.size() == 1; }},
-      {"commit_sync",
-       [](PostgresStore& s) {
-         return s.commit_sync("octo/app", std::vector<RunRecord>{make_run(2)}, SyncState{})
-             .has_value();
-       }},
-      {"load_sync_state",
-       [](PostgresStore& s) {
-         auto state = s.load_sync_state("octo/app");
-         return state && state->has_value();
-       }},
-      {"acquire_lease",
-       [](PostgresStore& s) {
-         auto lease = s.acquire_lease("octo/app", "a", 60s);
-         return lease && lease->acquired;
-       }},
-      {"sync_repositories", [](PostgresStore& s) { return s.sync_repositories().has_value(); }},
-  };
-  return calls;
-}
-
 // The server ending the connection (a restart, an administrator, a network failure) costs the
-// call that notices it nothing: it reconnects and goes on. Here the call races the ending
+// call that notices it nothing: it reconnects and goes on. Here each call races the ending
 // backend: it may reach the server before the backend has gone.
-TEST_F(PostgresStoreTest, EveryCallAfterTheConnectionWasEndedReconnects) {
+TEST_F(PostgresStoreTest, EveryCallRightAfterTheConnectionWasEndedReconnects) {
   if (!scratch_) return;
-  for (const auto& [name, call] : calls_after_a_lost_connection()) {
-    int pid = store_->backend_pid();
-    ASSERT_TRUE(scratch_->terminate_backend(pid)) << name;
-    EXPECT_TRUE(call(*store_)) << name;
-    EXPECT_NE(store_->backend_pid(), pid) << name;
-  }
+  expect_every_call_reconnects(false);
 }
 
-// An idle connection whose backend has already gone (its farewell, FATAL 57P01, waits unread
-// on the socket) is what a collector between two pages finds: libpq returns that FATAL error
-// for the next statement while PQstatus still says CONNECTION_OK. The call reconnects anyway.
+// An idle connection whose backend has already exited is what a collector finds between two
+// pages.
 TEST_F(PostgresStoreTest, EveryCallAfterTheBackendOfAnIdleConnectionExitedReconnects) {
   if (!scratch_) return;
-  for (const auto& [name, call] : calls_after_a_lost_connection()) {
-    int pid = store_->backend_pid();
-    ASSERT_TRUE(scratch_->terminate_backend(pid)) << name;
-    std::string alive = "1";
-    for (int i = 0; i < 1000 && alive != "0"; ++i) {
-      alive =
-          scratch_->value(fmt::format("SELECT count(*) FROM pg_stat_activity WHERE pid = {}", pid));
-      if (alive != "0") std::this_thread::sleep_for(5ms);
-    }
-    ASSERT_EQ(alive, "0") << name;
-    EXPECT_TRUE(call(*store_)) << name;
-    EXPECT_NE(store_->backend_pid(), pid) << name;
-  }
+  expect_every_call_reconnects(true);
 }
 
 // A write whose connection is cut while it waits inside its transaction is retried whole on a
 // new connection, and counted once.
 TEST_F(PostgresStoreTest, AWriteCutOffMidTransactionIsRetriedOnANewConnection) {
   if (!scratch_) return;
-  int pid = store_->backend_pid();
-  // Hold the change log so that the write stops inside its transaction.
-  scratch_->query("BEGIN; SELECT last_seq FROM change_log_head FOR UPDATE");
-  Result<UpsertStats> stats = UpsertStats{};
-  std::thread writer([&] { stats = store_->upsert_runs(std::vector<RunRecord>{make_run(1)}); });
-  std::string waiting;
-  for (int i = 0; i < 1000 && waiting != "1"; ++i) {
-    // pg_locks, not pg_stat_activity: the latter is a snapshot frozen for the transaction.
-    waiting = scratch_->value(
-        fmt::format("SELECT count(*) FROM pg_locks WHERE pid = {} AND NOT granted", pid));
-    if (waiting != "1") std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_EQ(waiting, "1");
-  EXPECT_TRUE(scratch_->terminate_backend(pid));
-  scratch_->query("COMMIT");
-  writer.join();
-  ASSERT_TRUE(stats) << stats.error().message;
-  EXPECT_EQ(*stats, (UpsertStats{1, 0, 0}));
-  EXPECT_EQ(scan_store(*store_).last, 1);
+  expect_write_survives_cuts(1);
 }
 
 // A server that keeps ending connections (a failover, an administrator ending the role's
@@ -340,37 +346,7 @@ TEST_F(PostgresStoreTest, AWriteCutOffMidTransactionIsRetriedOnANewConnection) {
 // still counted once.
 TEST_F(PostgresStoreTest, AWriteWhoseRetryIsCutOffTooGoesAgainOnAThirdConnection) {
   if (!scratch_) return;
-  // Hold the change log so that every attempt of the write stops inside its transaction.
-  scratch_->query("BEGIN; SELECT last_seq FROM change_log_head FOR UPDATE");
-  Result<UpsertStats> stats = UpsertStats{};
-  std::thread writer([&] { stats = store_->upsert_runs(std::vector<RunRecord>{make_run(1)}); });
-  // The server process of the attempt waiting for the lock, other than those in `cut`; "" if
-  // none within 10 s. pg_locks, not pg_stat_activity: the latter is frozen for a transaction.
-  auto next_waiter = [&](const std::vector<std::string>& cut) -> std::string {
-    for (int i = 0; i < 1000; ++i) {
-      for (const std::string& pid :
-           scratch_->query("SELECT DISTINCT pid FROM pg_locks WHERE NOT granted AND "
-                           "pg_backend_pid() = ANY (pg_blocking_pids(pid))")) {
-        if (std::find(cut.begin(), cut.end(), pid) == cut.end()) return pid;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return "";
-  };
-  std::vector<std::string> cut;
-  for (int round = 0; round < 2; ++round) {  // the first attempt, then its retry
-    std::string pid = next_waiter(cut);
-    if (pid.empty()) break;
-    EXPECT_TRUE(scratch_->terminate_backend(std::stoi(pid))) << "round " << round;
-    cut.push_back(pid);
-  }
-  EXPECT_EQ(cut.size(), 2U);
-  EXPECT_NE(next_waiter(cut), "");  // the third attempt waits for the lock too
-  scratch_->query("COMMIT");
-  writer.join();
-  ASSERT_TRUE(stats) << stats.error().message;
-  EXPECT_EQ(*stats, (UpsertStats{1, 0, 0}));
-  EXPECT_EQ(scan_store(*store_).last, 1);
+  expect_write_survives_cuts(2);
 }
 
 TEST_F(PostgresStoreTest, AVisitorThatThrowsLeavesTheStoreUsable) {

@@ -13,12 +13,14 @@
 
 #include "cipette/core/time.h"
 #include "cipette/storage/sqlite_store.h"
+#include "store_contract.h"
 #include "support/test_support.h"
 
 namespace cipette::storage {
 namespace {
 
 using cipette::testing::TempDir;
+using contract::make_run;
 using std::chrono::seconds;
 
 std::unique_ptr<SqliteStore> open_store(const std::string& path) {
@@ -43,21 +45,6 @@ LeaseState acquire(RunStore& store, std::string_view repository, std::string_vie
   auto state = store.acquire_lease(repository, holder, ttl);
   EXPECT_TRUE(state) << state.error().message;
   return state ? *state : LeaseState{};
-}
-
-RunRecord make_run(std::int64_t id) {
-  RunRecord run;
-  run.id = id;
-  run.repository_id = 10;
-  run.repository = "octo/app";
-  run.workflow_id = 20;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.status = "completed";
-  run.conclusion = "success";
-  run.created_at = 1'700'000'000 + id;
-  run.updated_at = 1'700'000'300 + id;
-  return run;
 }
 
 TEST(SqliteLeasesTest, AFreeRepositoryIsAcquiredUntilNowPlusTheTtl) {

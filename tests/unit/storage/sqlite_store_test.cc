@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "store_contract.h"
 #include "support/test_support.h"
 
 namespace cipette::storage {
@@ -21,6 +22,7 @@ namespace {
 
 using cipette::testing::TempDir;
 using cipette::testing::write_file;
+using contract::make_run;
 
 // Runs SQL on a database file through a separate raw connection, returning the first column
 // of each row as text (NULL as "NULL").
@@ -38,21 +40,6 @@ std::vector<std::string> raw_query(const std::string& path, const std::string& s
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return rows;
-}
-
-RunRecord make_run(std::int64_t id) {
-  RunRecord run;
-  run.id = id;
-  run.repository_id = 10;
-  run.repository = "octo/app";
-  run.workflow_id = 20;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.status = "completed";
-  run.conclusion = "success";
-  run.created_at = 1'700'000'000;
-  run.updated_at = 1'700'000'300;
-  return run;
 }
 
 TEST(SqliteStoreTest, OpeningAMissingFileCreatesItsDirectoryAndTheLatestSchema) {

@@ -2,10 +2,15 @@
 
 // The storage contract suite's fixture: every test of store_contract*_test.cc runs once per
 // backend (SQLite in a temporary file, PostgreSQL in a scratch schema; see
-// support/postgres_scratch.h for when the PostgreSQL half runs).
+// support/postgres_scratch.h for when the PostgreSQL half runs). Also the helpers the other
+// storage tests share (make_run, scan_store, unused_port).
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -127,6 +132,19 @@ inline std::vector<std::int64_t> ids(const Scan& scan) {
   std::vector<std::int64_t> out;
   for (const RunRecord& run : scan.runs) out.push_back(run.id);
   return out;
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on (the kernel's pick, released again).
+inline int unused_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 template <typename Backend>

@@ -3,21 +3,19 @@
 
 #include "cipette/storage/store_factory.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
+#include "store_contract.h"
 #include "support/test_support.h"
 
 namespace cipette::storage {
 namespace {
 
 using cipette::testing::TempDir;
+using contract::unused_port;
 
 std::string open_error(const std::string& url) {
   auto store = open_store(url);
@@ -56,19 +54,6 @@ TEST(StoreFactoryTest, AnEmptyUrlIsAnError) {
   EXPECT_EQ(open_error(""), "DATABASE_URL: is empty; expected a file path or sqlite:PATH");
   EXPECT_EQ(open_error("sqlite:"), "DATABASE_URL: no path after \"sqlite:\"");
   EXPECT_EQ(open_error("sqlite://"), "DATABASE_URL: no path after \"sqlite:\"");
-}
-
-// A TCP port on 127.0.0.1 that nothing listens on (the kernel's pick, released again).
-int unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST(StoreFactoryTest, PostgresqlUrlsOpenPostgresqlAndTheirErrorsNeverShowThePassword) {
