@@ -4,6 +4,7 @@
 #include <cctype>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -73,18 +74,35 @@ std::vector<std::int64_t> drop_superseded(LargeVector<RunTable::Row>& rows) {
   return ids;
 }
 
-// The rows of `base` whose id is not in `replaced` (sorted), merged with `added` (sorted), in
-// one pass into a new vector. Keys are unique because ids are.
-LargeVector<RunTable::Row> merge_rows(std::span<const RunTable::Row> base,
-                                      const std::vector<std::int64_t>& replaced,
+// The ids of replaced runs: a sorted list behind a bitmap of the ids' low bits, so that the
+// usual answer (not replaced) costs one read of a small, cached array.
+class IdSet {
+ public:
+  explicit IdSet(std::vector<std::int64_t> sorted) : ids_(std::move(sorted)), bits_(kSlots / 64) {
+    for (std::int64_t id : ids_) bits_[slot(id) / 64] |= std::uint64_t{1} << (slot(id) % 64);
+  }
+  bool contains(std::int64_t id) const {
+    std::size_t s = slot(id);
+    if (((bits_[s / 64] >> (s % 64)) & 1U) == 0) return false;
+    return std::binary_search(ids_.begin(), ids_.end(), id);
+  }
+
+ private:
+  static constexpr std::size_t kSlots = std::size_t{1} << 16;
+  static std::size_t slot(std::int64_t id) { return static_cast<std::uint64_t>(id) % kSlots; }
+  std::vector<std::int64_t> ids_;
+  std::vector<std::uint64_t> bits_;
+};
+
+// The rows of `base` whose id is not `replaced`, merged with `added` (sorted), in one pass
+// into a new vector. Keys are unique because ids are.
+LargeVector<RunTable::Row> merge_rows(std::span<const RunTable::Row> base, const IdSet& replaced,
                                       const LargeVector<RunTable::Row>& added) {
   LargeVector<RunTable::Row> rows;
   rows.reserve(base.size() + added.size());
   auto next = added.begin();
   for (const RunTable::Row& row : base) {
-    if (!replaced.empty() && std::binary_search(replaced.begin(), replaced.end(), row.id)) {
-      continue;
-    }
+    if (replaced.contains(row.id)) continue;
     while (next != added.end() && row_before(*next, row)) rows.push_back(*next++);
     rows.push_back(row);
   }
@@ -94,10 +112,57 @@ LargeVector<RunTable::Row> merge_rows(std::span<const RunTable::Row> base,
 
 using PeriodIndex = RunTable::PeriodIndex;
 
-// Fills the columns of `index` from the completed rows, each workflow's by created_at.
+// Appends a completed row to the columns of `index`.
+void append_entry(PeriodIndex& index, const RunTable::Row& row) {
+  index.created_at.push_back(row.created_at);
+  std::int64_t duration = row.completed_at - row.started_at;
+  if (duration > std::numeric_limits<std::int32_t>::max()) index.durations_fit = false;
+  index.duration.push_back(duration < 0 ? -1 : clamp_to<std::int32_t>(duration));
+  index.outcome.push_back(row.outcome);
+  index.branch.push_back(row.branch);
+  index.id.push_back(row.id);
+}
+
+// Appends entry k of `from` to the columns of `index`.
+void append_entry(PeriodIndex& index, const PeriodIndex& from, std::size_t k) {
+  index.created_at.push_back(from.created_at[k]);
+  index.duration.push_back(from.duration[k]);
+  index.outcome.push_back(from.outcome[k]);
+  index.branch.push_back(from.branch[k]);
+  index.id.push_back(from.id[k]);
+}
+
+void reserve_columns(PeriodIndex& index, std::size_t entries) {
+  index.created_at.reserve(entries);
+  index.duration.reserve(entries);
+  index.outcome.reserve(entries);
+  index.branch.reserve(entries);
+  index.id.reserve(entries);
+}
+
+// The order of a workflow's entries: by created_at, ties by run id.
+struct EntryKey {
+  Timestamp created_at;
+  std::int64_t id;
+  auto operator<=>(const EntryKey&) const = default;
+};
+
+// Sorts entries of equal created_at (adjacent after sorting by it) by run id.
+void order_ties_by_id(std::span<const RunTable::Row> rows,
+                      std::span<std::pair<Timestamp, std::size_t>> order) {
+  auto by_id = [&](const auto& a, const auto& b) { return rows[a.second].id < rows[b.second].id; };
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i + 1;
+    while (j < order.size() && order[j].first == order[i].first) ++j;
+    if (j - i > 1) std::sort(order.begin() + i, order.begin() + j, by_id);
+    i = j;
+  }
+}
+
+// Fills the columns of `index` from the completed rows, each workflow's by (created_at, id).
 void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, PeriodIndex& index) {
   index.workflow_begin.assign(workflows + 1, 0);
-  // (created_at, position): sorting each workflow's pairs keeps ties in stream order.
+  // (created_at, position), sorted by created_at and then, where equal, by id.
   LargeVector<std::pair<Timestamp, std::size_t>> order;
   order.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -107,14 +172,18 @@ void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, P
   }
   for (std::size_t w = 0; w < workflows; ++w) {
     index.workflow_begin[w + 1] += index.workflow_begin[w];
-    // Rows are grouped by workflow, so each workflow's pairs are contiguous already.
-    std::sort(order.begin() + static_cast<std::ptrdiff_t>(index.workflow_begin[w]),
-              order.begin() + static_cast<std::ptrdiff_t>(index.workflow_begin[w + 1]));
+    // Rows are grouped by workflow, so each workflow's entries are contiguous already.
+    std::span<std::pair<Timestamp, std::size_t>> entries(
+        order.data() + index.workflow_begin[w],
+        index.workflow_begin[w + 1] - index.workflow_begin[w]);
+    std::sort(entries.begin(), entries.end());
+    order_ties_by_id(rows, entries);
   }
   index.created_at.resize(order.size());
   index.duration.resize(order.size());
   index.outcome.resize(order.size());
   index.branch.resize(order.size());
+  index.id.resize(order.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     const RunTable::Row& row = rows[order[k].second];
     index.created_at[k] = row.created_at;
@@ -123,6 +192,45 @@ void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, P
     index.duration[k] = duration < 0 ? -1 : clamp_to<std::int32_t>(duration);
     index.outcome[k] = row.outcome;
     index.branch[k] = row.branch;
+    index.id[k] = row.id;
+  }
+}
+
+// The columns of `base` without the entries of `replaced` runs, merged workflow by workflow
+// with the completed rows of `added` (an incremental refresh): the columns index_columns
+// would build from the merged rows, in a pass instead of a sort.
+void merge_columns(const PeriodIndex& base, const IdSet& replaced,
+                   const LargeVector<RunTable::Row>& added, std::size_t workflows,
+                   PeriodIndex& index) {
+  std::vector<const RunTable::Row*> fresh;
+  for (const RunTable::Row& row : added) {
+    if (row.completed) fresh.push_back(&row);
+  }
+  std::sort(fresh.begin(), fresh.end(), [](const RunTable::Row* a, const RunTable::Row* b) {
+    return std::tuple(a->workflow, a->created_at, a->id) <
+           std::tuple(b->workflow, b->created_at, b->id);
+  });
+  index.workflow_begin.assign(workflows + 1, 0);
+  index.durations_fit = base.durations_fit;
+  reserve_columns(index, base.created_at.size() + fresh.size());
+  std::size_t base_workflows = base.workflow_begin.size() - 1;
+  auto next = fresh.begin();
+  for (std::size_t w = 0; w < workflows; ++w) {
+    std::size_t k = w < base_workflows ? base.workflow_begin[w] : 0;
+    std::size_t end = w < base_workflows ? base.workflow_begin[w + 1] : 0;
+    for (;;) {
+      while (k < end && replaced.contains(base.id[k])) ++k;
+      bool fresh_left = next != fresh.end() && (*next)->workflow == w;
+      if (fresh_left && (k == end || EntryKey{(*next)->created_at, (*next)->id} <
+                                         EntryKey{base.created_at[k], base.id[k]})) {
+        append_entry(index, **next++);
+      } else if (k < end) {
+        append_entry(index, base, k++);
+      } else {
+        break;
+      }
+    }
+    index.workflow_begin[w + 1] = index.created_at.size();
   }
 }
 
@@ -174,6 +282,20 @@ PeriodIndex index_periods(std::span<const RunTable::Row> rows, std::size_t workf
   return index;
 }
 
+// index_periods for `rows`, the rows of a table indexed by `base` with the `replaced` runs
+// taken out and `added` merged in: the columns are merged, the incidents found again (a pass).
+PeriodIndex reindex_periods(const PeriodIndex& base, std::size_t base_workflows,
+                            const IdSet& replaced, const LargeVector<RunTable::Row>& added,
+                            std::span<const RunTable::Row> rows, std::size_t workflows) {
+  if (!base.usable(base_workflows) || base.id.size() != base.created_at.size()) {
+    return index_periods(rows, workflows);
+  }
+  PeriodIndex index;
+  merge_columns(base, replaced, added, workflows, index);
+  index_incidents(rows, workflows, index);
+  return index;
+}
+
 }  // namespace
 
 const std::string& RunTable::repository_html_base(NameId repository) const {
@@ -196,7 +318,8 @@ std::size_t RunTable::memory_bytes() const {
   const PeriodIndex& index = period_index_;
   bytes += vector_bytes(index.workflow_begin) + vector_bytes(index.created_at) +
            vector_bytes(index.duration) + vector_bytes(index.outcome) + vector_bytes(index.branch) +
-           vector_bytes(index.incident_begin) + vector_bytes(index.incidents);
+           vector_bytes(index.id) + vector_bytes(index.incident_begin) +
+           vector_bytes(index.incidents);
   for (const auto& w : workflows_) {
     if (w.name.capacity() > 15) bytes += w.name.capacity() + 1;
     if (w.path.capacity() > 15) bytes += w.path.capacity() + 1;
@@ -338,15 +461,17 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   std::vector<std::int64_t> added_ids = drop_superseded(added_);
   std::sort(added_.begin(), added_.end(), row_before);
   auto& rows = table_.rows_;
+  std::size_t workflows = table_.workflows_.size();
   if (base_ == nullptr) {
     rows = std::move(added_);
+    table_.period_index_ = index_periods(rows, workflows);
   } else {
-    // Replaced rows leave the base; a sorted id list and a binary search per row avoid a
-    // table-sized hash map.
-    rows = merge_rows(base_->rows(), added_ids, added_);
+    IdSet replaced(std::move(added_ids));
+    rows = merge_rows(base_->rows(), replaced, added_);
+    table_.period_index_ = reindex_periods(base_->period_index_, base_->workflows_.size(), replaced,
+                                           added_, rows, workflows);
     base_ = nullptr;
   }
-  table_.period_index_ = index_periods(rows, table_.workflows_.size());
   table_.watermark_ = std::max(watermark, table_.watermark_);
   RunTable result = std::move(table_);
   table_ = RunTable();

@@ -48,10 +48,10 @@ class RunTable {
     bool completed = false;  // status == "completed"
   };
 
-  // The completed runs again, as columns ordered by (workflow, created_at), ties in stream
-  // order, with what the metrics engine needs precomputed: a period is a binary search per
-  // workflow away, and MTTR needs no walk over the streams unless an event filter changes them.
-  // Built with the table; the engine uses rows() where this cannot answer (see usable()).
+  // The completed runs again, as columns ordered by (workflow, created_at), ties by run id, with
+  // what the metrics engine needs precomputed: a period is a binary search per workflow away, and
+  // MTTR needs no walk over the streams unless an event filter changes them. Built with the table;
+  // the engine uses rows() where this cannot answer (see usable()).
   struct PeriodIndex {
     // An incident of a stream of all completed runs (no event filter), placed at its first
     // failure (DESIGN.md, "MTTR").
@@ -67,6 +67,7 @@ class RunTable {
     LargeVector<std::int32_t> duration;  // completion - start, seconds; -1 when negative
     LargeVector<Outcome> outcome;
     LargeVector<NameId> branch;
+    LargeVector<std::int64_t> id;  // of the run (an incremental refresh merges by it)
     // Workflow w's incidents, ordered by created_at: [incident_begin[w], incident_begin[w + 1]).
     std::vector<std::size_t> incident_begin;
     LargeVector<Incident> incidents;

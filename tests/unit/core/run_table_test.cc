@@ -294,6 +294,9 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
     EXPECT_EQ(a.workflow_begin, b.workflow_begin) << "round " << round;
     EXPECT_EQ(a.created_at, b.created_at) << "round " << round;
     EXPECT_EQ(a.duration, b.duration) << "round " << round;
+    EXPECT_EQ(a.id, b.id) << "round " << round;
+    EXPECT_EQ(a.branch, b.branch) << "round " << round;
+    EXPECT_EQ(a.outcome, b.outcome) << "round " << round;
     EXPECT_EQ(a.incident_begin, b.incident_begin) << "round " << round;
     ASSERT_EQ(a.incidents.size(), b.incidents.size()) << "round " << round;
     for (std::size_t i = 0; i < a.incidents.size(); ++i) {
