@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cipette/storage/store_factory.h"
+#include "collect_support.h"
 #include "fake_github/fake_github.h"
 #include "support/postgres_scratch.h"
 #include "support/test_support.h"
@@ -29,16 +30,7 @@ constexpr std::string_view kToken = "ghp_leaseTestSecret";
 
 CommandOptions collect_options(const FakeGitHub& fake) {
   CommandOptions options;
-  options.env = {{"GITHUB_TOKEN", std::string(kToken)},
-                 {"GITHUB_API_URL", fake.base_url()},
-                 {"TARGET_REPOSITORIES", ""},
-                 {"DATABASE_URL", ""},
-                 {"http_proxy", ""},
-                 {"HTTP_PROXY", ""},
-                 {"https_proxy", ""},
-                 {"HTTPS_PROXY", ""},
-                 {"ALL_PROXY", ""},
-                 {"all_proxy", ""}};
+  options.env = testing::collect_environment(fake, kToken);
   options.cwd = "/";
   return options;
 }

@@ -16,6 +16,7 @@
 
 #include "cipette/core/metrics.h"
 #include "cipette/storage/sqlite_store.h"
+#include "collect_support.h"
 #include "fake_github/fake_github.h"
 #include "support/test_support.h"
 
@@ -31,17 +32,7 @@ using testing::TempDir;
 constexpr std::string_view kToken = "ghp_integrationSecret42";
 
 std::map<std::string, std::string> collect_env(const FakeGitHub& fake) {
-  std::map<std::string, std::string> env = {{"GITHUB_TOKEN", std::string(kToken)},
-                                            {"GITHUB_API_URL", fake.base_url()},
-                                            {"TARGET_REPOSITORIES", ""},
-                                            {"DATABASE_URL", ""},
-                                            {"http_proxy", ""},
-                                            {"HTTP_PROXY", ""},
-                                            {"https_proxy", ""},
-                                            {"HTTPS_PROXY", ""},
-                                            {"ALL_PROXY", ""},
-                                            {"all_proxy", ""}};
-  return env;
+  return testing::collect_environment(fake, kToken);
 }
 
 CommandResult cipette(std::vector<std::string> args, std::map<std::string, std::string> env) {
