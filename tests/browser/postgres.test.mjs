@@ -1,6 +1,6 @@
-// `cipette serve` on PostgreSQL through a database outage: the server keeps answering from its
-// last snapshot while the database is down, says so in its log, and picks up new runs once the
-// database is back. The test runs a PostgreSQL cluster of its own (scripts/postgres-cluster.sh
+// `cipette serve` on PostgreSQL: two dashboards on one database show the same numbers; through
+// a database outage a server keeps answering from its last snapshot, says so in its log, and
+// picks up new runs once the database is back. The test runs a PostgreSQL cluster of its own (scripts/postgres-cluster.sh
 // with a private state directory), since it stops that server on purpose.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -69,6 +69,30 @@ after(async () => {
   if (server) await stopServer(server);
   if (stateDir) cluster("stop");
   if (dir) removeDir(dir);
+});
+
+test("two dashboards on one database show the same numbers", async (t) => {
+  if (skipReason) {
+    t.skip(skipReason);
+    return;
+  }
+  const second = await startServer(url, { cwd: dir, env: { CACHE_TTL_SECONDS: "0" } });
+  try {
+    // Whole days, so that the two servers' clocks cannot disagree about the scope.
+    const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+    for (const query of ["period=all", `from=${day(-30)}&to=${day(1)}`, "period=all&branch=main"]) {
+      const [a, b] = await Promise.all([server, second].map(async (s) => {
+        const res = await fetch(`${s.url}/api/v1/metrics?${query}`);
+        assert.equal(res.status, 200);
+        return res.json();
+      }));
+      assert.deepEqual(a.totals, b.totals, `${query}: totals`);
+      assert.deepEqual(a.workflows, b.workflows, `${query}: workflows`);
+      assert.ok(a.totals.runs > 0, `${query}: some runs`);
+    }
+  } finally {
+    await stopServer(second);
+  }
 });
 
 test("serve keeps its last data through a database outage and catches up after", async (t) => {
