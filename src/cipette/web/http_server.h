@@ -8,6 +8,7 @@
 #include "cipette/core/result.h"
 #include "cipette/core/time.h"
 #include "cipette/web/render_gate.h"
+#include "cipette/web/request_log.h"
 #include "cipette/web/response_cache.h"
 #include "cipette/web/server.h"
 #include "cipette/web/snapshot.h"
@@ -50,6 +51,7 @@ class HttpServer {
   ServerOptions options_;
   ResponseCache cache_;
   RenderGate gate_;
+  AccessLog log_;
   std::unique_ptr<Context> context_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> run_started_ = false;

@@ -204,9 +204,11 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
 }
 
 Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now) {
-  auto query = parse_list_query(params, QueryRules{}, now);
-  if (!query) return query.error();
-  return query->scope;
+  // parse_list_query's checks with scope parameters only, without its paging key (this runs
+  // on every metrics and dashboard request, cache hits included).
+  auto values = collect_values(params, QueryRules{});
+  if (!values) return values.error();
+  return read_scope(*values, now);
 }
 
 std::optional<ParamProblem> reject_any_parameter(const QueryParams& params) {

@@ -4,8 +4,8 @@
 
 namespace cipette::web {
 
-RenderGate::RenderGate(int max_concurrent, bool share)
-    : admitted_(static_cast<std::uint64_t>(std::max(1, max_concurrent))), share_(share) {}
+RenderGate::RenderGate(int max_concurrent)
+    : admitted_(static_cast<std::uint64_t>(std::max(1, max_concurrent))) {}
 
 void RenderGate::acquire_slot() {
   std::unique_lock lock(slots_mutex_);
@@ -35,7 +35,6 @@ CachedResponse RenderGate::render_bounded(const std::function<CachedResponse()>&
 
 CachedResponse RenderGate::render(const std::string& key, std::uint64_t generation,
                                   const std::function<CachedResponse()>& render) {
-  if (!share_) return render_bounded(render);
   auto id = std::make_pair(key, generation);
   std::promise<CachedResponse> promise;
   std::shared_future<CachedResponse> pending;

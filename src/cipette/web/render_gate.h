@@ -17,13 +17,17 @@ namespace cipette::web {
 //   uncached views at the same time queue instead of multiplying the memory each one needs
 //   (a metrics pass over a million runs holds several MB of durations). The queue is first
 //   come, first served, so no request starves behind later ones;
-// - with `share` on, requests for the same key and snapshot generation that arrive while it
-//   is being rendered wait for that rendering instead of repeating it (no cache stampede when
-//   an entry expires under load).
+// - requests for the same key and snapshot generation that arrive while it is being rendered
+//   wait for that rendering instead of repeating it (single flight: no stampede when a cache
+//   entry expires under load, and with the cache off, fifty identical requests in flight cost
+//   one rendering). Nothing outlives the rendering: a request that arrives after it finished
+//   renders again. So the key must name everything the response depends on (the routes add
+//   the request's "now"), for a shared response to be the very bytes the request would have
+//   rendered itself.
 // Thread-safe. An exception thrown by `render` reaches every request that waited for it.
 class RenderGate {
  public:
-  RenderGate(int max_concurrent, bool share);
+  explicit RenderGate(int max_concurrent);
 
   CachedResponse render(const std::string& key, std::uint64_t generation,
                         const std::function<CachedResponse()>& render);
@@ -39,7 +43,6 @@ class RenderGate {
   std::uint64_t next_ticket_ = 0;  // GUARDED_BY(slots_mutex_)
   std::uint64_t admitted_ = 0;     // GUARDED_BY(slots_mutex_)
 
-  bool share_;
   std::mutex mutex_;
   std::map<std::pair<std::string, std::uint64_t>, std::shared_future<CachedResponse>>
       in_flight_;  // GUARDED_BY(mutex_)

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include <chrono>
-#include <cstdio>
+#include <iterator>
 #include <optional>
 
 #include "cipette/core/time.h"
+#include "cipette/web/json_writer.h"  // append_timestamp
 
 namespace cipette::web {
 
@@ -15,7 +15,44 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kMaxTargetBytes = 2048;
+
 thread_local std::optional<Clock::time_point> request_start;
+
+bool needs_escape(char c) {
+  auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7F || c == '"' || c == '\\';
+}
+
+void append_log_safe(std::string& out, std::string_view text) {
+  for (char c : text) {
+    if (needs_escape(c)) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02X}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+}
+
+// The request's line, appended to `out`.
+void format_request(std::string& out, const httplib::Request& req, const httplib::Response& res) {
+  append_timestamp(out, now_utc());
+  out += ' ';
+  append_log_safe(out, req.remote_addr);
+  out += " \"";
+  append_log_safe(out, req.method);
+  out += ' ';
+  append_log_safe(out, std::string_view(req.target).substr(0, kMaxTargetBytes));
+  std::size_t bytes = res.body.empty() ? res.content_length_ : res.body.size();
+  fmt::format_to(std::back_inserter(out), "\" {} {}B ", res.status, bytes);
+  if (request_start) {
+    std::chrono::duration<double, std::milli> elapsed = Clock::now() - *request_start;
+    fmt::format_to(std::back_inserter(out), "{:.1f}ms\n", elapsed.count());
+    request_start.reset();
+  } else {
+    out += "-\n";
+  }
+}
 
 }  // namespace
 
@@ -24,35 +61,74 @@ void mark_request_start() { request_start = Clock::now(); }
 std::string log_safe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F || c == '"' || c == '\\') {
-      out += fmt::format("\\x{:02X}", byte);
-    } else {
-      out += c;
-    }
-  }
+  append_log_safe(out, text);
   return out;
 }
 
-void log_request(const httplib::Request& req, const httplib::Response& res) {
-  std::string duration = "-";
-  if (request_start) {
-    std::chrono::duration<double, std::milli> elapsed = Clock::now() - *request_start;
-    duration = fmt::format("{:.1f}ms", elapsed.count());
-    request_start.reset();
+AccessLog::AccessLog(std::FILE* out, std::chrono::milliseconds delay)
+    : out_(out), delay_(delay), writer_([this] { run_writer(); }) {}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
   }
-  std::string line =
-      fmt::format("{} {} \"{} {}\" {} {}B {}\n", format_timestamp(now_utc()),
-                  log_safe(req.remote_addr), log_safe(req.method),
-                  log_safe(req.target.substr(0, 2048)), res.status, res.body.size(), duration);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  wake_.notify_all();
+  writer_.join();
+  flush();
 }
 
-void log_error(const httplib::Request& req, std::string_view what) {
-  std::string line = fmt::format("cipette: error: {} {}: {}\n", log_safe(req.method),
-                                 log_safe(req.target.substr(0, 2048)), log_safe(what));
-  std::fwrite(line.data(), 1, line.size(), stderr);
+void AccessLog::request(const httplib::Request& req, const httplib::Response& res) {
+  thread_local std::string line;
+  line.clear();
+  format_request(line, req, res);
+  queue(line);
+}
+
+void AccessLog::error(const httplib::Request& req, std::string_view what) {
+  std::string line = "cipette: error: " + log_safe(req.method) + " " +
+                     log_safe(std::string_view(req.target).substr(0, kMaxTargetBytes)) + ": " +
+                     log_safe(what) + "\n";
+  queue(line);
+  flush();
+}
+
+void AccessLog::queue(std::string_view lines) {
+  bool was_empty = false;
+  {
+    std::lock_guard lock(mutex_);
+    was_empty = pending_.empty();
+    pending_ += lines;
+  }
+  if (was_empty) wake_.notify_one();
+}
+
+void AccessLog::flush() {
+  std::lock_guard write_lock(write_mutex_);
+  std::string batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_);
+  }
+  write_out(batch);
+}
+
+void AccessLog::write_out(std::string& batch) {
+  if (batch.empty()) return;
+  std::fwrite(batch.data(), 1, batch.size(), out_);
+  std::fflush(out_);
+}
+
+void AccessLog::run_writer() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    // Let more lines gather; stopping cuts the wait short.
+    wake_.wait_for(lock, delay_, [this] { return stopping_; });
+    lock.unlock();
+    flush();
+    lock.lock();
+  }
 }
 
 }  // namespace cipette::web

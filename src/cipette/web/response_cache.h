@@ -6,14 +6,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace cipette::web {
 
-// A rendered response body, shared between the cache and the requests it serves.
+// A rendered response body, shared between the cache and the requests it serves (which send
+// it from there, without copying it).
 struct CachedResponse {
   int status = 200;
-  std::string content_type;
+  std::string_view content_type;  // REQUIRES: static storage (the routes' constants)
   std::shared_ptr<const std::string> body;
 };
 

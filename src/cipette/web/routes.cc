@@ -7,11 +7,11 @@
 #include <string_view>
 #include <thread>
 
-#include "cipette/views/report_json.h"
 #include "cipette/views/report_text.h"
 #include "cipette/web/api_documents.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/html.h"
+#include "cipette/web/metrics_documents.h"
 #include "cipette/web/pages.h"
 #include "cipette/web/query.h"
 #include "cipette/web/request_log.h"
@@ -57,14 +57,26 @@ std::string status_text(int status) {
   }
 }
 
+// REQUIRES: `type` is one of the constants above (CachedResponse keeps a view of it).
 CachedResponse make_response(int status, std::string_view type, std::string body) {
-  return CachedResponse{status, std::string(type),
-                        std::make_shared<const std::string>(std::move(body))};
+  return CachedResponse{status, type, std::make_shared<const std::string>(std::move(body))};
 }
 
-void write(Response& res, const CachedResponse& response) {
+void write(const Request& req, Response& res, const CachedResponse& response) {
   res.status = response.status;
-  res.set_content(*response.body, response.content_type.c_str());
+  std::string type(response.content_type);
+  const std::shared_ptr<const std::string>& body = response.body;
+  if (response.status != 200 || !req.ranges.empty() || body->empty()) {
+    res.set_content(*body, type);
+    return;
+  }
+  // Sent from the shared body (a cached one serves many requests at once) rather than copied
+  // into res.body first: at 50 kB a document, the copy was a third of a cache hit's
+  // instructions. Error pages keep res.body, which the error handler looks at.
+  res.set_content_provider(body->size(), type,
+                           [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             return sink.write(body->data() + offset, length);
+                           });
 }
 
 class Handlers : public std::enable_shared_from_this<Handlers> {
@@ -77,27 +89,33 @@ class Handlers : public std::enable_shared_from_this<Handlers> {
   bool auth_enabled() const { return !ctx_.options.auth_token.empty(); }
 
   // Answers from the cache when it holds `key` for the current snapshot; otherwise renders with
-  // `render` from one consistent snapshot and stores the result.
+  // `render` from one consistent snapshot and stores the result. `render` may depend on the
+  // key, the snapshot and `now` (the request's reference time) only: concurrent requests that
+  // agree on all three share one rendering (RenderGate), which is then exactly what each would
+  // have rendered, whether the cache is on or off.
   template <typename Render>
-  void cached(Response& res, const std::string& key, Render render) {
+  void cached(const Request& req, Response& res, const std::string& key, Timestamp now,
+              Render render) {
     auto state = ctx_.snapshot.current();
-    auto now = ResponseCache::Clock::now();
-    if (auto hit = ctx_.cache.find(key, state->generation, now)) {
-      write(res, *hit);
+    auto clock_now = ResponseCache::Clock::now();
+    if (auto hit = ctx_.cache.find(key, state->generation, clock_now)) {
+      write(req, res, *hit);
       res.set_header("X-Cache", "hit");
       return;
     }
-    CachedResponse fresh = ctx_.gate.render(key, state->generation, [&] { return render(*state); });
-    if (fresh.status == 200) ctx_.cache.store(key, state->generation, fresh, now);
-    write(res, fresh);
+    std::string flight = key + "@" + std::to_string(now);
+    CachedResponse fresh =
+        ctx_.gate.render(flight, state->generation, [&] { return render(*state); });
+    if (fresh.status == 200) ctx_.cache.store(key, state->generation, fresh, clock_now);
+    write(req, res, fresh);
     res.set_header("X-Cache", ctx_.cache.enabled() ? "miss" : "off");
   }
 
   void problem(const Request& req, Response& res, const ParamProblem& p) {
     if (is_api(req)) {
-      write(res, make_response(400, kJson, dump_json(problem_json(p))));
+      write(req, res, make_response(400, kJson, dump_json(problem_json(p))));
     } else {
-      write(res,
+      write(req, res,
             make_response(400, kHtml, render_error(400, p.message, p.parameter, auth_enabled())));
     }
   }
@@ -138,18 +156,19 @@ class Handlers : public std::enable_shared_from_this<Handlers> {
 void Handlers::metrics(const Request& req, Response& res) {
   auto query = scope_of(req, res);
   if (!query) return;
-  cached(res, "metrics?" + query->cache_key, [&](const SnapshotState& state) {
-    MetricsReport report = compute_metrics(*state.table, query->scope);
-    return make_response(200, kJson, dump_json(views::metrics_json(report)));
-  });
+  cached(req, res, "metrics?" + query->cache_key, query->scope.now,
+         [&](const SnapshotState& state) {
+           MetricsReport report = compute_metrics(*state.table, query->scope);
+           return make_response(200, kJson, metrics_json_text(report));
+         });
 }
 
 void Handlers::trends(const Request& req, Response& res) {
   auto query = scope_of(req, res);
   if (!query) return;
-  cached(res, "trends?" + query->cache_key, [&](const SnapshotState& state) {
+  cached(req, res, "trends?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
     auto points = compute_daily_series(*state.table, query->scope);
-    return make_response(200, kJson, dump_json(views::trends_json(query->scope, points)));
+    return make_response(200, kJson, trends_json_text(query->scope, points));
   });
 }
 
@@ -159,16 +178,18 @@ void Handlers::runs(const Request& req, Response& res) {
   if (auto valid = validate_scope(query->scope.scope); !valid) {
     return problem(req, res, ParamProblem{"period", valid.error().message});
   }
-  cached(res, "runs?" + query->cache_key, [&](const SnapshotState& state) {
-    ListOptions options{query->outcome, query->page, query->per_page, false};
-    RunPage page = list_runs(*state.table, query->scope.scope, options);
-    return make_response(200, kJson, dump_json(runs_json(*state.table, query->scope.scope, page)));
-  });
+  cached(req, res, "runs?" + query->cache_key, query->scope.scope.now,
+         [&](const SnapshotState& state) {
+           ListOptions options{query->outcome, query->page, query->per_page, false};
+           RunPage page = list_runs(*state.table, query->scope.scope, options);
+           return make_response(200, kJson,
+                                dump_json(runs_json(*state.table, query->scope.scope, page)));
+         });
 }
 
 void Handlers::repositories(const Request& req, Response& res) {
   if (auto p = reject_any_parameter(req.params)) return problem(req, res, *p);
-  cached(res, "repositories", [&](const SnapshotState& state) {
+  cached(req, res, "repositories", 0, [&](const SnapshotState& state) {
     return make_response(200, kJson, dump_json(repositories_json(*state.table)));
   });
 }
@@ -176,23 +197,24 @@ void Handlers::repositories(const Request& req, Response& res) {
 void Handlers::export_csv(const Request& req, Response& res) {
   auto query = scope_of(req, res);
   if (!query) return;
-  cached(res, "export.csv?" + query->cache_key, [&](const SnapshotState& state) {
-    return make_response(200, kCsv,
-                         views::metrics_csv(compute_metrics(*state.table, query->scope)));
-  });
+  cached(req, res, "export.csv?" + query->cache_key, query->scope.now,
+         [&](const SnapshotState& state) {
+           return make_response(200, kCsv,
+                                views::metrics_csv(compute_metrics(*state.table, query->scope)));
+         });
   res.set_header("Content-Disposition", "attachment; filename=\"cipette-metrics.csv\"");
 }
 
 void Handlers::health(const Request& req, Response& res) {
   if (auto p = reject_any_parameter(req.params)) return problem(req, res, *p);
-  write(res, make_response(200, kJson, dump_json(health_json(*ctx_.snapshot.current()))));
+  write(req, res, make_response(200, kJson, dump_json(health_json(*ctx_.snapshot.current()))));
   res.set_header("Cache-Control", "no-store");
 }
 
 void Handlers::dashboard(const Request& req, Response& res) {
   auto query = scope_of(req, res);
   if (!query) return;
-  cached(res, "page/?" + query->cache_key, [&](const SnapshotState& state) {
+  cached(req, res, "page/?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
     MetricsReport report = compute_metrics(*state.table, query->scope);
     return make_response(200, kHtml, render_dashboard(state, *query, report, auth_enabled()));
   });
@@ -244,9 +266,9 @@ void Handlers::workflow(const Request& req, Response& res) {
   if (auto valid = validate_scope(query->scope.scope); !valid) {
     return problem(req, res, ParamProblem{"period", valid.error().message});
   }
-  cached(res, "page/workflow?" + query->cache_key, [&](const SnapshotState& state) {
-    return workflow_response(state, *query, auth_enabled());
-  });
+  cached(
+      req, res, "page/workflow?" + query->cache_key, query->scope.scope.now,
+      [&](const SnapshotState& state) { return workflow_response(state, *query, auth_enabled()); });
 }
 
 void Handlers::static_file(const Request& req, Response& res) {
@@ -264,7 +286,7 @@ void Handlers::static_file(const Request& req, Response& res) {
 void Handlers::login_form(const Request& req, Response& res) {
   if (!auth_enabled()) return see_other(res, "/");
   std::string next = safe_redirect_target(req.get_param_value("next"));
-  write(res, make_response(200, kHtml, render_login(next, false)));
+  write(req, res, make_response(200, kHtml, render_login(next, false)));
 }
 
 void Handlers::login(const Request& req, Response& res) {
@@ -272,7 +294,7 @@ void Handlers::login(const Request& req, Response& res) {
   if (!auth_enabled()) return see_other(res, next);
   if (!secrets_equal(req.get_param_value("token"), ctx_.options.auth_token)) {
     std::this_thread::sleep_for(kFailedLoginDelay);  // slows down guessing
-    return write(res, make_response(401, kHtml, render_login(next, true)));
+    return write(req, res, make_response(401, kHtml, render_login(next, true)));
   }
   res.set_header("Set-Cookie", std::string(kAuthCookie) + "=" +
                                    auth_cookie_value(ctx_.options.auth_token) +
@@ -294,10 +316,11 @@ httplib::Server::HandlerResponse Handlers::check_access(const Request& req, Resp
     return R::Unhandled;
   }
   if (is_api(req)) {
-    write(res, make_response(401, kJson,
-                             dump_json(error_json(401,
-                                                  "an access token is required "
-                                                  "(Authorization: Bearer ...)"))));
+    write(req, res,
+          make_response(401, kJson,
+                        dump_json(error_json(401,
+                                             "an access token is required "
+                                             "(Authorization: Bearer ...)"))));
     res.set_header("WWW-Authenticate", "Bearer realm=\"cipette\"");
   } else {
     see_other(res, "/login?next=" + url_encode(req.target));
@@ -309,9 +332,9 @@ httplib::Server::HandlerResponse Handlers::error_page(const Request& req, Respon
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   std::string message = status_text(res.status);
   if (is_api(req)) {
-    write(res, make_response(res.status, kJson, dump_json(error_json(res.status, message))));
+    write(req, res, make_response(res.status, kJson, dump_json(error_json(res.status, message))));
   } else {
-    write(res,
+    write(req, res,
           make_response(res.status, kHtml, render_error(res.status, message, "", auth_enabled())));
   }
   return httplib::Server::HandlerResponse::Handled;
@@ -325,7 +348,7 @@ void Handlers::exception_page(const Request& req, Response& res, std::exception_
     what = e.what();
   } catch (...) {
   }
-  log_error(req, what);
+  ctx_.log.error(req, what);
   res.body.clear();
   res.status = 500;
   error_page(req, res);
@@ -360,7 +383,10 @@ void Handlers::install(httplib::Server& server) {
   server.set_exception_handler([self](const Request& req, Response& res, std::exception_ptr e) {
     self->exception_page(req, res, std::move(e));
   });
-  if (ctx_.options.access_log) server.set_logger(log_request);
+  if (ctx_.options.access_log) {
+    server.set_logger(
+        [self](const Request& req, const Response& res) { self->ctx_.log.request(req, res); });
+  }
 }
 
 }  // namespace

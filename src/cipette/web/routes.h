@@ -4,6 +4,7 @@
 
 #include "cipette/core/time.h"
 #include "cipette/web/render_gate.h"
+#include "cipette/web/request_log.h"
 #include "cipette/web/response_cache.h"
 #include "cipette/web/server.h"
 #include "cipette/web/snapshot.h"
@@ -21,6 +22,7 @@ struct RouteContext {
   RenderGate& gate;
   const ServerOptions& options;
   std::function<Timestamp()> clock;  // "now" for day periods
+  AccessLog& log;                    // request lines (if options.access_log) and errors
 };
 
 // Registers every route, the access-control check, the error and exception handlers and the

@@ -2,14 +2,20 @@
 // queried with httplib::Client.
 #include "cipette/web/http_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cipette/core/time.h"
+#include "cipette/views/report_json.h"
+#include "cipette/web/api_documents.h"
 
 namespace cipette::web {
 namespace {
@@ -65,6 +71,65 @@ std::shared_ptr<const RunTable> sample_table(int extra_successes = 0) {
   builder.add(hostile_run());
   for (int i = 0; i < extra_successes; ++i) builder.add(run(100 + i, "success", 10));
   return std::make_shared<const RunTable>(builder.build(6 + extra_successes));
+}
+
+// A plain TCP connection to 127.0.0.1:port, for what httplib::Client cannot send (pipelined
+// requests, Expect: 100-continue). Every receive waits at most 5 s.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval limit{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(const std::string& text) { (void)::send(fd_, text.data(), text.size(), MSG_NOSIGNAL); }
+
+  // Reads until `text` has arrived (true) or the connection ends or stalls (false).
+  bool receive_until(const std::string& text) {
+    while (received_.find(text) == std::string::npos) {
+      if (!receive_some()) return false;
+    }
+    return true;
+  }
+  // Reads until the server closes the connection (true) or 5 s pass without data (false).
+  bool receive_until_closed() {
+    char buffer[65536];
+    for (;;) {
+      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n == 0) return true;
+      if (n < 0) return false;
+      received_.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  bool receive_some() {
+    char buffer[65536];
+    ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    received_.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  bool connected_ = false;
+  std::string received_;
+};
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -129,6 +194,108 @@ TEST_F(HttpServerTest, MetricsEndpointServesTheEnginesNumbers) {
   // Incident: first failure completes at 2h+200s, recovery at 4h+400s: 2h 200s = 7400 s.
   EXPECT_DOUBLE_EQ(ci["mttr"]["mean_seconds"].get<double>(), 7400.0);
   EXPECT_EQ(ci["mttr"]["open_incidents"], 0);
+}
+
+TEST_F(HttpServerTest, MetricsBodyIsTheViewsDocumentDumpedWithTheCacheOnAndOff) {
+  Scope scope;
+  scope.period = Period::all();
+  scope.now = kNow;
+  std::string expected = dump_json(views::metrics_json(compute_metrics(*sample_table(), scope)));
+  for (int ttl : {60, 0}) {
+    ServerOptions options;
+    options.cache_ttl_seconds = ttl;
+    start(options);
+    for (int i = 0; i < 2; ++i) {  // a miss then a hit (ttl 60), twice uncached (ttl 0)
+      auto res = get("/api/v1/metrics?period=all");
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->body, expected) << "ttl " << ttl << ", request " << i;
+      EXPECT_EQ(res->get_header_value("Content-Length"), std::to_string(expected.size()));
+    }
+    TearDown();
+    server_.reset();
+  }
+}
+
+TEST_F(HttpServerTest, ConcurrentIdenticalRequestsWithTheCacheOffAllGetTheDocument) {
+  ServerOptions options;
+  options.cache_ttl_seconds = 0;
+  start(options);
+  std::string expected = get("/api/v1/trends?period=30")->body;
+  ASSERT_FALSE(expected.empty());
+  std::vector<std::thread> clients;
+  std::atomic<int> matching = 0;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int k = 0; k < 10; ++k) {
+        auto res = client.Get("/api/v1/trends?period=30");
+        if (res && res->status == 200 && res->body == expected) ++matching;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(matching.load(), 40);  // 4 clients x 10 requests, shared or not, all identical
+}
+
+TEST_F(HttpServerTest, AKeepAliveConnectionServesManyRequestsInOrder) {
+  start();
+  client_->set_keep_alive(true);
+  std::string metrics = get("/api/v1/metrics?period=all")->body;
+  std::string page = get("/?period=all")->body;
+  for (int i = 0; i < 20; ++i) {
+    auto res = get(i % 2 == 0 ? "/api/v1/metrics?period=all" : "/?period=all");
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, i % 2 == 0 ? metrics : page) << i;
+  }
+  EXPECT_EQ(get("/missing")->status, 404);  // an error page on the same connection
+  EXPECT_EQ(get("/healthz")->status, 200);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.connected());
+  connection.send(
+      "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /nothing-here HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /api/v1/metrics?period=all HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(connection.receive_until_closed());
+  const std::string& text = connection.received();
+  std::size_t health = text.find("HTTP/1.1 200 OK");
+  std::size_t missing = text.find("HTTP/1.1 404 Not Found");
+  std::size_t metrics = text.find("HTTP/1.1 200 OK", health + 1);
+  ASSERT_NE(metrics, std::string::npos) << text;
+  EXPECT_LT(health, missing);
+  EXPECT_LT(missing, metrics);
+  EXPECT_TRUE(text.ends_with(get("/api/v1/metrics?period=all")->body));
+}
+
+TEST_F(HttpServerTest, AClientExpectingContinueGetsItBeforeSendingTheBody) {
+  start();
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.connected());
+  std::string body = "token=x&next=%2F";
+  connection.send(
+      "POST /login HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  ASSERT_TRUE(connection.receive_until("HTTP/1.1 100 Continue\r\n\r\n")) << connection.received();
+  connection.send(body);
+  // No access token is configured, so signing in just redirects to `next`.
+  EXPECT_TRUE(connection.receive_until("HTTP/1.1 303 See Other")) << connection.received();
+}
+
+TEST_F(HttpServerTest, AnIdleKeepAliveConnectionIsClosedAfterTheTimeout) {
+  start();
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.connected());
+  connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(connection.receive_until("\"status\":\"ok\""));
+  // The server closes it once it has been idle for the keep-alive timeout (2 s), well before
+  // the 5 s the receive waits.
+  EXPECT_TRUE(connection.receive_until_closed());
+  EXPECT_EQ(count_of(connection.received(), "HTTP/1.1 200 OK"), 1u);
 }
 
 TEST_F(HttpServerTest, FiltersSelectTheSameRunsAsTheEngine) {
