@@ -179,21 +179,8 @@ void index_columns(std::span<const RunTable::Row> rows, std::size_t workflows, P
     std::sort(entries.begin(), entries.end());
     order_ties_by_id(rows, entries);
   }
-  index.created_at.resize(order.size());
-  index.duration.resize(order.size());
-  index.outcome.resize(order.size());
-  index.branch.resize(order.size());
-  index.id.resize(order.size());
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const RunTable::Row& row = rows[order[k].second];
-    index.created_at[k] = row.created_at;
-    std::int64_t duration = row.completed_at - row.started_at;
-    if (duration > std::numeric_limits<std::int32_t>::max()) index.durations_fit = false;
-    index.duration[k] = duration < 0 ? -1 : clamp_to<std::int32_t>(duration);
-    index.outcome[k] = row.outcome;
-    index.branch[k] = row.branch;
-    index.id[k] = row.id;
-  }
+  reserve_columns(index, order.size());
+  for (const auto& [created_at, position] : order) append_entry(index, rows[position]);
 }
 
 // The columns of `base` without the entries of `replaced` runs, merged workflow by workflow
