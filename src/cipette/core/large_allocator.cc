@@ -1,6 +1,9 @@
 #include "cipette/core/large_allocator.h"
 
+#include <sys/mman.h>
+
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace cipette::large_blocks {
@@ -46,19 +49,59 @@ void* take(std::size_t bytes) noexcept {
 }
 
 void give_back(void* block, std::size_t bytes) noexcept {
-  Pool& p = pool();
+  // The newest blocks are kept, the oldest freed to make room: a table freed after a refresh
+  // holds the sizes the next refresh wants, unlike what a full build left behind while its
+  // columns grew.
+  std::vector<Kept> evicted;
   {
+    Pool& p = pool();
     std::lock_guard lock(p.mutex);
-    if (p.bytes + bytes <= kMaxKeptBytes) {
-      try {
+    if (bytes <= kMaxKeptBytes) {
+      std::size_t drop = 0;
+      std::size_t dropped_bytes = 0;
+      while (p.bytes - dropped_bytes + bytes > kMaxKeptBytes) {
+        dropped_bytes += p.blocks[drop++].bytes;
+      }
+      try {  // the pool changes only once nothing can throw any more
+        p.blocks.reserve(p.blocks.size() + 1);
+        auto first_kept = p.blocks.begin() + static_cast<std::ptrdiff_t>(drop);
+        evicted.assign(p.blocks.begin(), first_kept);
+        p.blocks.erase(p.blocks.begin(), first_kept);
         p.blocks.push_back({block, bytes});
-        p.bytes += bytes;
-        return;
+        p.bytes = p.bytes - dropped_bytes + bytes;
+        block = nullptr;
       } catch (...) {  // no memory to remember it: free it below
+        evicted.clear();
       }
     }
   }
+  for (const Kept& old : evicted) std::free(old.block);
   std::free(block);
+}
+
+void* allocate(std::size_t bytes) {
+  if (void* kept = take(bytes)) return kept;
+  void* block = std::aligned_alloc(kHugePage, bytes);
+  if (block == nullptr) throw std::bad_alloc();
+  (void)madvise(block, bytes, MADV_HUGEPAGE);  // a hint: without it, plain pages
+  return block;
+}
+
+void prepare(std::span<const std::size_t> sizes) {
+  std::vector<std::pair<void*, std::size_t>> blocks;  // all held at once: none serves twice
+  blocks.reserve(sizes.size());
+  try {
+    for (std::size_t bytes : sizes) {
+      if (bytes < kLargeBytes) continue;  // not a pooled block
+      bytes = rounded_size(bytes);
+      void* block = allocate(bytes);
+      blocks.emplace_back(block, bytes);
+      // A write per 4 KiB page faults every page in, whether or not it is a huge page.
+      for (std::size_t at = 0; at < bytes; at += 4096) static_cast<volatile char*>(block)[at] = 0;
+    }
+  } catch (const std::bad_alloc&) {  // what was prepared stays prepared
+  }
+  for (auto [block, bytes] : blocks) give_back(block, bytes);
 }
 
 }  // namespace cipette::large_blocks

@@ -314,6 +314,20 @@ std::size_t RunTable::memory_bytes() const {
   return bytes;
 }
 
+void RunTable::prepare_next_build() const {
+  auto grown = [](std::size_t count, std::size_t size) { return (count + count / 20) * size; };
+  const PeriodIndex& index = period_index_;
+  std::size_t entries = index.created_at.size();
+  std::size_t sizes[] = {grown(rows_.size(), sizeof(Row)),
+                         grown(entries, sizeof(Timestamp)),
+                         grown(entries, sizeof(std::int32_t)),
+                         grown(entries, sizeof(Outcome)),
+                         grown(entries, sizeof(NameId)),
+                         grown(entries, sizeof(std::int64_t)),
+                         grown(index.incidents.size(), sizeof(PeriodIndex::Incident))};
+  large_blocks::prepare(sizes);
+}
+
 namespace {
 
 void index_names(const std::vector<std::string>& names,
