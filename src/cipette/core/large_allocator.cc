@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -34,11 +35,11 @@ Pool& pool() {
 void* take(std::size_t bytes) noexcept {
   Pool& p = pool();
   std::lock_guard lock(p.mutex);
-  // The smallest kept block that fits and wastes at most a quarter of itself.
+  // The smallest kept block that fits and wastes at most a quarter of itself or a huge page.
   std::size_t best = p.blocks.size();
   for (std::size_t i = 0; i < p.blocks.size(); ++i) {
     const Kept& kept = p.blocks[i];
-    if (kept.bytes < bytes || kept.bytes - bytes > kept.bytes / 4) continue;
+    if (kept.bytes < bytes || kept.bytes - bytes > std::max(kept.bytes / 4, kHugePage)) continue;
     if (best == p.blocks.size() || kept.bytes < p.blocks[best].bytes) best = i;
   }
   if (best == p.blocks.size()) return nullptr;
@@ -77,6 +78,17 @@ void give_back(void* block, std::size_t bytes) noexcept {
   }
   for (const Kept& old : evicted) std::free(old.block);
   std::free(block);
+}
+
+void release_kept() noexcept {
+  std::vector<Kept> kept;
+  {
+    Pool& p = pool();
+    std::lock_guard lock(p.mutex);
+    kept.swap(p.blocks);
+    p.bytes = 0;
+  }
+  for (const Kept& block : kept) std::free(block.block);
 }
 
 void* allocate(std::size_t bytes) {

@@ -15,10 +15,10 @@ namespace cipette {
 // incremental refresh on a virtual machine. Smaller blocks come from operator new as usual.
 namespace large_blocks {
 
-// Takes a block of at least `bytes` (a multiple of 2 MiB) that was given back before, or
-// returns nullptr. Blocks given back are kept (up to a limit) because the next table built
-// wants the same sizes again: reusing them skips faulting in and zeroing ~100 MB of fresh
-// pages on every incremental refresh.
+// Takes a block of at least `bytes` (a multiple of 2 MiB) that was given back before and is
+// at most a quarter, or one huge page, bigger; or returns nullptr. Blocks given back are kept (up
+// to a limit) because the next table built wants the same sizes again: reusing them skips faulting
+// in and zeroing ~100 MB of fresh pages on every incremental refresh.
 void* take(std::size_t bytes) noexcept;
 // Takes `bytes` from the pool or, failing that, from the kernel: aligned to 2 MiB and marked
 // MADV_HUGEPAGE. Throws std::bad_alloc.
@@ -36,6 +36,20 @@ inline constexpr std::size_t kLargeBytes = std::size_t{4} << 20;
 inline std::size_t rounded_size(std::size_t bytes) {
   return (bytes + kHugePage - 1) / kHugePage * kHugePage;
 }
+
+// How many elements of `element_bytes` to reserve for `count` so that a buffer of 1 MiB or
+// more is a pooled block: one between 1 and 4 MiB is raised to kLargeBytes. Smaller buffers
+// come from operator new, often in fresh pages that fault in one at a time (~3 ms a megabyte
+// on a virtual machine), which for a buffer rebuilt on every refresh costs more than the
+// memory held.
+inline std::size_t pooled_capacity(std::size_t count, std::size_t element_bytes) {
+  const std::size_t bytes = count * element_bytes;
+  return bytes >= (std::size_t{1} << 20) && bytes < kLargeBytes ? kLargeBytes / element_bytes
+                                                                : count;
+}
+
+// Frees every kept block.
+void release_kept() noexcept;
 
 // Keeps `block` (of `bytes`) for take(). At most 256 MB are kept: the oldest blocks are freed
 // to make room for a newer one (a table freed after a refresh has the sizes the next one

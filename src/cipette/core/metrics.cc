@@ -101,19 +101,49 @@ std::optional<std::int64_t> ttr_median(std::span<std::int64_t> ttrs) {
   return *nth;
 }
 
-// Ranks the durations and times to recovery of a tally from the period index, whose
-// durations are int32 (so the tally's maximum fits).
-struct IndexRanker {
-  mi::HistogramRanker<std::int32_t> durations;
-  mi::HistogramRanker<std::int64_t> ttrs;
+// Ranks the durations and times to recovery of a tally from the period index.
+class IndexRanker {
+ public:
+  explicit IndexRanker(const RunTable::PeriodIndex& index) : index_(index) {}
 
+  // The durations of the entries of `ranges` (without a branch filter: every entry counts),
+  // from the index's wavelet matrix.
+  void rank(Ranked& r, std::span<const WaveletMatrix::Range> ranges,
+            std::span<const std::int64_t> ttr_values) {
+    const Tally& t = r.tally;
+    if (t.duration_count > 0) {
+      // Durations are ranked as duration + 1 and entries without one as 0, so the k-th
+      // smallest duration is the (untimed + k)-th smallest value.
+      auto untimed = static_cast<std::size_t>(t.total - t.duration_count);
+      auto timed = static_cast<std::size_t>(t.duration_count);
+      auto at = [&](double p) {
+        std::size_t k = untimed + mi::nearest_rank(timed, p) - 1;
+        return std::int64_t{index_.duration_ranks.kth_smallest(ranges, k)} - 1;
+      };
+      r.durations = mi::Percentiles{at(50), at(95)};
+    }
+    rank_ttrs(r, ttr_values);
+  }
+
+  // The durations given (with a branch filter: those of the branch's entries), whose maximum
+  // (the tally's) fits in int32.
   void rank(Ranked& r, std::span<const std::span<const std::int32_t>> duration_parts,
             std::span<const std::int64_t> ttr_values) {
     const Tally& t = r.tally;
-    r.durations = durations.p50_p95(duration_parts, static_cast<std::size_t>(t.duration_count),
-                                    static_cast<std::int32_t>(t.duration_max));
-    r.ttr_median = ttrs.p50_p95(ttr_values, static_cast<std::size_t>(t.recovered), t.ttr_max).p50;
+    r.durations = durations_.p50_p95(duration_parts, static_cast<std::size_t>(t.duration_count),
+                                     static_cast<std::int32_t>(t.duration_max));
+    rank_ttrs(r, ttr_values);
   }
+
+ private:
+  void rank_ttrs(Ranked& r, std::span<const std::int64_t> ttr_values) {
+    const Tally& t = r.tally;
+    r.ttr_median = ttrs_.p50_p95(ttr_values, static_cast<std::size_t>(t.recovered), t.ttr_max).p50;
+  }
+
+  const RunTable::PeriodIndex& index_;
+  mi::HistogramRanker<std::int32_t> durations_;
+  mi::HistogramRanker<std::int64_t> ttrs_;
 };
 
 // A tally of counts, before first/last and incidents.
@@ -225,7 +255,7 @@ class IndexedPass {
   // `durations` becomes the entries' durations (negative: none).
   Tally scan(NameId workflow, std::pair<std::size_t, std::size_t> entries,
              std::span<const std::int32_t>& durations) {
-    Tally tally = scope_.branch ? count_branch(entries, durations) : count_all(entries, durations);
+    Tally tally = scope_.branch ? count_branch(entries, durations) : count_all(entries);
     count_incidents(workflow, tally);
     return tally;
   }
@@ -236,25 +266,17 @@ class IndexedPass {
   std::vector<std::int64_t> ttrs;
 
  private:
-  Tally count_all(std::pair<std::size_t, std::size_t> entries,
-                  std::span<const std::int32_t>& durations) {
+  Tally count_all(std::pair<std::size_t, std::size_t> entries) {
     auto [begin, end] = entries;
-    durations = std::span(index_.duration).subspan(begin, end - begin);
     if (begin == end) return Tally{};
-    // Locals rather than the tally's fields, which the compiler would keep in memory.
-    std::size_t success = 0, failed = 0, timed = 0;
-    std::int64_t sum = 0;
-    std::int32_t max = -1;
-    for (std::size_t i = begin; i < end; ++i) {
-      Outcome outcome = index_.outcome[i];
-      success += outcome == Outcome::kSuccess;
-      failed += outcome == Outcome::kFailed;
-      std::int32_t duration = index_.duration[i];
-      timed += duration >= 0;
-      sum += duration >= 0 ? duration : 0;
-      max = std::max(max, duration);
-    }
-    Tally tally = tally_of(end - begin, success, failed, timed, sum, max);
+    RunTable::PeriodIndex::Sums sums = index_.sums_between(begin, end);
+    Tally tally;
+    tally.total = static_cast<std::int64_t>(end - begin);
+    tally.success = sums.success;
+    tally.failed = sums.failed;
+    tally.neutral = tally.total - sums.success - sums.failed;
+    tally.duration_count = sums.timed;
+    tally.duration_sum = sums.duration;
     tally.first = index_.created_at[begin];  // entries are in created_at order
     tally.last = index_.created_at[end - 1];
     return tally;
@@ -332,9 +354,11 @@ RankedReport read_index(const RunTable& table, const mi::ScopeBlocks& resolved) 
     entries.push_back(mi::period_entries(index, block.workflow, resolved.scope));
     entry_count += entries.back().second - entries.back().first;
   }
-  if (resolved.scope.branch) pass.branch_durations.reserve(entry_count);
+  const bool branch = resolved.scope.branch.has_value();
+  if (branch) pass.branch_durations.reserve(entry_count);
   RankedReport report;
-  std::vector<std::span<const std::int32_t>> durations;  // per report row
+  std::vector<WaveletMatrix::Range> ranges;              // per report row, without a branch
+  std::vector<std::span<const std::int32_t>> durations;  // per report row, with a branch
   std::vector<std::size_t> ttrs_begin;
   for (std::size_t i = 0; i < resolved.blocks.size(); ++i) {
     std::span<const std::int32_t> row_durations;
@@ -343,16 +367,28 @@ RankedReport read_index(const RunTable& table, const mi::ScopeBlocks& resolved) 
     if (!reported(tally)) continue;
     report.totals.tally.add(tally);
     report.rows.push_back({resolved.blocks[i].workflow, Ranked{tally, {}, {}}});
-    durations.push_back(row_durations);
+    if (branch) {
+      durations.push_back(row_durations);
+    } else {
+      ranges.push_back(entries[i]);
+    }
     ttrs_begin.push_back(at);
   }
-  IndexRanker ranker;
+  IndexRanker ranker(index);
   ttrs_begin.push_back(pass.ttrs.size());
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     auto ttrs = std::span(pass.ttrs).subspan(ttrs_begin[i], ttrs_begin[i + 1] - ttrs_begin[i]);
-    ranker.rank(report.rows[i].second, {&durations[i], 1}, ttrs);
+    if (branch) {
+      ranker.rank(report.rows[i].second, {&durations[i], 1}, ttrs);
+    } else {
+      ranker.rank(report.rows[i].second, {&ranges[i], 1}, ttrs);
+    }
   }
-  ranker.rank(report.totals, durations, pass.ttrs);
+  if (branch) {
+    ranker.rank(report.totals, durations, pass.ttrs);
+  } else {
+    ranker.rank(report.totals, ranges, pass.ttrs);
+  }
   return report;
 }
 

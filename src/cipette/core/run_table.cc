@@ -262,9 +262,51 @@ void index_incidents(std::span<const RunTable::Row> rows, std::size_t workflows,
   }
 }
 
+// Adds to `sums` the entries [begin, end) of `index`.
+void add_entries(const PeriodIndex& index, std::size_t begin, std::size_t end,
+                 PeriodIndex::Sums& sums) {
+  for (std::size_t i = begin; i < end; ++i) {
+    sums.success += index.outcome[i] == Outcome::kSuccess;
+    sums.failed += index.outcome[i] == Outcome::kFailed;
+    std::int32_t duration = index.duration[i];
+    sums.timed += duration >= 0;
+    sums.duration += duration >= 0 ? duration : 0;
+  }
+}
+
+void index_sums(PeriodIndex& index) {
+  constexpr std::size_t kStride = PeriodIndex::kSumStride;
+  std::size_t entries = index.created_at.size();
+  index.sums.assign(entries / kStride + 1, {});
+  for (std::size_t j = 1; j < index.sums.size(); ++j) {
+    index.sums[j] = index.sums[j - 1];
+    add_entries(index, (j - 1) * kStride, j * kStride, index.sums[j]);
+  }
+}
+
+void index_duration_ranks(PeriodIndex& index) {
+  if (!index.durations_fit) return;  // not usable() anyway
+  LargeVector<std::uint32_t> values;
+  values.reserve(large_blocks::pooled_capacity(index.duration.size(), sizeof(std::uint32_t)));
+  values.resize(index.duration.size());
+  std::uint32_t max = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = static_cast<std::uint32_t>(index.duration[i] + 1);  // -1 (none) becomes 0
+    max = std::max(max, values[i]);
+  }
+  index.duration_ranks = WaveletMatrix(values, WaveletMatrix::bits_for(max));
+}
+
+// What index_periods and reindex_periods derive from the columns.
+void index_derived(PeriodIndex& index) {
+  index_sums(index);
+  index_duration_ranks(index);
+}
+
 PeriodIndex index_periods(std::span<const RunTable::Row> rows, std::size_t workflows) {
   PeriodIndex index;
   index_columns(rows, workflows, index);
+  index_derived(index);
   index_incidents(rows, workflows, index);
   return index;
 }
@@ -279,6 +321,7 @@ PeriodIndex reindex_periods(const PeriodIndex& base, std::size_t base_workflows,
   }
   PeriodIndex index;
   merge_columns(base, replaced, added, workflows, index);
+  index_derived(index);
   index_incidents(rows, workflows, index);
   return index;
 }
@@ -306,7 +349,8 @@ std::size_t RunTable::memory_bytes() const {
   bytes += vector_bytes(index.workflow_begin) + vector_bytes(index.created_at) +
            vector_bytes(index.duration) + vector_bytes(index.outcome) + vector_bytes(index.branch) +
            vector_bytes(index.id) + vector_bytes(index.incident_begin) +
-           vector_bytes(index.incidents);
+           vector_bytes(index.incidents) + vector_bytes(index.sums) +
+           index.duration_ranks.memory_bytes();
   for (const auto& w : workflows_) {
     if (w.name.capacity() > 15) bytes += w.name.capacity() + 1;
     if (w.path.capacity() > 15) bytes += w.path.capacity() + 1;
@@ -314,17 +358,37 @@ std::size_t RunTable::memory_bytes() const {
   return bytes;
 }
 
+RunTable::PeriodIndex::Sums RunTable::PeriodIndex::sums_between(std::size_t begin,
+                                                                std::size_t end) const {
+  // The running sums up to the stride before each end, plus the entries after it.
+  auto sums_to = [this](std::size_t end_at) {
+    Sums at = sums[end_at / kSumStride];
+    add_entries(*this, end_at / kSumStride * kSumStride, end_at, at);
+    return at;
+  };
+  Sums to_end = sums_to(end);
+  Sums to_begin = sums_to(begin);
+  return Sums{to_end.success - to_begin.success, to_end.failed - to_begin.failed,
+              to_end.timed - to_begin.timed, to_end.duration - to_begin.duration};
+}
+
 void RunTable::prepare_next_build() const {
   auto grown = [](std::size_t count, std::size_t size) { return (count + count / 20) * size; };
+  auto pooled = [&](std::size_t count, std::size_t size) {
+    return large_blocks::pooled_capacity(grown(count, 1), size) * size;
+  };
   const PeriodIndex& index = period_index_;
   std::size_t entries = index.created_at.size();
-  std::size_t sizes[] = {grown(rows_.size(), sizeof(Row)),
-                         grown(entries, sizeof(Timestamp)),
-                         grown(entries, sizeof(std::int32_t)),
-                         grown(entries, sizeof(Outcome)),
-                         grown(entries, sizeof(NameId)),
-                         grown(entries, sizeof(std::int64_t)),
-                         grown(index.incidents.size(), sizeof(PeriodIndex::Incident))};
+  std::size_t sizes[] = {
+      grown(rows_.size(), sizeof(Row)), grown(entries, sizeof(Timestamp)),
+      grown(entries, sizeof(std::int32_t)), grown(entries, sizeof(Outcome)),
+      grown(entries, sizeof(NameId)), grown(entries, sizeof(std::int64_t)),
+      grown(index.incidents.size(), sizeof(PeriodIndex::Incident)),
+      // The wavelet matrix: its input, two scratch buffers, its bits.
+      pooled(entries, sizeof(std::uint32_t)), pooled(entries, sizeof(std::uint32_t)),
+      pooled(entries, sizeof(std::uint32_t)), pooled(index.duration_ranks.memory_bytes(), 1)};
+  // What the pool kept (the growth of this table's columns, mostly) would not serve that.
+  large_blocks::release_kept();
   large_blocks::prepare(sizes);
 }
 

@@ -12,6 +12,7 @@
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 #include "cipette/core/run_store.h"
+#include "cipette/core/wavelet_matrix.h"
 
 namespace cipette {
 
@@ -74,10 +75,32 @@ class RunTable {
     // False when a duration does not fit in `duration` (over 68 years).
     bool durations_fit = true;
 
+    // The counts of a range of entries that the metrics need.
+    struct Sums {
+      std::int64_t success = 0;
+      std::int64_t failed = 0;
+      std::int64_t timed = 0;     // entries with a duration (>= 0)
+      std::int64_t duration = 0;  // the sum of those durations
+      bool operator==(const Sums&) const = default;
+    };
+    // Running sums every kSumStride entries: sums[j] covers entries [0, j * kSumStride), so
+    // that sums_between() reads two of them and at most 2 * (kSumStride - 1) entries.
+    static constexpr std::size_t kSumStride = 64;
+    std::vector<Sums> sums;
+
+    // The counts of entries [begin, end). REQUIRES: begin <= end <= entries, usable().
+    Sums sums_between(std::size_t begin, std::size_t end) const;
+
+    // Every entry's duration + 1, or 0 without one: the p50 and p95 of any union of entry
+    // ranges (a period of several workflows) in O(ranges * bits), not O(entries).
+    WaveletMatrix duration_ranks;
+
     // Whether the index covers a table of `workflows` workflows.
     bool usable(std::size_t workflows) const {
       return durations_fit && workflow_begin.size() == workflows + 1 &&
-             incident_begin.size() == workflows + 1;
+             incident_begin.size() == workflows + 1 &&
+             sums.size() == created_at.size() / kSumStride + 1 &&
+             duration_ranks.size() == created_at.size();
     }
   };
 
@@ -112,8 +135,8 @@ class RunTable {
   std::size_t memory_bytes() const;
 
   // Readies memory for an incremental build on top of this table (room for 5% more runs; see
-  // large_blocks::prepare): a server calls it once after loading, off the request path, so that
-  // its first refresh is as fast as the ones after it.
+  // large_blocks::prepare), in place of the blocks the pool kept: a server calls it once after
+  // loading, off the request path, so that its first refresh is as fast as the ones after it.
   void prepare_next_build() const;
 
  private:

@@ -33,6 +33,32 @@ TEST(LargeBlocksTest, AKeptBlockServesASmallerRequestOnlyIfItWastesAQuarterAtMos
   std::free(block);
 }
 
+TEST(LargeBlocksTest, AKeptBlockMayBeOneHugePageBiggerThanAsked) {
+  void* block = new_block(6 * kMiB);
+  ASSERT_NE(block, nullptr);
+  large_blocks::give_back(block, 6 * kMiB);
+  // 6 - 4 = 2 MiB wasted: more than 6 / 4 = 1.5 MiB, but one huge page of 2 MiB.
+  EXPECT_EQ(large_blocks::take(4 * kMiB), block);
+  std::free(block);
+}
+
+TEST(LargeBlocksTest, ReleaseKeptFreesEveryKeptBlock) {
+  large_blocks::give_back(new_block(8 * kMiB), 8 * kMiB);
+  large_blocks::give_back(new_block(16 * kMiB), 16 * kMiB);
+  large_blocks::release_kept();
+  EXPECT_EQ(large_blocks::take(8 * kMiB), nullptr);
+  EXPECT_EQ(large_blocks::take(16 * kMiB), nullptr);
+}
+
+TEST(LargeBlocksTest, PooledCapacityRaisesBuffersFromOneToFourMiBToAPooledBlock) {
+  // 300,000 values of 4 bytes: 1.2 MB, raised to 4 MiB / 4 = 1,048,576 values.
+  EXPECT_EQ(large_blocks::pooled_capacity(300'000, 4), 1'048'576u);
+  // 200,000 values: 0.8 MB, under 1 MiB: from operator new as asked.
+  EXPECT_EQ(large_blocks::pooled_capacity(200'000, 4), 200'000u);
+  // 2,000,000 values: 8 MB, pooled as it is.
+  EXPECT_EQ(large_blocks::pooled_capacity(2'000'000, 4), 2'000'000u);
+}
+
 TEST(LargeBlocksTest, WhenTheLimitIsReachedTheOldestBlocksMakeRoomForTheNewest) {
   // Three blocks of 124 MiB: the limit of 256 MiB holds two, so giving back the third frees
   // the first one given back, and the two newest stay.

@@ -297,6 +297,7 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
     EXPECT_EQ(a.id, b.id) << "round " << round;
     EXPECT_EQ(a.branch, b.branch) << "round " << round;
     EXPECT_EQ(a.outcome, b.outcome) << "round " << round;
+    EXPECT_EQ(a.sums, b.sums) << "round " << round;
     EXPECT_EQ(a.incident_begin, b.incident_begin) << "round " << round;
     ASSERT_EQ(a.incidents.size(), b.incidents.size()) << "round " << round;
     for (std::size_t i = 0; i < a.incidents.size(); ++i) {
@@ -304,6 +305,38 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
       EXPECT_EQ(a.incidents[i].recovery, b.incidents[i].recovery);
     }
   }
+}
+
+TEST(RunTableTest, PeriodIndexSumsAnyRangeOfEntries) {
+  std::mt19937 random(11);
+  std::vector<RunRecord> runs;
+  for (int id = 1; id <= 300; ++id) {  // several strides of 64 entries
+    RunRecord run = make_run(id, random() % 3 == 0 ? "failure" : "success");
+    if (random() % 7 == 0) run.conclusion = "cancelled";
+    run.updated_at = run.created_at + static_cast<Timestamp>(random() % 900);
+    if (random() % 9 == 0) run.run_started_at = run.updated_at + 5;  // no duration
+    runs.push_back(run);
+  }
+  RunTable table = build(runs);
+  const RunTable::PeriodIndex& index = table.period_index();
+  ASSERT_EQ(index.created_at.size(), 300u);
+  for (std::size_t begin = 0; begin <= 300; begin += 7) {
+    for (std::size_t end = begin; end <= 300; end += 13) {
+      RunTable::PeriodIndex::Sums expected;  // counted one entry at a time
+      for (std::size_t i = begin; i < end; ++i) {
+        expected.success += index.outcome[i] == Outcome::kSuccess;
+        expected.failed += index.outcome[i] == Outcome::kFailed;
+        if (index.duration[i] >= 0) {
+          ++expected.timed;
+          expected.duration += index.duration[i];
+        }
+      }
+      ASSERT_EQ(index.sums_between(begin, end), expected) << begin << ".." << end;
+    }
+  }
+  EXPECT_EQ(index.sums_between(0, 300).timed,  // the last entry too, which the steps skip
+            std::count_if(index.duration.begin(), index.duration.end(),
+                          [](std::int32_t d) { return d >= 0; }));
 }
 
 TEST(RunTableTest, BuilderFromBaseWithoutChangesKeepsTheRows) {
