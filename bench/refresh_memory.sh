@@ -5,7 +5,8 @@
 # more demo runs into it (`cipette db copy` from a small demo database, a new seed each round),
 # waits for the dashboard to pick them up, and prints its resident memory (VmRSS) and peak
 # (VmHWM). Environment: CIPETTE_BIN (default build/release/cipette), PORT (default 5098),
-# DATABASE (a postgresql:// URL to use instead of a SQLite file in $TMPDIR).
+# DATABASE (a postgresql:// URL to use instead of a SQLite file in $TMPDIR; the runs are
+# written there and left: give it a schema of its own, e.g. ?options=-csearch_path%3Dmine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
