@@ -1,12 +1,12 @@
 // End-to-end tests of the built `cipette` binary, run as a user would run it. Expected numbers
 // are worked out by hand or computed independently with SQL on the same database file.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "support/sqlite_query.h"
 #include "support/test_support.h"
 
 namespace cipette {
@@ -15,6 +15,7 @@ namespace {
 using nlohmann::json;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::sql_int;
 using testing::TempDir;
 
 CommandResult cipette(std::vector<std::string> args, CommandOptions options = {}) {
@@ -61,19 +62,6 @@ CommandOptions with(std::map<std::string, std::string> env, std::string cwd = ""
 
 json page_json(const std::vector<json>& runs) {
   return json{{"total_count", runs.size()}, {"workflow_runs", runs}};
-}
-
-// One integer from a SQL query on the database file, independently of CIPette's own code.
-std::int64_t sql_int(const std::string& path, const std::string& query) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &statement, nullptr), SQLITE_OK) << query;
-  std::int64_t value = -1;
-  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
 }
 
 json metrics_document(const std::vector<std::string>& extra, const std::string& db) {

@@ -24,6 +24,7 @@ namespace {
 using fake_github::FakeGitHub;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::generated_runs;
 using testing::TempDir;
 
 constexpr std::string_view kToken = "ghp_leaseTestSecret";
@@ -41,20 +42,7 @@ std::vector<std::string> collect_args(const std::string& repositories, const std
 }
 
 std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency) {
-  fake_github::FakeGitHubOptions options;
-  options.token = std::string(kToken);
-  options.latency = latency;
-  auto fake = std::make_unique<FakeGitHub>(options);
-  auto port = fake->start();
-  EXPECT_TRUE(port.has_value()) << port.error().message;
-  return fake;
-}
-
-fake_github::RunGeneration generated(std::int64_t count) {
-  fake_github::RunGeneration generation;
-  generation.count = count;
-  generation.in_progress = 1;
-  return generation;
+  return testing::start_fake_github(kToken, latency);
 }
 
 // Every run of a database, by id, as the port reads it (repository by name: ids of
@@ -124,7 +112,7 @@ TEST_P(CollectLeasesTest, TwoCollectorsAtOnceStoreExactlyWhatOneCollectorStores)
   std::string names;
   for (int i = 0; i < 6; ++i) {
     std::string name = "acme/repo" + std::to_string(i);
-    fake->add_generated_runs(name, generated(200 + 150 * i));
+    fake->add_generated_runs(name, generated_runs(200 + 150 * i));
     names += (names.empty() ? "" : ",") + name;
   }
   CommandOptions options = collect_options(*fake);
@@ -151,7 +139,7 @@ TEST_P(CollectLeasesTest, ACollectorKilledHoldingALeaseIsTakenOverByTheNextOne) 
   // 50 ms per request and 3,000 runs (30 pages): the first collector is still reading when
   // it is killed.
   auto fake = start_fake(std::chrono::milliseconds(50));
-  fake->add_generated_runs("acme/big", generated(3000));
+  fake->add_generated_runs("acme/big", generated_runs(3000));
   CommandOptions options = collect_options(*fake);
   pid_t killed = testing::spawn_command(collect_args("acme/big", database_->url()), options,
                                         dir_.file("k.log"));
@@ -186,8 +174,8 @@ TEST(CollectPostgresTest, ConnectionsCutDuringASyncAreReopenedAndNothingIsLostOr
   auto scratch = testing::PostgresScratch::create_or_skip();
   if (!scratch) return;
   auto fake = start_fake(std::chrono::milliseconds(20));
-  fake->add_generated_runs("acme/big", generated(2500));
-  fake->add_generated_runs("acme/small", generated(400));
+  fake->add_generated_runs("acme/big", generated_runs(2500));
+  fake->add_generated_runs("acme/small", generated_runs(400));
   // The collector's connections carry a name of their own, so that only they are cut.
   std::string url = scratch->url() + "&application_name=cut_me";
   TempDir dir;

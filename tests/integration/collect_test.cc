@@ -27,6 +27,7 @@ using fake_github::FakeGitHub;
 using nlohmann::json;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::generated_runs;
 using testing::TempDir;
 
 constexpr std::string_view kToken = "ghp_integrationSecret42";
@@ -44,20 +45,7 @@ CommandResult cipette(std::vector<std::string> args, std::map<std::string, std::
 }
 
 std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency = {}) {
-  fake_github::FakeGitHubOptions options;
-  options.token = std::string(kToken);
-  options.latency = latency;
-  auto fake = std::make_unique<FakeGitHub>(options);
-  auto port = fake->start();
-  EXPECT_TRUE(port.has_value()) << port.error().message;
-  return fake;
-}
-
-fake_github::RunGeneration generated(std::int64_t count, std::int64_t in_progress = 1) {
-  fake_github::RunGeneration generation;
-  generation.count = count;
-  generation.in_progress = in_progress;
-  return generation;
+  return testing::start_fake_github(kToken, latency);
 }
 
 // Every column of every run, in id order, as text: what "the same database" means here.
@@ -97,9 +85,9 @@ MetricsReport metrics_of(const std::vector<RunRecord>& runs, Timestamp now) {
 
 TEST(CollectCommandTest, CollectThenMetricsEqualTheFakeServersOwnData) {
   auto fake = start_fake();
-  fake->add_generated_runs("acme/api", generated(1200));
-  fake->add_generated_runs("acme/web", generated(300, 2));
-  fake->add_generated_runs("acme/tool", generated(40, 0));
+  fake->add_generated_runs("acme/api", generated_runs(1200));
+  fake->add_generated_runs("acme/web", generated_runs(300, 2));
+  fake->add_generated_runs("acme/tool", generated_runs(40, 0));
   TempDir dir;
   CommandResult collected = cipette(
       {"collect", "--repo", "acme/api,acme/web", "--repo", "acme/tool", "--db", dir.file("c.db")},
@@ -136,8 +124,8 @@ TEST(CollectCommandTest, CollectThenMetricsEqualTheFakeServersOwnData) {
 
 TEST(CollectCommandTest, ASecondCollectMakesAtMostOneRequestPerRepository) {
   auto fake = start_fake();
-  fake->add_generated_runs("acme/api", generated(1500));
-  fake->add_generated_runs("acme/web", generated(250));
+  fake->add_generated_runs("acme/api", generated_runs(1500));
+  fake->add_generated_runs("acme/web", generated_runs(250));
   TempDir dir;
   std::vector<std::string> args = {"collect", "--repo", "acme/api,acme/web", "--db",
                                    dir.file("c.db")};
@@ -153,7 +141,7 @@ TEST(CollectCommandTest, ASecondCollectMakesAtMostOneRequestPerRepository) {
 
 TEST(CollectCommandTest, RunsThatCompletedSinceAreUpdated) {
   auto fake = start_fake();
-  fake->add_generated_runs("acme/api", generated(300, 3));
+  fake->add_generated_runs("acme/api", generated_runs(300, 3));
   TempDir dir;
   std::vector<std::string> args = {"collect", "--repo", "acme/api", "--db", dir.file("c.db")};
   ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
@@ -167,8 +155,8 @@ TEST(CollectCommandTest, RunsThatCompletedSinceAreUpdated) {
 TEST(CollectCommandTest, TheTokenAppearsInNoOutputAndGoesToNoOtherHost) {
   auto fake = start_fake();
   auto foreign = start_fake();
-  fake->add_generated_runs("acme/api", generated(250));
-  fake->add_generated_runs("acme/web", generated(250));
+  fake->add_generated_runs("acme/api", generated_runs(250));
+  fake->add_generated_runs("acme/web", generated_runs(250));
   fake_github::Fault link;
   link.kind = fake_github::FaultKind::kForeignLink;
   link.path_contains = "/repos/acme/api/";
@@ -200,7 +188,7 @@ TEST(CollectCommandTest, TheTokenAppearsInNoOutputAndGoesToNoOtherHost) {
 
 TEST(CollectCommandTest, AFailedRepositoryGivesExitCodeOneAndTheOthersAreCollected) {
   auto fake = start_fake();
-  fake->add_generated_runs("acme/api", generated(120));
+  fake->add_generated_runs("acme/api", generated_runs(120));
   TempDir dir;
   CommandResult result = cipette({"collect", "--db", dir.file("c.db")}, [&] {
     auto env = collect_env(*fake);
@@ -247,7 +235,7 @@ TEST(CollectCommandTest, ConfigurationErrorsStopBeforeAnyRequest) {
 
 TEST(CollectCommandTest, TheCipetteCollectAliasWorks) {
   auto fake = start_fake();
-  fake->add_generated_runs("acme/api", generated(10));
+  fake->add_generated_runs("acme/api", generated_runs(10));
   TempDir dir;
   std::string alias = dir.file("cipette-collect");
   ASSERT_EQ(symlink(testing::cipette_binary().c_str(), alias.c_str()), 0);
@@ -266,9 +254,9 @@ TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedD
   // Four repositories, one read in windows, with 10 ms per request so that a sync lasts long
   // enough to be killed in the middle of everything: listings, backlog windows, commits.
   auto fake = start_fake(std::chrono::milliseconds(10));
-  fake->add_generated_runs("acme/api", generated(1400, 2));
-  fake->add_generated_runs("acme/web", generated(600, 1));
-  fake->add_generated_runs("acme/tool", generated(300, 0));
+  fake->add_generated_runs("acme/api", generated_runs(1400, 2));
+  fake->add_generated_runs("acme/web", generated_runs(600, 1));
+  fake->add_generated_runs("acme/tool", generated_runs(300, 0));
   fake->add_runs_on_one_day("acme/busy", 1300, (now_utc() / kSecondsPerDay - 3) * kSecondsPerDay);
   TempDir dir;
   auto env = collect_env(*fake);

@@ -3,7 +3,6 @@
 // judged by what users see: `cipette metrics` gives the same document on both sides, and the
 // collector's sync states are the same.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -15,6 +14,8 @@
 #include "cipette/storage/sqlite_store.h"
 #include "cipette/storage/store_factory.h"
 #include "support/postgres_scratch.h"
+#include "support/run_fixtures.h"
+#include "support/sqlite_query.h"
 #include "support/test_support.h"
 
 namespace cipette {
@@ -23,6 +24,7 @@ namespace {
 using nlohmann::json;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::sql_int;
 using testing::TempDir;
 
 CommandResult cipette(std::vector<std::string> args) {
@@ -39,16 +41,9 @@ CommandResult cipette(std::vector<std::string> args) {
 // Two sync states as the collector leaves them: one mid-backlog with unfinished runs, one
 // caught up.
 std::map<std::string, SyncState> sample_sync_states() {
-  SyncState backlog;
-  backlog.floor = 1'700'000'000;
-  backlog.cursor = 1'710'000'000;
-  backlog.gap_top = 1'716'000'000;
-  backlog.gap_from = 1'714'000'000;
-  backlog.head_from = 1'716'500'000;
-  backlog.etag = "W/\"8f1c\"";
-  backlog.etag_url = "https://api.github.com/repos/acme/api/actions/runs?per_page=100";
-  backlog.pending = {PendingRun{901, 1'716'400'000, "\"e1\"", true},
-                     PendingRun{902, 1'716'400'060, "", false}};
+  SyncState backlog = testing::backlog_sync_state(
+      "acme/api",
+      {PendingRun{901, 1'716'400'000, "\"e1\"", true}, PendingRun{902, 1'716'400'060, "", false}});
   SyncState caught_up;
   caught_up.floor = 1'690'000'000;
   caught_up.cursor = 1'717'000'000;
@@ -94,19 +89,6 @@ std::map<std::string, SyncState> sync_states(const std::string& database) {
     if (state && state->has_value()) states[name] = **state;
   }
   return states;
-}
-
-// One integer from SQL on a SQLite file, independently of CIPette's code.
-std::int64_t sql_int(const std::string& path, const std::string& query) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &statement, nullptr), SQLITE_OK) << query;
-  std::int64_t value = -1;
-  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
 }
 
 CommandResult copy(const std::string& from, const std::string& to) {

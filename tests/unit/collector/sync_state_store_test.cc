@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cipette/storage/sqlite_store.h"
+#include "support/run_fixtures.h"
 #include "support/test_support.h"
 
 namespace cipette {
@@ -28,18 +29,10 @@ RunRecord run(std::int64_t id, std::string status = "completed") {
   return r;
 }
 
+// Every field set, with two pending runs: 11 (its ETag known, on the head page) and 12.
 SyncState full_state() {
-  SyncState state;
-  state.floor = 1'199'145'600;
-  state.cursor = 1'700'000'100;
-  state.gap_top = 1'700'000'050;
-  state.gap_from = 1'700'000'040;
-  state.head_from = 1'699'996'500;
-  state.etag = "W/\"abc\"";
-  state.etag_url = "https://api.github.com/repos/octo/repo/actions/runs?created=x";
-  state.pending = {PendingRun{11, 1'700'000'011, "W/\"e11\"", true},
-                   PendingRun{12, 1'700'000'012, "", false}};
-  return state;
+  return testing::backlog_sync_state("octo/repo", {PendingRun{11, 1'700'000'011, "W/\"e11\"", true},
+                                                   PendingRun{12, 1'700'000'012, "", false}});
 }
 
 std::unique_ptr<SqliteStore> open(const std::string& path) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/run_fixtures.h"
+
 namespace cipette {
 namespace {
 
@@ -15,43 +17,19 @@ constexpr Timestamp kDay = 86400;
 constexpr Timestamp kMidnight = 1710028800;         // 2024-03-10T00:00:00Z
 constexpr Timestamp kNow = kMidnight + 12 * kHour;  // 2024-03-10T12:00:00Z
 
+using testing::table_of;
+
 // A completed run of octo/app's "CI" workflow (id 10) on main, pushed, starting when created.
 RunRecord make_run(std::int64_t id, std::string conclusion, Timestamp created,
                    std::int64_t duration) {
-  RunRecord run;
-  run.id = id;
-  run.repository = "octo/app";
-  run.workflow_id = 10;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.status = "completed";
-  run.conclusion = std::move(conclusion);
-  run.head_branch = "main";
-  run.created_at = created;
+  RunRecord run = testing::ci_run(id, std::move(conclusion), created, duration);
   run.run_started_at = created;
-  run.updated_at = created + duration;
   return run;
 }
 
-RunTable table_of(const std::vector<RunRecord>& runs) {
-  RunTableBuilder builder;
-  for (const auto& run : runs) builder.add(run);
-  return builder.build(1);
-}
+Scope last_days(int n) { return testing::last_days(n, kNow); }
 
-Scope last_days(int n) {
-  Scope scope;
-  scope.period = Period::last_days(n);
-  scope.now = kNow;
-  return scope;
-}
-
-Scope with_period(Period period) {
-  Scope scope = last_days(30);
-  scope.period = period;
-  return scope;
-}
+Scope with_period(Period period) { return testing::scope_at(period, kNow); }
 
 void expect_empty(const Metrics& m) {
   EXPECT_EQ(m.total, 0);

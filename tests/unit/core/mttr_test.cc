@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cipette/core/metrics.h"
+#include "support/run_fixtures.h"
 
 namespace cipette {
 namespace {
@@ -19,19 +20,8 @@ constexpr Timestamp kNow = kTen + 2 * kHour;
 // A completed run on octo/app "CI" (id 10), main, push: created at `completed - 60`, completing
 // at `completed`.
 RunRecord make_run(std::int64_t id, std::string conclusion, Timestamp completed) {
-  RunRecord run;
-  run.id = id;
-  run.repository = "octo/app";
-  run.workflow_id = 10;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.status = "completed";
-  run.conclusion = std::move(conclusion);
-  run.head_branch = "main";
-  run.created_at = completed - 60;
+  RunRecord run = testing::ci_run(id, std::move(conclusion), completed - 60, 60);
   run.run_started_at = run.created_at;
-  run.updated_at = completed;
   return run;
 }
 
@@ -40,18 +30,9 @@ RunRecord on_branch(RunRecord run, std::string branch) {
   return run;
 }
 
-RunTable table_of(const std::vector<RunRecord>& runs) {
-  RunTableBuilder builder;
-  for (const auto& run : runs) builder.add(run);
-  return builder.build(1);
-}
+using testing::table_of;
 
-Scope last_days(int n) {
-  Scope scope;
-  scope.period = Period::last_days(n);
-  scope.now = kNow;
-  return scope;
-}
+Scope last_days(int n) { return testing::last_days(n, kNow); }
 
 MttrStats mttr_of(const std::vector<RunRecord>& runs, const Scope& scope = last_days(30)) {
   return compute_metrics(table_of(runs), scope).totals.mttr;

@@ -10,6 +10,7 @@
 
 #include "cipette/core/time.h"
 #include "store_contract.h"
+#include "support/run_fixtures.h"
 
 namespace cipette::storage::contract {
 namespace {
@@ -21,16 +22,8 @@ class StoreSyncContractTest : public StoreContractTest<Backend> {};
 TYPED_TEST_SUITE(StoreSyncContractTest, Backends, BackendNames);
 
 SyncState sample_state() {
-  SyncState state;
-  state.floor = 1'690'000'000;
-  state.cursor = 1'700'000'000;
-  state.gap_top = 1'699'000'000;
-  state.gap_from = 1'698'000'000;
-  state.head_from = 1'699'500'000;
-  state.etag = "W/\"abc\"";
-  state.etag_url = "https://api.github.com/repos/octo/app/actions/runs?per_page=100";
-  state.pending = {{7, 1'699'900'000, "\"e7\"", true}, {9, 1'699'950'000, "", false}};
-  return state;
+  return cipette::testing::backlog_sync_state(
+      "octo/app", {{7, 1'699'900'000, "\"e7\"", true}, {9, 1'699'950'000, "", false}});
 }
 
 TYPED_TEST(StoreSyncContractTest, AnUnknownRepositoryHasNoSyncState) {

@@ -4,47 +4,31 @@
 
 #include "cipette/core/time.h"
 #include "cipette/views/report_text.h"
+#include "support/run_fixtures.h"
 
 namespace cipette::web {
 namespace {
 
 const Timestamp kDay0 = days_from_civil(2024, 3, 1) * kSecondsPerDay;
 
+// A run by octocat on main: in octo/app, repository 1 and workflow 10; elsewhere 2 and 20.
 RunRecord run(std::int64_t id, const std::string& repository, const std::string& workflow,
               const std::string& conclusion, Timestamp created, Timestamp duration) {
-  RunRecord r;
-  r.id = id;
-  r.repository_id = repository == "octo/app" ? 1 : 2;
-  r.repository = repository;
-  r.workflow_id = repository == "octo/app" ? 10 : 20;
+  RunRecord r = testing::listed_ci_run(id, conclusion, created, duration);
+  if (repository != r.repository) r = testing::in_repository(std::move(r), repository, 2, 20);
   r.workflow_name = workflow;
-  r.path = ".github/workflows/ci.yml";
-  r.run_number = id;
-  r.event = "push";
-  r.status = "completed";
-  r.conclusion = conclusion;
-  r.head_branch = "main";
   r.actor = "octocat";
-  r.created_at = created;
-  r.updated_at = created + duration;
-  r.html_url = "https://github.com/" + repository + "/actions/runs/" + std::to_string(id);
   return r;
 }
 
 RunTable table() {
-  RunTableBuilder builder;
-  builder.add(run(1, "octo/app", "CI", "success", kDay0, 90));
-  builder.add(run(2, "octo/app", "CI", "failure", kDay0 + 3600, 30));
-  builder.add(run(3, "octo/lib", "=HYPERLINK(\"x\")", "success", kDay0 + 7200, 60));
-  return builder.build(3);
+  return testing::table_of({run(1, "octo/app", "CI", "success", kDay0, 90),
+                            run(2, "octo/app", "CI", "failure", kDay0 + 3600, 30),
+                            run(3, "octo/lib", "=HYPERLINK(\"x\")", "success", kDay0 + 7200, 60)},
+                           3);
 }
 
-Scope all_time() {
-  Scope scope;
-  scope.period = Period::all();
-  scope.now = kDay0 + 10 * kSecondsPerDay;
-  return scope;
-}
+Scope all_time() { return testing::scope_at(Period::all(), kDay0 + 10 * kSecondsPerDay); }
 
 TEST(ApiDocumentsTest, RunsDocumentDescribesEachRun) {
   RunTable t = table();

@@ -16,6 +16,7 @@
 #include "cipette/core/time.h"
 #include "cipette/views/report_json.h"
 #include "cipette/web/api_documents.h"
+#include "support/run_fixtures.h"
 
 namespace cipette::web {
 namespace {
@@ -27,50 +28,30 @@ const Timestamp kNow = kDay0 + 10 * kSecondsPerDay;
 const std::string kScriptBranch = "<script>alert(1)</script>";
 const std::string kImgWorkflow = "\"><img src=x onerror=alert(1)>";
 
+// octo/app's CI run `id` by octocat on main, created `id` hours after kDay0.
 RunRecord run(std::int64_t id, const std::string& conclusion, Timestamp duration) {
-  RunRecord r;
-  r.id = id;
-  r.repository_id = 1;
-  r.repository = "octo/app";
-  r.workflow_id = 10;
-  r.workflow_name = "CI";
-  r.path = ".github/workflows/ci.yml";
-  r.run_number = id;
-  r.event = "push";
-  r.status = "completed";
-  r.conclusion = conclusion;
-  r.head_branch = "main";
+  RunRecord r = testing::listed_ci_run(id, conclusion, kDay0 + id * 3600, duration);
   r.actor = "octocat";
-  r.created_at = kDay0 + id * 3600;
-  r.updated_at = r.created_at + duration;
-  r.html_url = "https://github.com/octo/app/actions/runs/" + std::to_string(id);
   return r;
 }
 
+// Run 6, in octo/lib (repository 2, workflow 20, its own html_url).
 RunRecord hostile_run() {
-  RunRecord r = run(6, "success", 60);
-  r.repository_id = 2;
-  r.repository = "octo/lib";
-  r.workflow_id = 20;
+  RunRecord r = testing::in_repository(run(6, "success", 60), "octo/lib", 2, 20);
   r.workflow_name = kImgWorkflow;
   r.head_branch = kScriptBranch;
   r.event = "pull_request";
-  r.html_url = "https://github.com/octo/lib/actions/runs/6";
   return r;
 }
 
 // octo/app CI on main: S(100s) F(200s) F(300s) S(400s) cancelled(50s), created 1h..5h after
 // kDay0; octo/lib's hostile workflow: one success of 60s at 6h.
 std::shared_ptr<const RunTable> sample_table(int extra_successes = 0) {
-  RunTableBuilder builder;
-  builder.add(run(1, "success", 100));
-  builder.add(run(2, "failure", 200));
-  builder.add(run(3, "failure", 300));
-  builder.add(run(4, "success", 400));
-  builder.add(run(5, "cancelled", 50));
-  builder.add(hostile_run());
-  for (int i = 0; i < extra_successes; ++i) builder.add(run(100 + i, "success", 10));
-  return std::make_shared<const RunTable>(builder.build(6 + extra_successes));
+  std::vector<RunRecord> runs = {run(1, "success", 100),  run(2, "failure", 200),
+                                 run(3, "failure", 300),  run(4, "success", 400),
+                                 run(5, "cancelled", 50), hostile_run()};
+  for (int i = 0; i < extra_successes; ++i) runs.push_back(run(100 + i, "success", 10));
+  return std::make_shared<const RunTable>(testing::table_of(runs, 6 + extra_successes));
 }
 
 // A plain TCP connection to 127.0.0.1:port, for what httplib::Client cannot send (pipelined
@@ -197,9 +178,7 @@ TEST_F(HttpServerTest, MetricsEndpointServesTheEnginesNumbers) {
 }
 
 TEST_F(HttpServerTest, MetricsBodyIsTheViewsDocumentDumpedWithTheCacheOnAndOff) {
-  Scope scope;
-  scope.period = Period::all();
-  scope.now = kNow;
+  Scope scope = testing::scope_at(Period::all(), kNow);
   std::string expected = dump_json(views::metrics_json(compute_metrics(*sample_table(), scope)));
   for (int ttl : {60, 0}) {
     ServerOptions options;

@@ -3,53 +3,33 @@
 #include <gtest/gtest.h>
 
 #include "cipette/core/time.h"
+#include "support/run_fixtures.h"
 
 namespace cipette::web {
 namespace {
 
 const Timestamp kDay0 = days_from_civil(2024, 3, 1) * kSecondsPerDay;
 
+// octo/app's CI run `id` on `branch`, taking 120 s.
 RunRecord run(std::int64_t id, const std::string& branch, const std::string& conclusion,
               Timestamp created) {
-  RunRecord r;
-  r.id = id;
-  r.repository_id = 1;
-  r.repository = "octo/app";
-  r.workflow_id = 10;
-  r.workflow_name = "CI";
-  r.path = ".github/workflows/ci.yml";
-  r.run_number = id;
-  r.event = "push";
-  r.status = "completed";
-  r.conclusion = conclusion;
+  RunRecord r = testing::listed_ci_run(id, conclusion, created, 120);
   r.head_branch = branch;
-  r.created_at = created;
-  r.updated_at = created + 120;
-  r.html_url = "https://github.com/octo/app/actions/runs/" + std::to_string(id);
   return r;
 }
 
-Scope all_time() {
-  Scope scope;
-  scope.period = Period::all();
-  scope.now = kDay0 + 30 * kSecondsPerDay;
-  return scope;
-}
+Scope all_time() { return testing::scope_at(Period::all(), kDay0 + 30 * kSecondsPerDay); }
 
 // main: F(1) F(2) cancelled(3) F(4) S(5) F(7) ; dev: F(6)
 RunTable streak_table() {
-  RunTableBuilder builder;
-  builder.add(run(1, "main", "failure", kDay0 + 100));
-  builder.add(run(2, "main", "timed_out", kDay0 + 200));
-  builder.add(run(3, "main", "cancelled", kDay0 + 300));
-  builder.add(run(4, "main", "failure", kDay0 + 400));
-  builder.add(run(5, "main", "success", kDay0 + 500));
-  builder.add(run(6, "dev", "failure", kDay0 + 600));
-  builder.add(run(7, "main", "failure", kDay0 + 700));
   RunRecord pending = run(8, "main", "", kDay0 + 800);
   pending.status = "in_progress";
-  builder.add(pending);
-  return builder.build(8);
+  return testing::table_of(
+      {run(1, "main", "failure", kDay0 + 100), run(2, "main", "timed_out", kDay0 + 200),
+       run(3, "main", "cancelled", kDay0 + 300), run(4, "main", "failure", kDay0 + 400),
+       run(5, "main", "success", kDay0 + 500), run(6, "dev", "failure", kDay0 + 600),
+       run(7, "main", "failure", kDay0 + 700), pending},
+      8);
 }
 
 TEST(RunListingTest, ListsCompletedRunsNewestFirstOnePageAtATime) {

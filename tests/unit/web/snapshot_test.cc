@@ -8,29 +8,15 @@
 #include <thread>
 
 #include "cipette/core/time.h"
+#include "support/run_fixtures.h"
 
 namespace cipette::web {
 namespace {
 
 const Timestamp kDay0 = days_from_civil(2024, 3, 1) * kSecondsPerDay;
 
-RunRecord run(std::int64_t id) {
-  RunRecord r;
-  r.id = id;
-  r.repository_id = 1;
-  r.repository = "octo/app";
-  r.workflow_id = 10;
-  r.workflow_name = "CI";
-  r.path = ".github/workflows/ci.yml";
-  r.run_number = id;
-  r.event = "push";
-  r.status = "completed";
-  r.conclusion = "success";
-  r.head_branch = "main";
-  r.created_at = kDay0 + id;
-  r.updated_at = kDay0 + id + 60;
-  return r;
-}
+// A successful run of octo/app's CI, created `id` seconds after kDay0, taking 60 s.
+RunRecord run(std::int64_t id) { return testing::listed_ci_run(id, "success", kDay0 + id, 60); }
 
 // An in-memory store: the change log is the order of upserts. Shared between the "connections"
 // the opener hands out, as a database would be.
