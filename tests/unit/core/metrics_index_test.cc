@@ -17,9 +17,13 @@
 
 #include "cipette/core/metrics.h"
 #include "cipette/core/metrics_internal.h"
+#include "support/run_fixtures.h"
 
 namespace cipette {
 namespace {
+
+using testing::ci_run;
+using testing::table_of;
 
 constexpr Timestamp kDay = 86400;
 constexpr Timestamp kNow = 1710072000;  // 2024-03-10T12:00:00Z
@@ -279,12 +283,6 @@ std::vector<RunRecord> random_history(std::uint32_t seed, int count,
   return runs;
 }
 
-RunTable table_of(const std::vector<RunRecord>& runs) {
-  RunTableBuilder builder;
-  for (const auto& run : runs) builder.add(run);
-  return builder.build(1);
-}
-
 std::vector<Period> periods() {
   return {Period::last_days(1),
           Period::last_days(3),
@@ -441,17 +439,7 @@ TEST(MetricsIndexTest, IncrementalRefreshGivesTheMetricsOfAFreshBuild) {
 
 TEST(MetricsIndexTest, DurationsBeyondThirtyOneBitsAreExact) {
   // Started 1970-01-01, completed 2.2e9 s later (2039): more than an int32 holds.
-  RunRecord run;
-  run.id = 1;
-  run.repository = "octo/app";
-  run.workflow_id = 10;
-  run.workflow_name = "CI";
-  run.event = "push";
-  run.status = "completed";
-  run.conclusion = "success";
-  run.created_at = 0;
-  run.updated_at = 2'200'000'000;
-  RunTable table = table_of({run});
+  RunTable table = table_of({ci_run(1, "success", 0, 2'200'000'000)});
   Scope scope;
   scope.period = Period::all();
   Metrics m = compute_metrics(table, scope).totals;
