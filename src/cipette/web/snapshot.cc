@@ -59,8 +59,8 @@ Result<bool> SnapshotRefresher::refresh() {
 }
 
 Result<bool> SnapshotRefresher::load_and_publish() {
-  // A connection per refresh, closed right after: the store may map the database file into
-  // memory (SQLite's mmap), which would otherwise stay resident between refreshes.
+  // A connection per refresh, closed right after: the store's page cache (up to 64 MB for
+  // SQLite) would otherwise stay allocated between refreshes.
   auto opened = open_store_();
   if (!opened) return Error{"refreshing the run table: " + opened.error().message};
   std::unique_ptr<RunStore> store = std::move(*opened);
