@@ -252,7 +252,8 @@ class IndexedPass {
       : index_(index), scope_(scope) {}
 
   // Counts the workflow's `entries` (those in the period) and its incidents in the period;
-  // `durations` becomes the entries' durations (negative: none).
+  // with a branch filter, `durations` becomes the branch's durations (without one, the
+  // durations are ranked from the index's wavelet matrix and `durations` is left alone).
   Tally scan(NameId workflow, std::pair<std::size_t, std::size_t> entries,
              std::span<const std::int32_t>& durations) {
     Tally tally = scope_.branch ? count_branch(entries, durations) : count_all(entries);
@@ -270,13 +271,10 @@ class IndexedPass {
     auto [begin, end] = entries;
     if (begin == end) return Tally{};
     RunTable::PeriodIndex::Sums sums = index_.sums_between(begin, end);
-    Tally tally;
-    tally.total = static_cast<std::int64_t>(end - begin);
-    tally.success = sums.success;
-    tally.failed = sums.failed;
-    tally.neutral = tally.total - sums.success - sums.failed;
-    tally.duration_count = sums.timed;
-    tally.duration_sum = sums.duration;
+    // No maximum: the wavelet matrix ranks these durations without one.
+    Tally tally = tally_of(end - begin, static_cast<std::size_t>(sums.success),
+                           static_cast<std::size_t>(sums.failed),
+                           static_cast<std::size_t>(sums.timed), sums.duration, -1);
     tally.first = index_.created_at[begin];  // entries are in created_at order
     tally.last = index_.created_at[end - 1];
     return tally;
@@ -375,20 +373,22 @@ RankedReport read_index(const RunTable& table, const mi::ScopeBlocks& resolved) 
     ttrs_begin.push_back(at);
   }
   IndexRanker ranker(index);
+  // Ranks report rows [first, first + count) together into `r`.
+  auto rank = [&](Ranked& r, std::size_t first, std::size_t count,
+                  std::span<const std::int64_t> ttrs) {
+    if (branch) {
+      ranker.rank(
+          r, std::span<const std::span<const std::int32_t>>(durations).subspan(first, count), ttrs);
+    } else {
+      ranker.rank(r, std::span<const WaveletMatrix::Range>(ranges).subspan(first, count), ttrs);
+    }
+  };
   ttrs_begin.push_back(pass.ttrs.size());
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     auto ttrs = std::span(pass.ttrs).subspan(ttrs_begin[i], ttrs_begin[i + 1] - ttrs_begin[i]);
-    if (branch) {
-      ranker.rank(report.rows[i].second, {&durations[i], 1}, ttrs);
-    } else {
-      ranker.rank(report.rows[i].second, {&ranges[i], 1}, ttrs);
-    }
+    rank(report.rows[i].second, i, 1, ttrs);
   }
-  if (branch) {
-    ranker.rank(report.totals, durations, pass.ttrs);
-  } else {
-    ranker.rank(report.totals, ranges, pass.ttrs);
-  }
+  rank(report.totals, 0, report.rows.size(), pass.ttrs);
   return report;
 }
 

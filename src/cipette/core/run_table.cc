@@ -373,20 +373,17 @@ RunTable::PeriodIndex::Sums RunTable::PeriodIndex::sums_between(std::size_t begi
 }
 
 void RunTable::prepare_next_build() const {
-  auto grown = [](std::size_t count, std::size_t size) { return (count + count / 20) * size; };
-  auto pooled = [&](std::size_t count, std::size_t size) {
-    return large_blocks::pooled_capacity(grown(count, 1), size) * size;
-  };
+  auto grown = [](std::size_t count) { return count + count / 20; };
   const PeriodIndex& index = period_index_;
-  std::size_t entries = index.created_at.size();
-  std::size_t sizes[] = {
-      grown(rows_.size(), sizeof(Row)), grown(entries, sizeof(Timestamp)),
-      grown(entries, sizeof(std::int32_t)), grown(entries, sizeof(Outcome)),
-      grown(entries, sizeof(NameId)), grown(entries, sizeof(std::int64_t)),
-      grown(index.incidents.size(), sizeof(PeriodIndex::Incident)),
-      // The wavelet matrix: its input, two scratch buffers, its bits.
-      pooled(entries, sizeof(std::uint32_t)), pooled(entries, sizeof(std::uint32_t)),
-      pooled(entries, sizeof(std::uint32_t)), pooled(index.duration_ranks.memory_bytes(), 1)};
+  std::size_t entries = grown(index.created_at.size());
+  std::vector<std::size_t> sizes{
+      grown(rows_.size()) * sizeof(Row), entries * sizeof(Timestamp),
+      entries * sizeof(std::int32_t), entries * sizeof(Outcome), entries * sizeof(NameId),
+      entries * sizeof(std::int64_t), grown(index.incidents.size()) * sizeof(PeriodIndex::Incident),
+      // The wavelet matrix's input (see index_duration_ranks), then its own buffers.
+      large_blocks::pooled_capacity(entries, sizeof(std::uint32_t)) * sizeof(std::uint32_t)};
+  auto wavelet = WaveletMatrix::build_buffers(entries, std::max(1, index.duration_ranks.bits()));
+  sizes.insert(sizes.end(), wavelet.begin(), wavelet.end());
   // What the pool kept (the growth of this table's columns, mostly) would not serve that.
   large_blocks::release_kept();
   large_blocks::prepare(sizes);

@@ -479,6 +479,26 @@ std::size_t total_length(std::span<const Work> work) {
 
 bool WaveletMatrix::supports(Kernel kernel) { return processor_runs(kernel); }
 
+namespace {
+
+// The words of the lines of a matrix of `lines_per_level` lines a level and `bits` levels, with
+// room to align them to a 64-byte line.
+std::size_t line_words(std::size_t lines_per_level, int bits) {
+  return lines_per_level * kLineWords * static_cast<std::size_t>(bits) + kLineWords - 1;
+}
+
+}  // namespace
+
+std::vector<std::size_t> WaveletMatrix::build_buffers(std::size_t n, int bits) {
+  std::size_t words = line_words(n / kBitsPerLine + 1, bits);
+  std::vector<std::size_t> bytes{pooled_count(words, sizeof(std::uint64_t)) *
+                                 sizeof(std::uint64_t)};
+  std::size_t scratch = pooled_count(n + kSpill, sizeof(std::uint32_t)) * sizeof(std::uint32_t);
+  if (bits > 1) bytes.push_back(scratch);  // as the constructor's Scratch buffers
+  if (bits > 2) bytes.push_back(scratch);
+  return bytes;
+}
+
 WaveletMatrix::WaveletMatrix(std::span<const std::uint32_t> values, int bits, Kernel kernel)
     : size_(values.size()), bits_(bits), lines_per_level_(values.size() / kBitsPerLine + 1) {
   assert(bits >= 1 && bits <= 32);
@@ -487,7 +507,7 @@ WaveletMatrix::WaveletMatrix(std::span<const std::uint32_t> values, int bits, Ke
                                    [bits](std::uint32_t v) { return (v >> bits) == 0; }));
   assert(supports(kernel));
   const std::size_t level_words = lines_per_level_ * kLineWords;
-  const std::size_t words = level_words * static_cast<std::size_t>(bits) + kLineWords - 1;
+  const std::size_t words = line_words(lines_per_level_, bits);
   lines_.reserve(pooled_count(words, sizeof(std::uint64_t)));
   lines_.resize(words);
   const auto address = reinterpret_cast<std::uintptr_t>(lines_.data());

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "cipette/core/large_allocator.h"
 
@@ -44,6 +45,10 @@ class WaveletMatrix {
   // 14-bit values with AVX2); memory for the build: two scratch buffers of n values, freed on
   // return (into LargeAllocator's pool from 1 MiB on, so that the next build reuses them).
   WaveletMatrix(std::span<const std::uint32_t> values, int bits, Kernel kernel = Kernel::kAuto);
+
+  // The bytes of each buffer that building a matrix over `n` values of `bits` allocates through
+  // LargeAllocator (its lines and scratch), for large_blocks::prepare().
+  static std::vector<std::size_t> build_buffers(std::size_t n, int bits);
 
   // The smallest `bits` (at least 1) that holds every value up to `max_value`.
   static int bits_for(std::uint32_t max_value);
