@@ -6,7 +6,7 @@
 #   scripts/postgres-cluster.sh halt    stop the server but keep its data (a database outage)
 #   scripts/postgres-cluster.sh resume  start a halted server again, on the same port
 #
-# The cluster listens on 127.0.0.1 only, on the first free port from 55433, with its unix socket
+# The cluster listens on 127.0.0.1 only, on the first free port from 25433, with its unix socket
 # in its own directory (mktemp under /tmp, mode 700) and fsync off: its data is worth nothing
 # after the tests. Clients log in over TCP with scram-sha-256 as the role `cipette_test`
 # (CREATEDB, a password generated at each start). The server never runs as root: as root the
@@ -20,8 +20,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 state_dir="${CIPETTE_PG_STATE_DIR:-$PWD/build/postgres-test}"
-first_port=55433
-last_port=55532
+# Below Linux's ephemeral ports (32768-60999 by default): while a cluster is halted, a client
+# socket of another test could otherwise be given its port and keep `resume` from binding it.
+first_port=25433
+last_port=25532
 role=cipette_test
 database=cipette_test
 
