@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libsqlite3-dev libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libsimdjson-dev
-  libcurl4-openssl-dev libcpp-httplib-dev libmstch-dev libssl-dev zlib1g-dev libbrotli-dev
+  libcurl4-openssl-dev libcpp-httplib-dev libboost-dev libmstch-dev libssl-dev zlib1g-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
 )
 if [[ "${1:-}" == "--test" ]]; then

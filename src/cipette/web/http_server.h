@@ -1,28 +1,27 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "cipette/core/result.h"
 #include "cipette/core/time.h"
-#include "cipette/web/render_gate.h"
-#include "cipette/web/request_log.h"
 #include "cipette/web/response_cache.h"
 #include "cipette/web/server.h"
 #include "cipette/web/snapshot.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace cipette::web {
 
-// The dashboard and API over HTTP, answering from `snapshot` (see routes.h for the routes),
-// with the request limits (body size, read and write timeouts), security headers, optional
-// access control, response cache and access log configured from `options`. No signal handling
-// and no store: serve() adds those; tests use this directly.
+// The dashboard and API over HTTP/1.1, answering from `snapshot` (see routes.h for the routes).
+// Event-driven (Boost.Beast over Asio): a few threads serve every connection, so idle or slow
+// clients cost memory, not threads. What one client can hold is bounded:
+// - a request's head and body must arrive within 10 s of its first byte (8 KiB of head, 16 KiB
+//   of body; no Content-Encoding), a new connection's first byte within 10 s, a keep-alive
+//   connection's next request within 2 s;
+// - options.max_connections_per_client connections per client address, and a total set by
+//   the process's file limit;
+// - a failed sign-in is answered after a delay that holds no thread.
+// No signal handling and no store: serve() adds those; tests use this directly.
 class HttpServer {
  public:
   // `clock` gives "now" for day periods (default: the system clock).
@@ -42,21 +41,12 @@ class HttpServer {
   // Makes run() return (or keeps it from starting). Thread-safe; not async-signal-safe.
   void stop();
 
-  ResponseCache& cache() { return cache_; }
+  ResponseCache& cache();
+
+  class Impl;  // defined in http_server.cc, with the connections it serves
 
  private:
-  struct Context;
-
-  Snapshot& snapshot_;
-  ServerOptions options_;
-  ResponseCache cache_;
-  RenderGate gate_;
-  AccessLog log_;
-  std::unique_ptr<Context> context_;
-  std::unique_ptr<httplib::Server> server_;
-  std::atomic<bool> run_started_ = false;
-  std::atomic<bool> run_finished_ = false;
-  std::atomic<bool> stop_requested_ = false;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace cipette::web

@@ -1,10 +1,8 @@
 #include "cipette/web/request_log.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <iterator>
-#include <optional>
 
 #include "cipette/core/time.h"
 #include "cipette/web/json_writer.h"  // append_timestamp
@@ -16,8 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxTargetBytes = 2048;
-
-thread_local std::optional<Clock::time_point> request_start;
 
 bool needs_escape(char c) {
   auto byte = static_cast<unsigned char>(c);
@@ -35,7 +31,7 @@ void append_log_safe(std::string& out, std::string_view text) {
 }
 
 // The request's line, appended to `out`.
-void format_request(std::string& out, const httplib::Request& req, const httplib::Response& res) {
+void format_request(std::string& out, const HttpRequest& req, const HttpResponse& res) {
   append_timestamp(out, now_utc());
   out += ' ';
   append_log_safe(out, req.remote_addr);
@@ -43,20 +39,12 @@ void format_request(std::string& out, const httplib::Request& req, const httplib
   append_log_safe(out, req.method);
   out += ' ';
   append_log_safe(out, std::string_view(req.target).substr(0, kMaxTargetBytes));
-  std::size_t bytes = res.body.empty() ? res.content_length_ : res.body.size();
-  fmt::format_to(std::back_inserter(out), "\" {} {}B ", res.status, bytes);
-  if (request_start) {
-    std::chrono::duration<double, std::milli> elapsed = Clock::now() - *request_start;
-    fmt::format_to(std::back_inserter(out), "{:.1f}ms\n", elapsed.count());
-    request_start.reset();
-  } else {
-    out += "-\n";
-  }
+  std::chrono::duration<double, std::milli> elapsed = Clock::now() - req.received_at;
+  fmt::format_to(std::back_inserter(out), "\" {} {}B {:.1f}ms\n", res.status, res.body_size(),
+                 elapsed.count());
 }
 
 }  // namespace
-
-void mark_request_start() { request_start = Clock::now(); }
 
 std::string log_safe(std::string_view text) {
   std::string out;
@@ -78,17 +66,16 @@ AccessLog::~AccessLog() {
   flush();
 }
 
-void AccessLog::request(const httplib::Request& req, const httplib::Response& res) {
+void AccessLog::request(const HttpRequest& req, const HttpResponse& res) {
   thread_local std::string line;
   line.clear();
   format_request(line, req, res);
   queue(line);
 }
 
-void AccessLog::error(const httplib::Request& req, std::string_view what) {
-  std::string line = "cipette: error: " + log_safe(req.method) + " " +
-                     log_safe(std::string_view(req.target).substr(0, kMaxTargetBytes)) + ": " +
-                     log_safe(what) + "\n";
+void AccessLog::error(std::string_view method, std::string_view target, std::string_view what) {
+  std::string line = "cipette: error: " + log_safe(method) + " " +
+                     log_safe(target.substr(0, kMaxTargetBytes)) + ": " + log_safe(what) + "\n";
   queue(line);
   flush();
 }

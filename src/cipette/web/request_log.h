@@ -8,16 +8,9 @@
 #include <string_view>
 #include <thread>
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "cipette/web/http_message.h"
 
 namespace cipette::web {
-
-// Notes when the current thread started on a request (cpp-httplib serves each request on one
-// thread), for the duration in the access log.
-void mark_request_start();
 
 // The access log: one line per request,
 //   2024-05-01T12:00:00Z 127.0.0.1 "GET /api/v1/metrics?period=90" 200 1234B 0.8ms
@@ -36,13 +29,13 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Queues the line of a request answered with `res` (its body, or its content provider's
-  // length, gives the size).
-  void request(const httplib::Request& req, const httplib::Response& res);
+  // Queues the line of a request answered with `res` (the duration runs from
+  // req.received_at until now).
+  void request(const HttpRequest& req, const HttpResponse& res);
 
   // Writes "cipette: error: <method> <target>: <what>" (an exception in a handler), after the
   // lines queued before it.
-  void error(const httplib::Request& req, std::string_view what);
+  void error(std::string_view method, std::string_view target, std::string_view what);
 
   // Writes every queued line now.
   void flush();

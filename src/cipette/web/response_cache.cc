@@ -1,11 +1,20 @@
 #include "cipette/web/response_cache.h"
 
-#include <iterator>
-
 namespace cipette::web {
 
-ResponseCache::ResponseCache(std::chrono::seconds ttl, std::size_t max_entries)
-    : ttl_(ttl), max_entries_(max_entries == 0 ? 1 : max_entries) {}
+namespace {
+
+// What an entry costs beyond its body and key: the map node, the order list node, the shared
+// body's control block.
+constexpr std::size_t kEntryOverhead = 160;
+
+}  // namespace
+
+ResponseCache::ResponseCache(std::chrono::seconds ttl, CacheLimits limits)
+    : ttl_(ttl), limits_(limits) {
+  if (limits_.max_entries == 0) limits_.max_entries = 1;
+  if (limits_.max_entry_bytes == 0) limits_.max_entry_bytes = limits_.max_bytes / 16;
+}
 
 std::optional<CachedResponse> ResponseCache::find(const std::string& key, std::uint64_t generation,
                                                   Clock::time_point now) const {
@@ -21,15 +30,36 @@ std::optional<CachedResponse> ResponseCache::find(const std::string& key, std::u
 void ResponseCache::store(const std::string& key, std::uint64_t generation, CachedResponse response,
                           Clock::time_point now) {
   if (!enabled()) return;
+  std::size_t body = response.body ? response.body->size() : 0;
+  std::size_t cost = body + 2 * key.size() + kEntryOverhead;
+  if (body > limits_.max_entry_bytes || cost > limits_.max_bytes) return;
   std::lock_guard lock(mutex_);
   if (generation < newest_generation_) return;
   if (generation > newest_generation_) {
     // A new snapshot landed: nothing rendered from an older one may be served again.
-    entries_.clear();
+    clear();
     newest_generation_ = generation;
   }
-  if (entries_.size() >= max_entries_ && entries_.find(key) == entries_.end()) make_room(now);
-  entries_.insert_or_assign(key, Entry{std::move(response), generation, now});
+  if (auto existing = entries_.find(key); existing != entries_.end()) erase(existing);
+  while (!order_.empty() &&
+         (bytes_ + cost > limits_.max_bytes || entries_.size() >= limits_.max_entries)) {
+    erase(entries_.find(order_.front()));
+  }
+  order_.push_back(key);
+  entries_.emplace(key, Entry{std::move(response), generation, now, cost, std::prev(order_.end())});
+  bytes_ += cost;
+}
+
+void ResponseCache::erase(std::unordered_map<std::string, Entry>::iterator entry) {
+  bytes_ -= entry->second.bytes;
+  order_.erase(entry->second.in_order);
+  entries_.erase(entry);
+}
+
+void ResponseCache::clear() {
+  entries_.clear();
+  order_.clear();
+  bytes_ = 0;
 }
 
 std::size_t ResponseCache::size() const {
@@ -37,11 +67,9 @@ std::size_t ResponseCache::size() const {
   return entries_.size();
 }
 
-void ResponseCache::make_room(Clock::time_point now) {
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = now - it->second.stored_at >= ttl_ ? entries_.erase(it) : std::next(it);
-  }
-  if (entries_.size() >= max_entries_) entries_.clear();
+std::size_t ResponseCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
 }
 
 }  // namespace cipette::web

@@ -1,32 +1,36 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cipette/core/time.h"
+#include "cipette/web/client_limits.h"
+#include "cipette/web/http_message.h"
+#include "cipette/web/query.h"
 #include "cipette/web/render_gate.h"
 #include "cipette/web/request_log.h"
 #include "cipette/web/response_cache.h"
 #include "cipette/web/server.h"
 #include "cipette/web/snapshot.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace cipette::web {
 
-// What the request handlers share. Everything referenced must outlive the server.
+// What the request handlers share. Everything referenced must outlive the routes.
 struct RouteContext {
   Snapshot& snapshot;
   ResponseCache& cache;
   RenderGate& gate;
   const ServerOptions& options;
   std::function<Timestamp()> clock;  // "now" for day periods
-  AccessLog& log;                    // request lines (if options.access_log) and errors
+  AccessLog& log;                    // errors of the handlers
+  AuthThrottle& throttle;            // failed attempts at the access token, per client
 };
 
-// Registers every route, the access-control check, the error and exception handlers and the
-// access log on `server`:
+// Every route of the dashboard and the API:
 //   GET  /                        dashboard (HTML)
 //   GET  /workflow                one workflow's runs (HTML; repository, workflow required)
 //   GET  /login, POST /login      sign-in form, when an access token is configured
@@ -38,7 +42,59 @@ struct RouteContext {
 //   GET  /api/v1/repositories     repositories and their workflows
 //   GET  /api/v1/export.csv       the metrics per workflow as CSV
 //   GET  /healthz, /api/v1/healthz liveness and snapshot facts
+// (HEAD wherever GET is), with the policy every request goes through first: a Host header
+// that names this server (host_allowed), then the access token where one is configured.
 // Bad parameters get a 400 naming the parameter (JSON under /api/, an HTML page elsewhere).
-void install_routes(httplib::Server& server, RouteContext& context);
+// Thread-safe.
+class Routes {
+ public:
+  explicit Routes(RouteContext context);
+
+  // The answer to `req`, with the security headers. Never throws: a handler's exception is
+  // logged and answered 500.
+  HttpResponse handle(const HttpRequest& req) const;
+
+  // The answer to a request the transport refuses before it reaches a route (413, 415, 431
+  // ...): an error page for `status` in the request's format (JSON under /api/ and for
+  // /healthz, HTML elsewhere), saying `message`, or what the status usually means when it is
+  // empty, with the security headers. `req` may hold only what was read of it.
+  HttpResponse refuse(int status, const HttpRequest& req, const std::string& message = "") const;
+
+ private:
+  HttpResponse error(int status, const HttpRequest& req, const std::string& message = "") const;
+  void add_common_headers(const HttpRequest& req, HttpResponse& res) const;
+  using Handler = HttpResponse (Routes::*)(const HttpRequest&) const;
+
+  std::optional<HttpResponse> check_policy(const HttpRequest& req) const;
+  std::optional<HttpResponse> check_access(const HttpRequest& req) const;
+  HttpResponse route(const HttpRequest& req) const;
+  HttpResponse problem(const HttpRequest& req, const ParamProblem& p) const;
+  bool auth_enabled() const { return !ctx_.options.auth_token.empty(); }
+  bool secure_request(const HttpRequest& req) const;
+
+  template <typename Render>
+  HttpResponse cached(const std::string& key, Timestamp now, Render render) const;
+
+  HttpResponse metrics(const HttpRequest& req) const;
+  HttpResponse trends(const HttpRequest& req) const;
+  HttpResponse runs(const HttpRequest& req) const;
+  HttpResponse repositories(const HttpRequest& req) const;
+  HttpResponse export_csv(const HttpRequest& req) const;
+  HttpResponse health(const HttpRequest& req) const;
+  HttpResponse dashboard(const HttpRequest& req) const;
+  HttpResponse workflow(const HttpRequest& req) const;
+  HttpResponse static_file(const HttpRequest& req) const;
+  HttpResponse login_form(const HttpRequest& req) const;
+  HttpResponse login(const HttpRequest& req) const;
+  HttpResponse logout(const HttpRequest& req) const;
+
+  RouteContext ctx_;
+  std::vector<std::string> allowed_hosts_;  // for host_allowed
+  std::string session_cookie_;              // session_cookie_value(auth_token)
+  std::map<std::string, Handler, std::less<>> get_routes_;
+  std::map<std::string, Handler, std::less<>> post_routes_;
+  // The embedded static files by name ("static/app.css"), as shareable bodies.
+  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> static_files_;
+};
 
 }  // namespace cipette::web

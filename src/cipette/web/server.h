@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
@@ -17,11 +18,19 @@ struct ServerOptions {
   int cache_ttl_seconds = 60;          // CACHE_TTL_SECONDS; 0 disables the response cache
   std::string auth_token;              // CIPETTE_AUTH_TOKEN; empty = no access control
   bool debug = false;
-  // Worker threads. cpp-httplib gives each open keep-alive connection a thread while it is
-  // served, so this bounds the connections served at once; rendering itself is limited to one
-  // per core (see RenderGate), so idle threads cost only their stacks.
-  int threads = 128;
+  // Threads that serve connections (each serves many at once, event-driven); 0: one per core.
+  int threads = 0;
   bool access_log = true;  // one line per request on stderr
+  // CIPETTE_MAX_CONNECTIONS_PER_CLIENT: open connections one client address may hold (0: no
+  // limit). Behind a reverse proxy every client has the proxy's address: raise it there.
+  int max_connections_per_client = 256;
+  // CIPETTE_ALLOWED_HOSTS: host names the Host header may carry besides IP literals,
+  // "localhost", `host` and public_url's host ("*": any).
+  std::vector<std::string> allowed_hosts;
+  // CIPETTE_PUBLIC_URL: where users reach the dashboard ("https://ci.example.com"), if not at
+  // the address it listens on; an https URL makes the login cookie Secure.
+  std::string public_url;
+  std::size_t cache_max_bytes = 64 << 20;  // CIPETTE_CACHE_MAX_MB
 };
 
 // Loads the run table, starts the background refresh worker and serves the dashboard and the

@@ -236,9 +236,9 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   RawConnection connection(port_);
   ASSERT_TRUE(connection.connected());
   connection.send(
-      "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
-      "GET /nothing-here HTTP/1.1\r\nHost: t\r\n\r\n"
-      "GET /api/v1/metrics?period=all HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      "GET /nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      "GET /api/v1/metrics?period=all HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   ASSERT_TRUE(connection.receive_until_closed());
   const std::string& text = connection.received();
   std::size_t health = text.find("HTTP/1.1 200 OK");
@@ -256,7 +256,7 @@ TEST_F(HttpServerTest, AClientExpectingContinueGetsItBeforeSendingTheBody) {
   ASSERT_TRUE(connection.connected());
   std::string body = "token=x&next=%2F";
   connection.send(
-      "POST /login HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+      "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
       "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n");
   ASSERT_TRUE(connection.receive_until("HTTP/1.1 100 Continue\r\n\r\n")) << connection.received();
@@ -269,7 +269,7 @@ TEST_F(HttpServerTest, AnIdleKeepAliveConnectionIsClosedAfterTheTimeout) {
   start();
   RawConnection connection(port_);
   ASSERT_TRUE(connection.connected());
-  connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   ASSERT_TRUE(connection.receive_until("\"status\":\"ok\""));
   // The server closes it once it has been idle for the keep-alive timeout (2 s), well before
   // the 5 s the receive waits.

@@ -21,21 +21,55 @@ TEST(SecurityTest, HeadersForbidInlineScriptsAndSniffing) {
 }
 
 TEST(SecurityTest, ReadsCookiesByName) {
-  EXPECT_EQ(cookie_value("a=1; cipette_token=abc; b=2", "cipette_token"), "abc");
-  EXPECT_EQ(cookie_value("cipette_token=x", "cipette_token"), "x");
-  EXPECT_EQ(cookie_value("xcipette_token=x", "cipette_token"), "");
-  EXPECT_EQ(cookie_value("", "cipette_token"), "");
+  EXPECT_EQ(cookie_value("a=1; cipette_session=abc; b=2", "cipette_session"), "abc");
+  EXPECT_EQ(cookie_value("cipette_session=x", "cipette_session"), "x");
+  EXPECT_EQ(cookie_value("xcipette_session=x", "cipette_session"), "");
+  EXPECT_EQ(cookie_value("", "cipette_session"), "");
 }
 
-TEST(SecurityTest, AcceptsTheTokenAsBearerOrCookieOnly) {
-  EXPECT_TRUE(request_authorized("s3cret", "Bearer s3cret", ""));
-  EXPECT_TRUE(request_authorized("s3cret", "", "cipette_token=s3cret"));
-  EXPECT_FALSE(request_authorized("s3cret", "Bearer s3cre", ""));
-  EXPECT_FALSE(request_authorized("s3cret", "Basic s3cret", ""));
-  EXPECT_FALSE(request_authorized("s3cret", "", "cipette_token="));
-  EXPECT_FALSE(request_authorized("s3cret", "", "other=s3cret"));
-  // Tokens with characters a cookie cannot hold travel percent-encoded.
-  EXPECT_TRUE(request_authorized("a;b c", "", "cipette_token=" + auth_cookie_value("a;b c")));
+// HMAC-SHA256(key = token, "cipette session v1"), computed with Python's hmac module.
+constexpr std::string_view kS3cretCookie =
+    "d4312c03a094f43a202bbdafab4acf99a951193b60c603e78abecb8dc4da32f8";
+
+TEST(SecurityTest, TheSessionCookieIsAnHmacOfTheTokenNotTheToken) {
+  EXPECT_EQ(session_cookie_value("s3cret"), kS3cretCookie);
+  // A token with characters a cookie cannot hold (openssl rand -base64 32 gives / + =).
+  EXPECT_EQ(session_cookie_value("ab/c+d=e;f"),
+            "9edee3a0985d93ccc9044fa22b0ef845bc7099ff65c407cdb3e198f82179405e");
+}
+
+TEST(SecurityTest, AcceptsTheTokenAsBearerOrItsSessionCookieOnly) {
+  std::string cookie(kS3cretCookie);
+  auto check = [&](std::string_view authorization, std::string_view cookies) {
+    return check_credentials("s3cret", cookie, authorization, cookies);
+  };
+  EXPECT_EQ(check("Bearer s3cret", ""), Credentials::kValid);
+  EXPECT_EQ(check("bearer s3cret", ""), Credentials::kValid);  // the scheme is case-insensitive
+  EXPECT_EQ(check("", "cipette_session=" + cookie), Credentials::kValid);
+  EXPECT_EQ(check("", ""), Credentials::kMissing);
+  EXPECT_EQ(check("", "other=s3cret"), Credentials::kMissing);
+  EXPECT_EQ(check("Bearer s3cre", ""), Credentials::kWrong);
+  EXPECT_EQ(check("Basic s3cret", ""), Credentials::kWrong);
+  // The token itself is not a cookie that opens the dashboard.
+  EXPECT_EQ(check("", "cipette_session=s3cret"), Credentials::kWrong);
+  EXPECT_EQ(check("", "cipette_session="), Credentials::kMissing);
+}
+
+TEST(SecurityTest, AcceptsHostHeadersThatNameThisServerOnly) {
+  std::vector<std::string> allowed = {"ci.example.com"};
+  EXPECT_TRUE(host_allowed("127.0.0.1:5000", allowed));
+  EXPECT_TRUE(host_allowed("10.1.2.3", allowed));
+  EXPECT_TRUE(host_allowed("[::1]:5000", allowed));
+  EXPECT_TRUE(host_allowed("localhost:5000", allowed));
+  EXPECT_TRUE(host_allowed("LOCALHOST", allowed));
+  EXPECT_TRUE(host_allowed("CI.example.com:443", allowed));
+  EXPECT_FALSE(host_allowed("evil.example", allowed));
+  EXPECT_FALSE(host_allowed("ci.example.com.evil.example", allowed));
+  EXPECT_FALSE(host_allowed("127.0.0.1.evil.example", allowed));
+  EXPECT_FALSE(host_allowed("1.2.3.4.5", allowed));
+  EXPECT_FALSE(host_allowed("", allowed));
+  EXPECT_FALSE(host_allowed("[::1", allowed));
+  EXPECT_TRUE(host_allowed("anything.example", std::vector<std::string>{"*"}));
 }
 
 TEST(SecurityTest, ComparesSecretsExactly) {
