@@ -119,6 +119,52 @@ Setting resolve_database(const Flag& db, const Environment& env) {
   return resolve(db, env, {"DATABASE_URL"}, std::string(kDefaultDatabase));
 }
 
+namespace {
+
+// "a.example, b.example" -> {"a.example", "b.example"}; each a host name or "*".
+Result<std::vector<std::string>> read_host_list(const Setting& setting) {
+  std::vector<std::string> hosts;
+  std::string_view rest = setting.value;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    std::string_view name = trim_whitespace(rest.substr(0, comma));
+    if (name == "*") {
+      hosts.emplace_back(name);
+    } else if (!name.empty()) {
+      auto host = read_host(Setting{std::string(name), setting.origin});
+      if (!host) return bad(setting, "expected host names separated by commas, or *");
+      hosts.push_back(*host);
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return hosts;
+}
+
+// The settings that bound what clients may take of `serve`, and where it is reached.
+Result<ServeConfig> resolve_serve_limits(const ServeFlags& flags, const Environment& env,
+                                         ServeConfig config) {
+  auto per_client =
+      read_int(resolve(Flag{}, env, {"CIPETTE_MAX_CONNECTIONS_PER_CLIENT"}, "256"), 0, 100000);
+  if (!per_client) return per_client.error();
+  config.max_connections_per_client = *per_client;
+  auto cache_mb = read_int(resolve(Flag{}, env, {"CIPETTE_CACHE_MAX_MB"}, "64"), 1, 65536);
+  if (!cache_mb) return cache_mb.error();
+  config.cache_max_mb = *cache_mb;
+  auto hosts = read_host_list(resolve(Flag{}, env, {"CIPETTE_ALLOWED_HOSTS"}, ""));
+  if (!hosts) return hosts.error();
+  config.allowed_hosts = *hosts;
+  if (auto public_url = env.lookup({"CIPETTE_PUBLIC_URL"})) {
+    auto url = read_url(*public_url);
+    if (!url) return url.error();
+    config.public_url = *url;
+  }
+  config.create = flags.create.given;
+  return config;
+}
+
+}  // namespace
+
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environment& env) {
   ServeConfig config;
   config.database_url = resolve_database(flags.db, env).value;
@@ -138,7 +184,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environm
   if (!ttl) return ttl.error();
   config.cache_ttl = *ttl;
   if (auto token = env.lookup({"CIPETTE_AUTH_TOKEN"})) config.auth_token = token->value;
-  return config;
+  return resolve_serve_limits(flags, env, std::move(config));
 }
 
 }  // namespace cipette::cli

@@ -65,12 +65,17 @@ struct ServeConfig {
   bool debug = false;
   int refresh_interval = 300;
   int cache_ttl = 60;
+  int cache_max_mb = 64;
   std::string auth_token;
+  int max_connections_per_client = 256;
+  std::vector<std::string> allowed_hosts;
+  std::string public_url;
+  bool create = false;  // serve an empty database where none exists yet
 };
 
 struct ServeFlags {
   Flag db{"--db"}, host{"--host"}, port{"--port"}, refresh{"--refresh-interval"},
-      cache_ttl{"--cache-ttl"}, debug{"--debug"};
+      cache_ttl{"--cache-ttl"}, debug{"--debug"}, create{"--create"};
 };
 
 inline constexpr std::string_view kDefaultDatabase = "data/cipette.db";
@@ -79,7 +84,9 @@ inline constexpr std::string_view kDefaultDatabase = "data/cipette.db";
 Setting resolve_database(const Flag& db, const Environment& env);
 
 // The `serve` settings: CIPETTE_HOST/FLASK_HOST, CIPETTE_PORT/FLASK_PORT, CIPETTE_DEBUG/
-// FLASK_DEBUG, MTTR_REFRESH_INTERVAL, CACHE_TTL_SECONDS, CIPETTE_AUTH_TOKEN.
+// FLASK_DEBUG, MTTR_REFRESH_INTERVAL, CACHE_TTL_SECONDS, CIPETTE_CACHE_MAX_MB,
+// CIPETTE_AUTH_TOKEN, CIPETTE_MAX_CONNECTIONS_PER_CLIENT, CIPETTE_ALLOWED_HOSTS (host names,
+// comma-separated, or "*") and CIPETTE_PUBLIC_URL.
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environment& env);
 
 }  // namespace cipette::cli

@@ -3,6 +3,7 @@
 
 #include "cipette/cli/command.h"
 #include "cipette/cli/serve_runner.h"
+#include "cipette/cli/store_access.h"
 #include "cipette/storage/store_factory.h"
 #include "cipette/web/server.h"
 
@@ -35,6 +36,12 @@ void add_serve_flags(CLI::App& command, ServeFlags& flags) {
       "Verbose logging (CIPETTE_DEBUG)");
 }
 
+void add_create_flag(CLI::App& command, ServeFlags& flags) {
+  command.add_flag_callback(
+      "--create", [&flags] { flags.create.given = true; },
+      "Serve an empty dashboard when the SQLite database does not exist yet (it is created)");
+}
+
 int run_server(const ServeConfig& config) {
   web::ServerOptions options;
   options.host = config.host;
@@ -43,7 +50,19 @@ int run_server(const ServeConfig& config) {
   options.cache_ttl_seconds = config.cache_ttl;
   options.auth_token = config.auth_token;
   options.debug = config.debug;
+  options.max_connections_per_client = config.max_connections_per_client;
+  options.allowed_hosts = config.allowed_hosts;
+  options.public_url = config.public_url;
+  options.cache_max_bytes = static_cast<std::size_t>(config.cache_max_mb) << 20;
   std::string database = config.database_url;
+  if (!config.create) {
+    // A mistyped path would otherwise serve a new, empty database without a word.
+    auto existing = open_existing_store(database);
+    if (!existing) {
+      return report_error(
+          Error{existing.error().message + "; or pass --create to serve an empty one"}, kExitUsage);
+    }
+  }
   auto opener = [database] { return storage::open_store(database); };
   auto served = web::serve(options, opener, [](const std::string& url) {
     std::fprintf(stderr, "CIPette dashboard: %s  (Ctrl-C to stop)\n", url.c_str());
@@ -57,6 +76,7 @@ void add_serve_command(CLI::App& app, CommandContext& context) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve the web dashboard and JSON API");
   bind(*cmd, "--db,--database-url", flags->db, "Database (DATABASE_URL)");
   add_serve_flags(*cmd, *flags);
+  add_create_flag(*cmd, *flags);
   cmd->callback([flags, &context] {
     auto config = resolve_serve_config(*flags, *context.env);
     context.exit_code = config ? run_server(*config) : report_error(config.error(), kExitUsage);

@@ -64,7 +64,8 @@ std::optional<Days> series_days(const RunTable& table, const mi::ScopeBlocks& re
                            ? indexed_first_last(table.period_index(), resolved)
                            : walk_first_last(resolved);
   if (first > last) return std::nullopt;
-  return Days{day_index(first), day_index(last)};
+  // At most as many days as a from/to range may have: the last 100 years of the runs.
+  return Days{std::max(day_index(first), day_index(last) - kMaxRangeDays + 1), day_index(last)};
 }
 
 // A run's duration tagged with the offset of its day in the series.

@@ -604,6 +604,17 @@ std::span<const RunTable::Row> rows_of(std::span<const RunTable::Row> rows, Name
 ScopeBlocks scope_blocks(const RunTable& table, const Scope& scope) {
   ScopeBlocks out;
   if (!resolve(table, scope, out.scope)) return out;
+  for (NameId workflow : matching_workflows(table, scope)) {
+    auto rows = rows_of(table.rows(), workflow, out.scope.branch);
+    if (!rows.empty()) out.blocks.push_back(Block{workflow, rows});
+  }
+  return out;
+}
+
+}  // namespace metrics_internal
+
+std::vector<NameId> matching_workflows(const RunTable& table, const Scope& scope) {
+  std::vector<NameId> out;
   std::optional<NameId> repository;
   if (!scope.repository.empty()) {
     repository = table.find_repository(scope.repository);
@@ -612,13 +623,9 @@ ScopeBlocks scope_blocks(const RunTable& table, const Scope& scope) {
   const auto& workflows = table.workflows();
   for (std::size_t i = 0; i < workflows.size(); ++i) {
     if (repository && workflows[i].repository != *repository) continue;
-    if (!workflow_matches(workflows[i], scope.workflow)) continue;
-    auto rows = rows_of(table.rows(), static_cast<NameId>(i), out.scope.branch);
-    if (!rows.empty()) out.blocks.push_back(Block{static_cast<NameId>(i), rows});
+    if (mi::workflow_matches(workflows[i], scope.workflow)) out.push_back(static_cast<NameId>(i));
   }
   return out;
 }
-
-}  // namespace metrics_internal
 
 }  // namespace cipette

@@ -40,6 +40,12 @@ struct Scope {
   std::string event;
 };
 
+// The workflows (ids into table.workflows(), ascending) that the scope's repository and
+// workflow filters select: the one rule for what those filters match. The repository filter
+// matches case-insensitively; the workflow filter matches a workflow's name, the file name of
+// its path ("ci.yml") or its numeric id. Empty filters select everything.
+std::vector<NameId> matching_workflows(const RunTable& table, const Scope& scope);
+
 // Checks a scope: days within 1..3650, a range with from < to and at most 100 years long (the
 // daily series has a point per day). Fails naming the field.
 Status validate_scope(const Scope& scope);
@@ -109,7 +115,8 @@ struct DailyPoint {
 // Completed runs in scope per UTC day of created_at, one point for every day from the period's
 // first to its last day (days without runs included, with zero counts): kDays from
 // day_index(now - days) to day_index(now) (runs created later are left out); kAll from the day of
-// the first to that of the last run in scope (empty when there is none); kRange from
+// the first to that of the last run in scope (empty when there is none), at most kMaxRangeDays
+// days (the earlier ones are left out); kRange from
 // day_index(from) to day_index(to - 1).
 std::vector<DailyPoint> compute_daily_series(const RunTable& table, const Scope& scope);
 

@@ -464,6 +464,8 @@ RunTableBuilder::RunTableBuilder(const RunTable& base) : base_(&base) {
 }
 
 void RunTableBuilder::add(const RunRecord& run) {
+  // Stored before import and collect refused such dates: left out of every figure.
+  if (!is_plausible_timestamp(run.created_at)) return;
   if (!indexes_) {
     // Built on first use so that copying a base table costs nothing more until runs arrive.
     ensure_empty_first(table_.branches_);

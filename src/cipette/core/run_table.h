@@ -162,6 +162,8 @@ class RunTableBuilder {
   // their ids, and build() merges the added runs into a copy of its rows.
   explicit RunTableBuilder(const RunTable& base);
 
+  // Adds `run`, unless its created_at is not a plausible time stamp (is_plausible_timestamp):
+  // such runs, stored by versions that accepted them, are left out of every figure.
   void add(const RunRecord& run);
 
   // Sorts and returns the table. The builder is left empty.

@@ -181,4 +181,6 @@ Timestamp now_utc() {
       .count();
 }
 
+bool is_plausible_timestamp(Timestamp t) { return t >= kPlausibleFrom && t < kPlausibleUntil; }
+
 }  // namespace cipette

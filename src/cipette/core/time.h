@@ -39,4 +39,11 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 // Current time, whole seconds.
 Timestamp now_utc();
 
+// The time stamps a workflow run may carry: [2000-01-01T00:00:00Z, 2200-01-01T00:00:00Z).
+// Anything outside (0000-01-01, 9999-12-31) comes from a broken or hostile source and would
+// blow up day-by-day series downstream (docs/decisions.md, "Data and storage").
+inline constexpr Timestamp kPlausibleFrom = 946684800;    // 2000-01-01T00:00:00Z
+inline constexpr Timestamp kPlausibleUntil = 7258118400;  // 2200-01-01T00:00:00Z
+bool is_plausible_timestamp(Timestamp t);
+
 }  // namespace cipette

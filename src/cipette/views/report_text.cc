@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 #include <vector>
 
 #include "cipette/core/format.h"
@@ -92,7 +93,9 @@ std::string render_line(const Line& line, const std::array<std::size_t, kColumns
 
 std::string csv_cell(const std::string& value) {
   std::string cell = value;
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) {
+  // A spreadsheet runs a cell starting with one of these as a formula (OWASP's list for CSV
+  // injection): a leading quote makes it text.
+  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos) {
     cell.insert(0, "'");
   }
   if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;

@@ -37,7 +37,6 @@ constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 constexpr auto kFirstByteTimeout = 10s;  // a new connection, until its first request begins
 constexpr auto kKeepAliveTimeout = 2s;   // an idle keep-alive connection, until its next one
-constexpr auto kRequestDeadline = 10s;   // a request's head and body, from its first byte
 constexpr auto kWriteTimeout = 10s;
 constexpr auto kLingerTimeout = 1s;
 constexpr std::size_t kLingerBytes = 256 * 1024;
@@ -231,7 +230,7 @@ void Session::read_header() {
   parser_->body_limit(kMaxBodyBytes);
   request_ = HttpRequest{};
   request_.remote_addr = address_;
-  stream_.expires_after(kRequestDeadline);
+  stream_.expires_after(server_.options().request_deadline);
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });

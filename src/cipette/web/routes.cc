@@ -21,7 +21,6 @@ namespace {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kCsv = "text/csv; charset=utf-8";
-constexpr auto kFailedLoginDelay = std::chrono::milliseconds(250);
 
 // Whether errors are answered in JSON (the API and the health check) rather than HTML.
 bool is_api(const HttpRequest& req) {
@@ -90,20 +89,10 @@ std::string cookie_attributes(bool secure) {
 
 // The workflow a page request names, by repository and workflow name, file name or id.
 std::optional<NameId> find_workflow(const RunTable& table, const Scope& scope) {
-  auto repository = table.find_repository(scope.repository);
-  if (!repository) return std::nullopt;
-  const auto& workflows = table.workflows();
-  for (NameId i = 0; i < workflows.size(); ++i) {
-    const RunTable::Workflow& w = workflows[i];
-    if (w.repository != *repository) continue;
-    std::string_view path = std::string_view(w.path).substr(0, w.path.find('@'));
-    std::string_view file = path.substr(path.find_last_of('/') + 1);
-    if (std::to_string(w.workflow_id) == scope.workflow || w.name == scope.workflow ||
-        file == scope.workflow) {
-      return i;
-    }
-  }
-  return std::nullopt;
+  if (scope.repository.empty()) return std::nullopt;
+  std::vector<NameId> found = matching_workflows(table, scope);
+  if (found.empty()) return std::nullopt;
+  return found.front();
 }
 
 CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth) {
@@ -395,7 +384,7 @@ HttpResponse Routes::login(const HttpRequest& req) const {
   if (!secrets_equal(req.param("token"), ctx_.options.auth_token)) {
     ctx_.throttle.record_failure(req.remote_addr, now);
     HttpResponse res = to_http(make_response(401, kHtml, render_login(next, true)));
-    res.delay = kFailedLoginDelay;  // slows down guessing, without holding a thread
+    res.delay = ctx_.options.failed_login_delay;  // slows down guessing, without holding a thread
     return res;
   }
   HttpResponse res = see_other(next);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +33,10 @@ struct ServerOptions {
   // the address it listens on; an https URL makes the login cookie Secure.
   std::string public_url;
   std::size_t cache_max_bytes = 64 << 20;  // CIPETTE_CACHE_MAX_MB
+  // A request's head and body must arrive within this of its first byte.
+  std::chrono::milliseconds request_deadline{10'000};
+  // How long a wrong sign-in waits for its answer (a delay that holds no thread).
+  std::chrono::milliseconds failed_login_delay{250};
 };
 
 // Loads the run table, starts the background refresh worker and serves the dashboard and the

@@ -438,8 +438,8 @@ TEST(MetricsIndexTest, IncrementalRefreshGivesTheMetricsOfAFreshBuild) {
 }
 
 TEST(MetricsIndexTest, DurationsBeyondThirtyOneBitsAreExact) {
-  // Started 1970-01-01, completed 2.2e9 s later (2039): more than an int32 holds.
-  RunTable table = table_of({ci_run(1, "success", 0, 2'200'000'000)});
+  // Started 2000-01-01, completed 2.2e9 s later (2069): more than an int32 holds.
+  RunTable table = table_of({ci_run(1, "success", 946'684'800, 2'200'000'000)});
   Scope scope;
   scope.period = Period::all();
   Metrics m = compute_metrics(table, scope).totals;

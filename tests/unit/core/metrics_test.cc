@@ -411,6 +411,32 @@ TEST(MetricsTest, ValidateScopeChecksRanges) {
 
 // --- Daily series -----------------------------------------------------------------------------
 
+TEST(DailySeriesTest, AllCoversAtMostTheLastHundredYearsOfRuns) {
+  // 2000-01-01 and 2150-06-01: 150 years apart; the series keeps the last 36,525 days.
+  Timestamp early = days_from_civil(2000, 1, 1) * kDay + kHour;
+  Timestamp late = days_from_civil(2150, 6, 1) * kDay + kHour;
+  RunTable table = table_of({make_run(1, "success", early, 10), make_run(2, "failure", late, 20)});
+  auto points = compute_daily_series(table, with_period(Period::all()));
+  ASSERT_EQ(points.size(), 36525u);
+  EXPECT_EQ(points.back().day, days_from_civil(2150, 6, 1));
+  EXPECT_EQ(points.front().day, days_from_civil(2150, 6, 1) - 36524);
+  EXPECT_EQ(points.back().failed, 1);
+}
+
+TEST(DailySeriesTest, RunsDatedOutsideTwoThousandToTwentyTwoHundredAreLeftOut) {
+  // Stored by versions that accepted any date: 0000-01-01 and 9999-12-31 beside 2024-03-10.
+  Timestamp year_zero = days_from_civil(0, 1, 1) * kDay;
+  Timestamp year_9999 = days_from_civil(9999, 12, 31) * kDay;
+  RunTable table = table_of({make_run(1, "success", year_zero, 10),
+                             make_run(2, "success", kMidnight + kHour, 20),
+                             make_run(3, "failure", year_9999, 30)});
+  EXPECT_EQ(table.size(), 1u);
+  MetricsReport report = compute_metrics(table, with_period(Period::all()));
+  EXPECT_EQ(report.totals.total, 1);
+  EXPECT_EQ(format_timestamp(report.end), "2024-03-10T01:00:01Z");
+  EXPECT_EQ(compute_daily_series(table, with_period(Period::all())).size(), 1u);
+}
+
 TEST(DailySeriesTest, LastDaysHasOnePointPerDayFromTheStartDayToToday) {
   // now = 03-10 12:00, 3 days: from 03-07 12:00, so days 03-07 .. 03-10 (4 points).
   RunTable table = table_of({

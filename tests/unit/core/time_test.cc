@@ -128,5 +128,17 @@ TEST(TimeTest, DaysFromCivilMatchesKnownDates) {
 
 TEST(TimeTest, NowIsAfter2020) { EXPECT_GT(now_utc(), k2020); }
 
+TEST(TimeTest, PlausibleTimeStampsRunFrom2000ToBefore2200) {
+  // 2000-01-01: 30 years after 1970 with 7 leap days = 10957 days = 946684800 s.
+  // 2200-01-01: 230 years with 56 leap days (1972..2196, less 2100) = 84006 days = 7258118400 s.
+  EXPECT_FALSE(is_plausible_timestamp(946684799));
+  EXPECT_TRUE(is_plausible_timestamp(946684800));
+  EXPECT_TRUE(is_plausible_timestamp(7258118399));
+  EXPECT_FALSE(is_plausible_timestamp(7258118400));
+  EXPECT_FALSE(is_plausible_timestamp(0));
+  EXPECT_EQ(format_timestamp(kPlausibleFrom), "2000-01-01T00:00:00Z");
+  EXPECT_EQ(format_timestamp(kPlausibleUntil), "2200-01-01T00:00:00Z");
+}
+
 }  // namespace
 }  // namespace cipette

@@ -67,6 +67,15 @@ TEST(ApiDocumentsTest, CsvQuotesCellsAndDefusesFormulas) {
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos);
 }
 
+TEST(ApiDocumentsTest, CsvDefusesCellsStartingWithTabOrCarriageReturn) {
+  RunTable t = testing::table_of({run(1, "octo/app", "\t=1+2", "success", kDay0, 90),
+                                  run(2, "octo/lib", "\r=3+4", "success", kDay0 + 60, 30)},
+                                 2);
+  std::string csv = views::metrics_csv(compute_metrics(t, all_time()));
+  EXPECT_NE(csv.find(",'\t=1+2,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"'\r=3+4\","), std::string::npos) << csv;  // quoted: it holds a CR
+}
+
 TEST(ApiDocumentsTest, ProblemDocumentNamesTheParameter) {
   nlohmann::json doc = problem_json(ParamProblem{"days", "expected a number"});
   EXPECT_EQ(doc["error"]["parameter"], "days");
