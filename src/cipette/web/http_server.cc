@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "cipette/web/client_limits.h"
@@ -119,6 +120,7 @@ class HttpServer::Impl {
 
   ResponseCache& cache() { return cache_; }
   const Routes& routes() const { return routes_; }
+  RenderGate& gate() { return gate_; }
   AccessLog& log() { return log_; }
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_; }
@@ -181,6 +183,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_body(const beast::error_code& ec);
   void answer();
+  void render(DeferredResponse deferred, bool keep_alive);
   void send(HttpResponse res, bool keep_alive);
   void on_sent(const beast::error_code& ec, bool keep_alive);
   void refuse(int status, const std::string& message = "");
@@ -276,11 +279,38 @@ void Session::on_body(const beast::error_code& ec) {
 void Session::answer() {
   request_ = to_request(parser_->get(), address_);
   bool keep_alive = parser_->get().keep_alive() && served_ + 1 < kMaxRequestsPerConnection;
-  HttpResponse res = server_.routes().handle(request_);
+  Answer answer = server_.routes().handle(request_);
+  if (auto* deferred = std::get_if<DeferredResponse>(&answer))
+    return render(std::move(*deferred), keep_alive);
+  HttpResponse res = std::move(std::get<HttpResponse>(answer));
   if (res.delay.count() <= 0) return send(std::move(res), keep_alive);
   delay_.expires_after(res.delay);
   delay_.async_wait([self = shared_from_this(), res = std::move(res), keep_alive](
                         beast::error_code) mutable { self->send(std::move(res), keep_alive); });
+}
+
+// Hands the rendering to the RenderGate's threads; the response comes back to this
+// connection's strand. Until then the connection waits, holding no thread.
+void Session::render(DeferredResponse deferred, bool keep_alive) {
+  auto pending = std::make_shared<DeferredResponse>(std::move(deferred));
+  // Keeps the server running (run() returns once nothing is left to do) until the response
+  // is back on this connection.
+  auto work = std::make_shared<net::executor_work_guard<net::any_io_executor>>(
+      net::make_work_guard(net::any_io_executor(stream_.get_executor())));
+  // Everything the callback holds moves on to this connection's strand: the rendering
+  // thread must not be the last to hold the connection, which needs the server's io_context.
+  server_.gate().submit(pending->flight, pending->generation, pending->render,
+                        [self = shared_from_this(), pending, keep_alive, work](
+                            const CachedResponse& rendered, std::exception_ptr error) mutable {
+                          HttpResponse res = self->server_.routes().finish(self->request_, *pending,
+                                                                           rendered, error);
+                          auto executor = self->stream_.get_executor();
+                          net::post(executor, [self = std::move(self), res = std::move(res),
+                                               keep_alive, work = std::move(work)]() mutable {
+                            self->send(std::move(res), keep_alive);
+                            work->reset();
+                          });
+                        });
 }
 
 void Session::send(HttpResponse res, bool keep_alive) {

@@ -1,67 +1,61 @@
 #include "cipette/web/render_gate.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <future>
 
 namespace cipette::web {
 
 RenderGate::RenderGate(int max_concurrent)
-    : admitted_(static_cast<std::uint64_t>(std::max(1, max_concurrent))) {}
+    : threads_(std::make_unique<boost::asio::thread_pool>(
+          static_cast<std::size_t>(std::max(1, max_concurrent)))) {}
 
-void RenderGate::acquire_slot() {
-  std::unique_lock lock(slots_mutex_);
-  std::uint64_t ticket = next_ticket_++;
-  slot_freed_.wait(lock, [&] { return ticket < admitted_; });
-}
+RenderGate::~RenderGate() { threads_->join(); }
 
-void RenderGate::release_slot() {
-  {
-    std::lock_guard lock(slots_mutex_);
-    ++admitted_;
-  }
-  slot_freed_.notify_all();
-}
-
-CachedResponse RenderGate::render_bounded(const std::function<CachedResponse()>& render) {
-  acquire_slot();
-  try {
-    CachedResponse response = render();
-    release_slot();
-    return response;
-  } catch (...) {
-    release_slot();
-    throw;
-  }
-}
-
-CachedResponse RenderGate::render(const std::string& key, std::uint64_t generation,
-                                  const std::function<CachedResponse()>& render) {
-  auto id = std::make_pair(key, generation);
-  std::promise<CachedResponse> promise;
-  std::shared_future<CachedResponse> pending;
+void RenderGate::submit(const std::string& key, std::uint64_t generation, Render render,
+                        Done done) {
+  Id id(key, generation);
   {
     std::lock_guard lock(mutex_);
     auto [entry, leader] = in_flight_.try_emplace(id);
-    if (leader) {
-      entry->second = promise.get_future().share();
-    } else {
-      pending = entry->second;
-    }
+    entry->second.push_back(std::move(done));
+    if (!leader) return;  // another request is rendering it
   }
-  if (pending.valid()) return pending.get();  // another request is rendering it
-  auto finish = [&] {
-    std::lock_guard lock(mutex_);
-    in_flight_.erase(id);
-  };
+  boost::asio::post(*threads_,
+                    [this, id = std::move(id), render = std::move(render)] { run(id, render); });
+}
+
+void RenderGate::run(const Id& id, const Render& render) {
+  CachedResponse response;
+  std::exception_ptr error;
   try {
-    CachedResponse response = render_bounded(render);
-    promise.set_value(response);
-    finish();
-    return response;
+    response = render();
   } catch (...) {
-    promise.set_exception(std::current_exception());
-    finish();
-    throw;
+    error = std::current_exception();
   }
+  std::vector<Done> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    auto entry = in_flight_.find(id);
+    waiting = std::move(entry->second);
+    in_flight_.erase(entry);
+  }
+  for (const Done& done : waiting) done(response, error);
+}
+
+CachedResponse RenderGate::render(const std::string& key, std::uint64_t generation,
+                                  const Render& render) {
+  std::promise<CachedResponse> promise;
+  auto result = promise.get_future();
+  submit(key, generation, render, [&promise](const CachedResponse& response, std::exception_ptr e) {
+    if (e) {
+      promise.set_exception(e);
+    } else {
+      promise.set_value(response);
+    }
+  });
+  return result.get();
 }
 
 }  // namespace cipette::web

@@ -1,51 +1,63 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
-#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cipette/web/response_cache.h"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace cipette::web {
 
-// Guards the expensive part of a request, rendering a response from the run table:
-// - at most `max_concurrent` renderings run at once, so that many connections asking for
-//   uncached views at the same time queue instead of multiplying the memory each one needs
-//   (a metrics pass over a million runs holds several MB of durations). The queue is first
-//   come, first served, so no request starves behind later ones;
-// - requests for the same key and snapshot generation that arrive while it is being rendered
-//   wait for that rendering instead of repeating it (single flight: no stampede when a cache
-//   entry expires under load, and with the cache off, fifty identical requests in flight cost
-//   one rendering). Nothing outlives the rendering: a request that arrives after it finished
-//   renders again. So the key must name everything the response depends on (the routes add
-//   the request's "now"), for a shared response to be the very bytes the request would have
-//   rendered itself.
-// Thread-safe. An exception thrown by `render` reaches every request that waited for it.
+// Runs the expensive part of a request, rendering a response from the run table, on threads
+// of its own, so that the server's connection threads never wait for it:
+// - at most `max_concurrent` renderings run at once (one thread each), so that many connections
+//   asking for uncached views at the same time queue instead of multiplying the memory each
+//   one needs (a metrics pass over a million runs holds several MB of durations). The queue is
+//   first come, first served;
+// - requests for the same key and snapshot generation that arrive while it is queued or being
+//   rendered wait for that rendering instead of repeating it (single flight: no stampede when
+//   a cache entry expires under load, and with the cache off, fifty identical requests in
+//   flight cost one rendering). Nothing outlives the rendering: a request that arrives after it
+//   finished renders again. So the key must name everything the response depends on (the
+//   routes add the request's "now"), for a shared response to be the very bytes the request
+//   would have rendered itself.
+// Thread-safe. The destructor waits for the renderings queued and running.
 class RenderGate {
  public:
-  explicit RenderGate(int max_concurrent);
+  using Render = std::function<CachedResponse()>;
+  // Receives the rendering, or the exception `render` threw (then the response is empty).
+  using Done = std::function<void(const CachedResponse&, std::exception_ptr)>;
 
-  CachedResponse render(const std::string& key, std::uint64_t generation,
-                        const std::function<CachedResponse()>& render);
+  explicit RenderGate(int max_concurrent);
+  ~RenderGate();
+  RenderGate(const RenderGate&) = delete;
+  RenderGate& operator=(const RenderGate&) = delete;
+
+  // Renders `key` for `generation` with `render`, or joins the rendering of it in flight, and
+  // calls `done` with the result on the rendering thread.
+  void submit(const std::string& key, std::uint64_t generation, Render render, Done done);
+
+  // submit() and wait: the rendering, or the exception it threw.
+  CachedResponse render(const std::string& key, std::uint64_t generation, const Render& render);
 
  private:
-  CachedResponse render_bounded(const std::function<CachedResponse()>& render);
-  void acquire_slot();
-  void release_slot();
+  using Id = std::pair<std::string, std::uint64_t>;
 
-  // Slots are handed out by ticket: ticket t may render once admitted_ > t.
-  std::mutex slots_mutex_;
-  std::condition_variable slot_freed_;
-  std::uint64_t next_ticket_ = 0;  // GUARDED_BY(slots_mutex_)
-  std::uint64_t admitted_ = 0;     // GUARDED_BY(slots_mutex_)
+  void run(const Id& id, const Render& render);
 
   std::mutex mutex_;
-  std::map<std::pair<std::string, std::uint64_t>, std::shared_future<CachedResponse>>
-      in_flight_;  // GUARDED_BY(mutex_)
+  std::map<Id, std::vector<Done>> in_flight_;  // GUARDED_BY(mutex_): who waits for what
+  std::unique_ptr<boost::asio::thread_pool> threads_;
 };
 
 }  // namespace cipette::web

@@ -142,22 +142,47 @@ Routes::Routes(RouteContext context)
   }
 }
 
-HttpResponse Routes::handle(const HttpRequest& req) const {
-  HttpResponse res;
+Answer Routes::handle(const HttpRequest& req) const {
+  Answer answer;
   try {
     if (auto refused = check_policy(req)) {
-      res = std::move(*refused);
+      answer = std::move(*refused);
     } else if (auto denied = check_access(req)) {
-      res = std::move(*denied);
+      answer = std::move(*denied);
     } else {
-      res = route(req);
+      answer = route(req);
     }
   } catch (const std::exception& e) {
     ctx_.log.error(req.method, req.target, e.what());
-    res = error(500, req);
+    answer = error(500, req);
   } catch (...) {
     ctx_.log.error(req.method, req.target, "unknown exception");
+    answer = error(500, req);
+  }
+  if (auto* res = std::get_if<HttpResponse>(&answer)) add_common_headers(req, *res);
+  return answer;
+}
+
+HttpResponse Routes::finish(const HttpRequest& req, const DeferredResponse& deferred,
+                            const CachedResponse& rendered, std::exception_ptr failure) const {
+  HttpResponse res;
+  if (failure) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    ctx_.log.error(req.method, req.target, what);
     res = error(500, req);
+  } else {
+    if (rendered.status == 200) {
+      ctx_.cache.store(deferred.key, deferred.generation, rendered, deferred.asked_at);
+    }
+    res = to_http(rendered);
+    res.set_header("X-Cache", ctx_.cache.enabled() ? "miss" : "off");
+    for (const auto& [name, value] : deferred.headers) res.set_header(name, value);
   }
   add_common_headers(req, res);
   return res;
@@ -218,7 +243,7 @@ std::optional<HttpResponse> Routes::check_access(const HttpRequest& req) const {
   return res;
 }
 
-HttpResponse Routes::route(const HttpRequest& req) const {
+Answer Routes::route(const HttpRequest& req) const {
   bool get = req.method == "GET" || req.method == "HEAD";
   if (get && req.path.starts_with("/static/")) return static_file(req);
   const auto& routes = get ? get_routes_ : post_routes_;
@@ -243,13 +268,14 @@ bool Routes::secure_request(const HttpRequest& req) const {
          equal_ignoring_case(req.header("X-Forwarded-Proto"), "https");
 }
 
-// Answers from the cache when it holds `key` for the current snapshot; otherwise renders with
-// `render` from one consistent snapshot and stores the result. `render` may depend on the key,
-// the snapshot and `now` (the request's reference time) only: concurrent requests that agree
-// on all three share one rendering (RenderGate), which is then exactly what each would have
-// rendered, whether the cache is on or off.
+// Answers from the cache when it holds `key` for the current snapshot; otherwise defers to a
+// rendering with `render` from one consistent snapshot, stored by finish(). `render` may depend
+// on the key, the snapshot and `now` (the request's reference time) only: concurrent requests
+// that agree on all three share one rendering (RenderGate), which is then exactly what each
+// would have rendered, whether the cache is on or off. `render` runs on another thread, after
+// the request's handler has returned: it must own what it reads.
 template <typename Render>
-HttpResponse Routes::cached(const std::string& key, Timestamp now, Render render) const {
+Answer Routes::cached(std::string key, Timestamp now, Render render) const {
   auto state = ctx_.snapshot.current();
   auto clock_now = ResponseCache::Clock::now();
   if (auto hit = ctx_.cache.find(key, state->generation, clock_now)) {
@@ -257,14 +283,27 @@ HttpResponse Routes::cached(const std::string& key, Timestamp now, Render render
     res.set_header("X-Cache", "hit");
     return res;
   }
-  std::string flight = key + "@" + std::to_string(now);
-  CachedResponse fresh =
-      ctx_.gate.render(flight, state->generation, [&] { return render(*state); });
-  if (fresh.status == 200) ctx_.cache.store(key, state->generation, fresh, clock_now);
-  HttpResponse res = to_http(fresh);
-  res.set_header("X-Cache", ctx_.cache.enabled() ? "miss" : "off");
-  return res;
+  DeferredResponse deferred;
+  deferred.flight = key + "@" + std::to_string(now);
+  deferred.key = std::move(key);
+  deferred.generation = state->generation;
+  deferred.asked_at = clock_now;
+  deferred.render = [state, render = std::move(render)] { return render(*state); };
+  return deferred;
 }
+
+namespace {
+
+// Adds a header to a response, whether it is ready or still to be rendered.
+void add_header(Answer& answer, std::string name, std::string value) {
+  if (auto* res = std::get_if<HttpResponse>(&answer)) {
+    res->set_header(std::move(name), std::move(value));
+  } else {
+    std::get<DeferredResponse>(answer).headers.emplace_back(std::move(name), std::move(value));
+  }
+}
+
+}  // namespace
 
 // The scope of a metrics-like request, validated the way compute_metrics requires.
 Parsed<ScopeQuery> valid_scope(Parsed<ScopeQuery> query) {
@@ -275,73 +314,76 @@ Parsed<ScopeQuery> valid_scope(Parsed<ScopeQuery> query) {
   return query;
 }
 
-HttpResponse Routes::metrics(const HttpRequest& req) const {
+Answer Routes::metrics(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  return cached("metrics?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
-    MetricsReport report = compute_metrics(*state.table, query->scope);
-    return make_response(200, kJson, metrics_json_text(report));
-  });
+  return cached("metrics?" + query->cache_key, query->scope.now,
+                [scope = query->scope](const SnapshotState& state) {
+                  MetricsReport report = compute_metrics(*state.table, scope);
+                  return make_response(200, kJson, metrics_json_text(report));
+                });
 }
 
-HttpResponse Routes::trends(const HttpRequest& req) const {
+Answer Routes::trends(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  return cached("trends?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
-    auto points = compute_daily_series(*state.table, query->scope);
-    return make_response(200, kJson, trends_json_text(query->scope, points));
-  });
+  return cached("trends?" + query->cache_key, query->scope.now,
+                [scope = query->scope](const SnapshotState& state) {
+                  auto points = compute_daily_series(*state.table, scope);
+                  return make_response(200, kJson, trends_json_text(scope, points));
+                });
 }
 
-HttpResponse Routes::runs(const HttpRequest& req) const {
+Answer Routes::runs(const HttpRequest& req) const {
   auto query = parse_list_query(req.params, QueryRules{true, true, true, 50}, ctx_.clock());
   if (!query) return problem(req, query.error());
   if (auto valid = validate_scope(query->scope.scope); !valid) {
     return problem(req, ParamProblem{"period", valid.error().message});
   }
   return cached("runs?" + query->cache_key, query->scope.scope.now,
-                [&](const SnapshotState& state) {
-                  ListOptions options{query->outcome, query->page, query->per_page, false};
-                  RunPage page = list_runs(*state.table, query->scope.scope, options);
-                  return make_response(
-                      200, kJson, dump_json(runs_json(*state.table, query->scope.scope, page)));
+                [query = *query](const SnapshotState& state) {
+                  ListOptions options{query.outcome, query.page, query.per_page, false};
+                  RunPage page = list_runs(*state.table, query.scope.scope, options);
+                  return make_response(200, kJson,
+                                       dump_json(runs_json(*state.table, query.scope.scope, page)));
                 });
 }
 
-HttpResponse Routes::repositories(const HttpRequest& req) const {
+Answer Routes::repositories(const HttpRequest& req) const {
   if (auto p = reject_any_parameter(req.params)) return problem(req, *p);
-  return cached("repositories", 0, [&](const SnapshotState& state) {
+  return cached("repositories", 0, [](const SnapshotState& state) {
     return make_response(200, kJson, dump_json(repositories_json(*state.table)));
   });
 }
 
-HttpResponse Routes::export_csv(const HttpRequest& req) const {
+Answer Routes::export_csv(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  HttpResponse res =
-      cached("export.csv?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
-        return make_response(200, kCsv,
-                             views::metrics_csv(compute_metrics(*state.table, query->scope)));
-      });
-  res.set_header("Content-Disposition", "attachment; filename=\"cipette-metrics.csv\"");
-  return res;
+  Answer answer = cached("export.csv?" + query->cache_key, query->scope.now,
+                         [scope = query->scope](const SnapshotState& state) {
+                           return make_response(
+                               200, kCsv, views::metrics_csv(compute_metrics(*state.table, scope)));
+                         });
+  add_header(answer, "Content-Disposition", "attachment; filename=\"cipette-metrics.csv\"");
+  return answer;
 }
 
-HttpResponse Routes::health(const HttpRequest& req) const {
+Answer Routes::health(const HttpRequest& req) const {
   if (auto p = reject_any_parameter(req.params)) return problem(req, *p);
   return to_http(make_response(200, kJson, dump_json(health_json(*ctx_.snapshot.current()))));
 }
 
-HttpResponse Routes::dashboard(const HttpRequest& req) const {
+Answer Routes::dashboard(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  return cached("page/?" + query->cache_key, query->scope.now, [&](const SnapshotState& state) {
-    MetricsReport report = compute_metrics(*state.table, query->scope);
-    return make_response(200, kHtml, render_dashboard(state, *query, report, auth_enabled()));
-  });
+  return cached("page/?" + query->cache_key, query->scope.now,
+                [query = *query, auth = auth_enabled()](const SnapshotState& state) {
+                  MetricsReport report = compute_metrics(*state.table, query.scope);
+                  return make_response(200, kHtml, render_dashboard(state, query, report, auth));
+                });
 }
 
-HttpResponse Routes::workflow(const HttpRequest& req) const {
+Answer Routes::workflow(const HttpRequest& req) const {
   auto query = parse_list_query(req.params, QueryRules{true, true, false, 50}, ctx_.clock());
   if (!query) return problem(req, query.error());
   for (const char* required : {"repository", "workflow"}) {
@@ -352,10 +394,12 @@ HttpResponse Routes::workflow(const HttpRequest& req) const {
   }
   bool auth = auth_enabled();
   return cached("page/workflow?" + query->cache_key, query->scope.scope.now,
-                [&](const SnapshotState& state) { return workflow_response(state, *query, auth); });
+                [query = *query, auth](const SnapshotState& state) {
+                  return workflow_response(state, query, auth);
+                });
 }
 
-HttpResponse Routes::static_file(const HttpRequest& req) const {
+Answer Routes::static_file(const HttpRequest& req) const {
   std::string name = req.path == "/favicon.ico" ? "static/favicon.svg" : req.path.substr(1);
   auto found = static_files_.find(name);
   if (found == static_files_.end()) return error(404, req);
@@ -366,13 +410,13 @@ HttpResponse Routes::static_file(const HttpRequest& req) const {
   return res;
 }
 
-HttpResponse Routes::login_form(const HttpRequest& req) const {
+Answer Routes::login_form(const HttpRequest& req) const {
   if (!auth_enabled()) return see_other("/");
   std::string next = safe_redirect_target(req.param("next"));
   return to_http(make_response(200, kHtml, render_login(next, false)));
 }
 
-HttpResponse Routes::login(const HttpRequest& req) const {
+Answer Routes::login(const HttpRequest& req) const {
   std::string next = safe_redirect_target(req.param("next"));
   if (!auth_enabled()) return see_other(next);
   auto now = AuthThrottle::Clock::now();
@@ -393,7 +437,7 @@ HttpResponse Routes::login(const HttpRequest& req) const {
   return res;
 }
 
-HttpResponse Routes::logout(const HttpRequest& req) const {
+Answer Routes::logout(const HttpRequest& req) const {
   HttpResponse res = see_other(auth_enabled() ? "/login" : "/");
   res.set_header("Set-Cookie", std::string(kAuthCookie) + "=; Max-Age=0" +
                                    cookie_attributes(secure_request(req)));

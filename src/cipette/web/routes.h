@@ -1,10 +1,15 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "cipette/core/time.h"
@@ -46,13 +51,32 @@ struct RouteContext {
 // that names this server (host_allowed), then the access token where one is configured.
 // Bad parameters get a 400 naming the parameter (JSON under /api/, an HTML page elsewhere).
 // Thread-safe.
+// A response that still has to be rendered (it missed the cache): the route's part is done,
+// and `render` runs on a RenderGate thread; Routes::finish then makes the response of it.
+struct DeferredResponse {
+  std::string key;               // in the response cache
+  std::string flight;            // in the RenderGate: the key and the request's "now"
+  std::uint64_t generation = 0;  // of the snapshot `render` reads
+  std::function<CachedResponse()> render;
+  std::vector<std::pair<std::string, std::string>> headers;  // added to the response
+  std::chrono::steady_clock::time_point asked_at;            // for the cache
+};
+
+// A response at once (a cache hit, an error, a static file...) or one to render.
+using Answer = std::variant<HttpResponse, DeferredResponse>;
+
 class Routes {
  public:
   explicit Routes(RouteContext context);
 
-  // The answer to `req`, with the security headers. Never throws: a handler's exception is
-  // logged and answered 500.
-  HttpResponse handle(const HttpRequest& req) const;
+  // The answer to `req`: a response with the security headers, or one to render. Never throws:
+  // a handler's exception is logged and answered 500.
+  Answer handle(const HttpRequest& req) const;
+
+  // The response to `req` from the rendering of `deferred` (or the exception it threw, logged
+  // and answered 500), with the security headers; a successful rendering is cached.
+  HttpResponse finish(const HttpRequest& req, const DeferredResponse& deferred,
+                      const CachedResponse& rendered, std::exception_ptr error) const;
 
   // The answer to a request the transport refuses before it reaches a route (413, 415, 431
   // ...): an error page for `status` in the request's format (JSON under /api/ and for
@@ -63,30 +87,30 @@ class Routes {
  private:
   HttpResponse error(int status, const HttpRequest& req, const std::string& message = "") const;
   void add_common_headers(const HttpRequest& req, HttpResponse& res) const;
-  using Handler = HttpResponse (Routes::*)(const HttpRequest&) const;
+  using Handler = Answer (Routes::*)(const HttpRequest&) const;
 
   std::optional<HttpResponse> check_policy(const HttpRequest& req) const;
   std::optional<HttpResponse> check_access(const HttpRequest& req) const;
-  HttpResponse route(const HttpRequest& req) const;
+  Answer route(const HttpRequest& req) const;
   HttpResponse problem(const HttpRequest& req, const ParamProblem& p) const;
   bool auth_enabled() const { return !ctx_.options.auth_token.empty(); }
   bool secure_request(const HttpRequest& req) const;
 
   template <typename Render>
-  HttpResponse cached(const std::string& key, Timestamp now, Render render) const;
+  Answer cached(std::string key, Timestamp now, Render render) const;
 
-  HttpResponse metrics(const HttpRequest& req) const;
-  HttpResponse trends(const HttpRequest& req) const;
-  HttpResponse runs(const HttpRequest& req) const;
-  HttpResponse repositories(const HttpRequest& req) const;
-  HttpResponse export_csv(const HttpRequest& req) const;
-  HttpResponse health(const HttpRequest& req) const;
-  HttpResponse dashboard(const HttpRequest& req) const;
-  HttpResponse workflow(const HttpRequest& req) const;
-  HttpResponse static_file(const HttpRequest& req) const;
-  HttpResponse login_form(const HttpRequest& req) const;
-  HttpResponse login(const HttpRequest& req) const;
-  HttpResponse logout(const HttpRequest& req) const;
+  Answer metrics(const HttpRequest& req) const;
+  Answer trends(const HttpRequest& req) const;
+  Answer runs(const HttpRequest& req) const;
+  Answer repositories(const HttpRequest& req) const;
+  Answer export_csv(const HttpRequest& req) const;
+  Answer health(const HttpRequest& req) const;
+  Answer dashboard(const HttpRequest& req) const;
+  Answer workflow(const HttpRequest& req) const;
+  Answer static_file(const HttpRequest& req) const;
+  Answer login_form(const HttpRequest& req) const;
+  Answer login(const HttpRequest& req) const;
+  Answer logout(const HttpRequest& req) const;
 
   RouteContext ctx_;
   std::vector<std::string> allowed_hosts_;  // for host_allowed
