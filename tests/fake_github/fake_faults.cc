@@ -1,6 +1,8 @@
 #include "fake_github/fake_faults.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace cipette::fake_github::detail {
 namespace {
@@ -35,11 +37,15 @@ std::string_view reason(int status) {
   }
 }
 
+void add_retry_after(const Fault& fault, Reply& reply) {
+  if (fault.retry_after)
+    reply.headers.emplace_back("retry-after", std::to_string(*fault.retry_after));
+}
+
 Reply secondary_limit(const Fault& fault) {
   Reply reply =
       json_text_reply(status_or(fault, 403), error_json(kSecondaryMessage, kSecondaryDocs).dump());
-  if (fault.retry_after)
-    reply.headers.emplace_back("retry-after", std::to_string(*fault.retry_after));
+  add_retry_after(fault, reply);
   return reply;
 }
 
@@ -81,13 +87,121 @@ void replace_next(Reply& reply, const std::string& next) {
   reply.headers.emplace_back("Link", next);
 }
 
+// "http://127.0.0.1:PORT", where the request was answered.
+std::string origin_of(ServerState& state) {
+  std::lock_guard lock(state.mutex);
+  return "http://127.0.0.1:" + std::to_string(state.port);
+}
+
+std::string api_base_of(ServerState& state) {
+  std::lock_guard lock(state.mutex);
+  return "http://127.0.0.1:" + std::to_string(state.port) + state.options.path_prefix;
+}
+
+constexpr std::string_view kListingStart = "{\"total_count\":";
+
+// Whether the answer is a page of the runs listing as list_runs writes it.
+bool is_runs_listing(const Reply& reply) {
+  return reply.status == 200 && reply.body.starts_with(kListingStart) && reply.body.ends_with("]}");
+}
+
+// Link rel="next" on the following page, whether or not there is one.
+std::string endless_link(ServerState& state, const httplib::Request& req) {
+  const Page page = paginate(req.params, 0);
+  return "<" + page_url(origin_of(state) + req.path, req.params, page.per_page, page.number + 1) +
+         ">; rel=\"next\"";
+}
+
+void set_total_count(Reply& reply, std::int64_t total_count) {
+  const std::size_t end = reply.body.find(',', kListingStart.size());
+  reply.body.replace(kListingStart.size(), end - kListingStart.size(), std::to_string(total_count));
+}
+
+// "owner/name" of a /repos/owner/name/... path (after the server's prefix), "" otherwise.
+std::string listed_repository(const std::string& path) {
+  const std::size_t at = path.find("/repos/");
+  if (at == std::string::npos) return "";
+  const std::size_t owner = at + 7;
+  const std::size_t name_end = path.find('/', path.find('/', owner) + 1);
+  return path.substr(owner, name_end - owner);
+}
+
+// The serialised newest `fault.count` runs of `fault.repository` ("" when it is unknown),
+// disguised as runs of `listed` when the fault says so.
+std::string foreign_runs(ServerState& state, const Fault& fault, const std::string& listed) {
+  std::vector<RunRecord> runs;
+  RepositoryInfo info;
+  {
+    std::lock_guard lock(state.mutex);
+    const Repository* repository = state.find_repository(fault.repository);
+    if (repository == nullptr) return "";
+    info = *repository;
+    const auto count = std::min<std::size_t>(repository->runs.size(), std::max(fault.count, 0));
+    runs.assign(repository->runs.begin(),
+                repository->runs.begin() + static_cast<std::ptrdiff_t>(count));
+  }
+  if (fault.disguised) info.full_name = listed;
+  std::string out;
+  const std::string api_base = api_base_of(state);
+  for (const RunRecord& run : runs) {
+    if (!out.empty()) out += ',';
+    append_run_json(out, run, info, api_base);
+  }
+  return out;
+}
+
+void add_foreign_runs(ServerState& state, const Fault& fault, const httplib::Request& req,
+                      Reply& reply) {
+  const std::string runs = foreign_runs(state, fault, listed_repository(req.path));
+  if (runs.empty()) return;
+  const bool had_runs = !reply.body.ends_with("[]}");
+  reply.body.insert(reply.body.size() - 2, (had_runs ? "," : "") + runs);
+}
+
+// Sets member `fault.field` of the page's first run, or of the single run answered.
+void set_run_field(const Fault& fault, Reply& reply) {
+  Json body = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  Json* run = &body;
+  if (body.is_object() && body.contains("workflow_runs")) {
+    if (body["workflow_runs"].empty()) return;
+    run = &body["workflow_runs"][0];
+  }
+  if (!run->is_object() || !run->contains("id")) return;
+  (*run)[fault.field] = Json::parse(fault.value);
+  reply.body = body.dump();
+}
+
+// The hostile but well-formed answers: links of any listing, contents of the runs listing.
+void hostile_listing(ServerState& state, const Fault& fault, const httplib::Request& req,
+                     Reply& reply) {
+  if (reply.status != 200) return;
+  if (fault.kind == FaultKind::kRunField) return set_run_field(fault, reply);
+  if (fault.kind == FaultKind::kSelfLink) {
+    return replace_next(reply, "<" + origin_of(state) + req.target + ">; rel=\"next\"");
+  }
+  if (fault.kind == FaultKind::kEndlessLink) return replace_next(reply, endless_link(state, req));
+  if (!is_runs_listing(reply)) return;
+  switch (fault.kind) {
+    case FaultKind::kTotalCount:
+      set_total_count(reply, fault.total_count);
+      break;
+    case FaultKind::kForeignRuns:
+      add_foreign_runs(state, fault, req, reply);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 std::optional<Reply> fault_before_routing(const Fault& fault, std::string_view target) {
   switch (fault.kind) {
     case FaultKind::kHttpError: {
       const int status = status_or(fault, 500);
-      return error_reply(status, reason(status));
+      Reply reply = error_reply(status, reason(status));
+      add_retry_after(fault, reply);
+      return reply;
     }
     case FaultKind::kSecondaryRateLimit:
       return secondary_limit(fault);
@@ -98,7 +212,8 @@ std::optional<Reply> fault_before_routing(const Fault& fault, std::string_view t
   }
 }
 
-void fault_after_routing(const Fault& fault, const httplib::Request& req, Answer& answer) {
+void fault_after_routing(ServerState& state, const Fault& fault, const httplib::Request& req,
+                         Answer& answer) {
   Reply& reply = answer.reply;
   switch (fault.kind) {
     case FaultKind::kTruncatedBody:
@@ -117,6 +232,7 @@ void fault_after_routing(const Fault& fault, const httplib::Request& req, Answer
       replace_next(reply, foreign_link(fault, req));
       break;
     default:
+      hostile_listing(state, fault, req, reply);
       break;
   }
 }

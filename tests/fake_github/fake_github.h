@@ -77,7 +77,8 @@ struct RateLimit {
 };
 
 enum class FaultKind {
-  kHttpError,           // `status` (default 500; 502, 503, 404, ...) with {"message": ...}
+  kHttpError,           // `status` (default 500; 502, 503, 404, ...) with {"message": ...},
+                        // and `retry-after: retry_after` when set
   kSecondaryRateLimit,  // `status` (default 403; or 429), GitHub's secondary-limit message,
                         // `retry-after: retry_after` when set, x-ratelimit-remaining not 0
   kDelay,               // waits `delay`, then answers normally (longer than a client's timeout)
@@ -87,6 +88,16 @@ enum class FaultKind {
   kWrongShape,          // 200 with valid JSON of the wrong shape
   kForeignLink,         // the normal answer, but Link rel="next" points at `target` + path
   kRedirect,            // `status` (default 302; or 301) with Location: `target` + path + query
+  // Hostile but well-formed answers to a 200 (other answers are left alone). Of any listing:
+  kSelfLink,     // Link rel="next" is the request's own URL
+  kEndlessLink,  // Link rel="next" is the following page, past the last one too
+  // Of the runs listing:
+  kTotalCount,   // `total_count` is `total_count` whatever the listing holds
+  kForeignRuns,  // the newest `count` runs of `repository` are added at the end of the page,
+                 // under their own repository object or, `disguised`, under the listed
+                 // repository's full_name with their own repository's id
+  kRunField,     // the page's first run (or the run of GET .../runs/{id}) has member `field`
+                 // set to the JSON value `value` ("\"0000-01-01T00:00:00Z\"")
 };
 
 // An injected fault. It fires for the next `times` requests (after the User-Agent, token and
@@ -97,9 +108,15 @@ struct Fault {
   int status = 0;  // 0 = the kind's default
   int times = 1;
   std::string path_contains;
-  std::optional<int> retry_after;  // seconds, for kSecondaryRateLimit
+  std::optional<std::int64_t> retry_after;  // seconds, for kHttpError and kSecondaryRateLimit
   std::chrono::milliseconds delay{0};
   std::string target = std::string(kForeignBaseUrl);  // kForeignLink, kRedirect
+  std::int64_t total_count = 1'000'000'000'000'000;   // kTotalCount
+  std::string repository;                             // kForeignRuns: another repository
+  int count = 2;                                      // kForeignRuns
+  bool disguised = false;                             // kForeignRuns
+  std::string field;                                  // kRunField: "created_at"
+  std::string value;                                  // kRunField: JSON text
 };
 
 // One request as the fake received it.

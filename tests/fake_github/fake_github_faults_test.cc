@@ -215,6 +215,81 @@ TEST_F(FakeGitHubFaultsTest, RedirectsToAForeignHost) {
             "http://other.example.invalid:8080/repos/acme/app/actions/runs?per_page=5");
 }
 
+TEST_F(FakeGitHubFaultsTest, ServerErrorWithRetryAfter) {
+  Fault fault = fault_of(FaultKind::kHttpError);
+  fault.status = 503;
+  fault.retry_after = 999'999'999;
+  fake_.add_fault(fault);
+  auto unavailable = get(*client_, kRuns);
+  EXPECT_EQ(unavailable->status, 503);
+  EXPECT_EQ(unavailable->get_header_value("retry-after"), "999999999");
+}
+
+TEST_F(FakeGitHubFaultsTest, SelfLinkPointsNextAtTheSamePage) {
+  fake_.add_fault(fault_of(FaultKind::kSelfLink));
+  const std::string page2 = std::string(kRuns) + "&page=2";
+  auto page = get(*client_, page2);
+  EXPECT_EQ(page->status, 200);
+  const auto links = parse_link(page->get_header_value("Link"));
+  EXPECT_EQ(links.at("next"), fake_.base_url() + page2);
+  EXPECT_EQ(links.at("last"), fake_.base_url() + "/repos/acme/app/actions/runs?per_page=5&page=4");
+}
+
+TEST_F(FakeGitHubFaultsTest, EndlessLinkGoesPastTheLastPage) {
+  // 20 runs at 5 a page: page 4 is the last, and page 9 is empty; both link to a next page.
+  fake_.add_fault(fault_of(FaultKind::kEndlessLink, 2));
+  const auto last =
+      parse_link(get(*client_, std::string(kRuns) + "&page=4")->get_header_value("Link"));
+  EXPECT_EQ(last.at("next"), fake_.base_url() + "/repos/acme/app/actions/runs?per_page=5&page=5");
+  auto beyond = get(*client_, std::string(kRuns) + "&page=9");
+  EXPECT_TRUE(body_json(beyond)["workflow_runs"].empty());
+  EXPECT_EQ(parse_link(beyond->get_header_value("Link")).at("next"),
+            fake_.base_url() + "/repos/acme/app/actions/runs?per_page=5&page=10");
+}
+
+TEST_F(FakeGitHubFaultsTest, TotalCountIsReplaced) {
+  fake_.add_fault(fault_of(FaultKind::kTotalCount));
+  auto page = get(*client_, kRuns);
+  const auto body = body_json(page);
+  EXPECT_EQ(body["total_count"].get<std::int64_t>(), 1'000'000'000'000'000);
+  EXPECT_EQ(body["workflow_runs"].size(), 5u);  // the page itself is unchanged
+}
+
+TEST_F(FakeGitHubFaultsTest, ForeignRunsAreAddedAtTheEndOfThePage) {
+  Fault fault = fault_of(FaultKind::kForeignRuns);
+  fault.repository = "acme/lib";
+  fake_.add_fault(fault);
+  const auto lib = fake_.runs("acme/lib");  // newest first
+  const auto page = body_json(get(*client_, kRuns));
+  ASSERT_EQ(page["workflow_runs"].size(), 7u);
+  EXPECT_EQ(page["workflow_runs"][4]["repository"]["full_name"], "acme/app");
+  EXPECT_EQ(page["workflow_runs"][5]["id"], lib[0].id);
+  EXPECT_EQ(page["workflow_runs"][6]["id"], lib[1].id);
+  EXPECT_EQ(page["workflow_runs"][6]["repository"]["full_name"], "acme/lib");
+  EXPECT_EQ(page["workflow_runs"][6]["repository"]["id"], lib[1].repository_id);
+  EXPECT_EQ(page["total_count"], 20);
+  // Disguised: acme/lib's runs and repository id under acme/app's name.
+  fault.disguised = true;
+  fake_.add_fault(fault);
+  const auto hidden = body_json(get(*client_, kRuns + std::string("&page=2")))["workflow_runs"];
+  EXPECT_EQ(hidden[6]["repository"]["full_name"], "acme/app");
+  EXPECT_EQ(hidden[6]["repository"]["id"], lib[1].repository_id);
+  EXPECT_NE(hidden[0]["repository"]["id"], lib[1].repository_id);
+}
+
+TEST_F(FakeGitHubFaultsTest, RunFieldSetsAMemberOfTheFirstRun) {
+  Fault fault = fault_of(FaultKind::kRunField, 2);
+  fault.field = "created_at";
+  fault.value = R"("0000-01-01T00:00:00Z")";
+  fake_.add_fault(fault);
+  const auto page = body_json(get(*client_, kRuns));
+  EXPECT_EQ(page["workflow_runs"][0]["created_at"], "0000-01-01T00:00:00Z");
+  EXPECT_NE(page["workflow_runs"][1]["created_at"], "0000-01-01T00:00:00Z");
+  const std::int64_t id = fake_.runs("acme/app").back().id;
+  const auto run = body_json(get(*client_, "/repos/acme/app/actions/runs/" + std::to_string(id)));
+  EXPECT_EQ(run["created_at"], "0000-01-01T00:00:00Z");
+}
+
 TEST_F(FakeGitHubFaultsTest, FaultsComeAfterTheTokenCheck) {
   fake_.add_fault(fault_of(FaultKind::kHttpError));
   EXPECT_EQ(get(*client_for(fake_, "wrong"), kRuns)->status, 401);

@@ -57,6 +57,9 @@ const std::map<std::string, std::pair<FaultKind, int>>& fault_kinds() {
       {"foreign-link", {FaultKind::kForeignLink, 0}},
       {"redirect", {FaultKind::kRedirect, 302}},
       {"redirect-301", {FaultKind::kRedirect, 301}},
+      {"self-link", {FaultKind::kSelfLink, 0}},
+      {"endless-link", {FaultKind::kEndlessLink, 0}},
+      {"total-count", {FaultKind::kTotalCount, 0}},
   };
   return kinds;
 }
@@ -80,8 +83,9 @@ void add_options(CLI::App& app, Flags& flags) {
   app.add_option("--fault", flags.faults,
                  "Injected fault KIND[:TIMES[:PATH]]; KIND: 500 502 503 secondary-403 "
                  "secondary-429 delay truncated half-json invalid-json wrong-shape foreign-link "
-                 "redirect redirect-301");
-  app.add_option("--retry-after", flags.retry_after, "retry-after seconds of secondary faults");
+                 "redirect redirect-301 self-link endless-link total-count (10^15)");
+  app.add_option("--retry-after", flags.retry_after,
+                 "retry-after seconds of secondary and 50x faults");
   app.add_option("--fault-delay-ms", flags.fault_delay_ms, "Delay of the `delay` fault");
   app.add_option("--dump", flags.dump, "Write every run (GitHub JSON array) to this file");
 }

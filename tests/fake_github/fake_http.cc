@@ -169,7 +169,7 @@ Answer serve(ServerState& state, const httplib::Request& req, const Admission& a
         route_api(state, ApiRequest{req.path.substr(prefix.size()), req.params, api_base(state)});
   }
   if (admission.fault) {
-    fault_after_routing(*admission.fault, req, answer);
+    fault_after_routing(state, *admission.fault, req, answer);
   } else {
     apply_etag(req, answer.reply);
     if (answer.reply.status == 304) refund(state, admission);

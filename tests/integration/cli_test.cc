@@ -2,6 +2,7 @@
 // are worked out by hand or computed independently with SQL on the same database file.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -144,6 +145,30 @@ TEST(CliTest, AMalformedFileIsRejectedByNameAndPositionAndNothingIsWritten) {
   EXPECT_EQ(sql_int(dir.file("c.db"), "SELECT count(*) FROM runs"), 1);
 }
 
+TEST(CliTest, ARunWithAnImplausibleDateIsRejectedByNameAndPositionAndNothingIsWritten) {
+  TempDir dir;
+  std::string good = testing::github_example("list-workflow-runs.json").string();
+  ASSERT_EQ(cipette({"import", good, "--db", dir.file("c.db")}).exit_code, 0);
+  // A good file, then a page whose second run was created in year 0: neither is written.
+  testing::write_file(
+      dir.file("good.json"),
+      page_json({run_json(5, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z")}).dump());
+  testing::write_file(
+      dir.file("dates.json"),
+      page_json({run_json(6, "success", "2024-03-01T11:00:00Z", "2024-03-01T11:05:00Z"),
+                 run_json(7, "failure", "0000-01-01T00:00:00Z", "2024-03-01T12:05:00Z")})
+          .dump());
+  CommandResult result =
+      cipette({"import", dir.file("good.json"), dir.file("dates.json"), "--db", dir.file("c.db")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("dates.json: run #2 (id 7): field \"created_at\": implausible time "
+                            "stamp \"0000-01-01T00:00:00Z\""),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("nothing imported"), std::string::npos) << result.err;
+  EXPECT_EQ(sql_int(dir.file("c.db"), "SELECT count(*) FROM runs"), 1);
+}
+
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
   TempDir dir;
   std::string db = dir.file("demo.db");
@@ -185,6 +210,16 @@ TEST(CliTest, MetricsWithoutADatabaseSaysHowToCreateOne) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("no database at"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("cipette collect"), std::string::npos) << result.err;
+}
+
+TEST(CliTest, ServeRefusesAMissingDatabaseUnlessToldToCreateIt) {
+  TempDir dir;
+  CommandResult typo = cipette({"serve", "--db", dir.file("cipete.db"), "--port", "1"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("no database at " + dir.file("cipete.db")), std::string::npos)
+      << typo.err;
+  EXPECT_NE(typo.err.find("--create"), std::string::npos) << typo.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("cipete.db")));  // nothing was created
 }
 
 TEST(CliTest, BadValuesStopWithOneLineNamingTheFlagOrVariable) {

@@ -220,6 +220,11 @@ TEST(CollectCommandTest, ConfigurationErrorsStopBeforeAnyRequest) {
       {{"--repo", "a/b", "--since", "yesterday"}, std::string(kToken), "--since"},
       {{"--repo", "a/b", "--org", "bad/org"}, std::string(kToken), "--org"},
       {{"--repo", "a/b", "--api-url", "ftp://x"}, std::string(kToken), "--api-url"},
+      {{"--repo", "a/b", "--max-wait", "-1"},
+       std::string(kToken),
+       "--max-wait: expected a whole number from 0 to 86400, got \"-1\""},
+      {{"--repo", "a/b", "--max-wait", "86401"}, std::string(kToken), "--max-wait"},
+      {{"--repo", "a/b", "--max-wait", "ten"}, std::string(kToken), "--max-wait"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"collect", "--db", dir.file("c.db")};
@@ -231,6 +236,62 @@ TEST(CollectCommandTest, ConfigurationErrorsStopBeforeAnyRequest) {
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
   }
   EXPECT_TRUE(fake->requests().empty());
+}
+
+TEST(CollectCommandTest, AMaxWaitVariableWithABadValueStopsBeforeAnyRequest) {
+  auto fake = start_fake();
+  TempDir dir;
+  auto env = collect_env(*fake);
+  env["CIPETTE_MAX_WAIT"] = "forever";
+  CommandResult result = cipette({"collect", "--repo", "a/b", "--db", dir.file("c.db")}, env);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("CIPETTE_MAX_WAIT: expected a whole number from 0 to 86400, got "
+                            "\"forever\""),
+            std::string::npos)
+      << result.err;
+  EXPECT_TRUE(fake->requests().empty());
+}
+
+// A Retry-After of 999999999 s (277777 h 46 min 39 s) on a 429 and on a 503, each for one
+// repository: with CIPETTE_MAX_WAIT=10 (or --max-wait 10, which wins) both fail at once,
+// naming the wait; the third repository is collected; the exit code is 1.
+TEST(CollectCommandTest, AWaitLongerThanMaxWaitFailsThatRepositoryAndTheOthersGoOn) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated_runs(50));
+  fake->add_generated_runs("acme/web", generated_runs(50));
+  fake->add_generated_runs("acme/tool", generated_runs(50));
+  fake_github::Fault limit;
+  limit.kind = fake_github::FaultKind::kSecondaryRateLimit;
+  limit.status = 429;
+  limit.retry_after = 999'999'999;
+  limit.path_contains = "/repos/acme/api/";
+  fake_github::Fault unavailable = limit;
+  unavailable.kind = fake_github::FaultKind::kHttpError;
+  unavailable.status = 503;
+  unavailable.path_contains = "/repos/acme/web/";
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{}, std::vector<std::string>{"--max-wait", "10"}}) {
+    fake->add_fault(limit);
+    fake->add_fault(unavailable);
+    TempDir dir;
+    auto env = collect_env(*fake);
+    env["CIPETTE_MAX_WAIT"] = flags.empty() ? "10" : "86400";
+    std::vector<std::string> args = {"collect", "--repo", "acme/api,acme/web,acme/tool", "--db",
+                                     dir.file("c.db")};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CommandResult result = cipette(args, env);
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    for (std::string_view repository : {"acme/api", "acme/web"}) {
+      std::string failed = std::string(repository) + ": failed: GET ";
+      EXPECT_NE(result.err.find(failed), std::string::npos) << result.err;
+    }
+    std::string wait =
+        "GitHub asked to wait 277777h 46m 39s (Retry-After), more than --max-wait 10s";
+    auto first = result.err.find(wait);
+    ASSERT_NE(first, std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(wait, first + 1), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("acme/tool: 50 new"), std::string::npos) << result.err;
+  }
 }
 
 TEST(CollectCommandTest, TheCipetteCollectAliasWorks) {

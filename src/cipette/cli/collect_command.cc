@@ -16,12 +16,13 @@ namespace {
 
 struct CollectFlags {
   std::vector<std::string> repos, orgs;
-  std::string db, api_url, since, concurrency, lease_ttl;
+  std::string db, api_url, since, concurrency, lease_ttl, max_wait;
   CLI::Option* repo_option = nullptr;
   CLI::Option* db_option = nullptr;
   CLI::Option* api_url_option = nullptr;
   CLI::Option* concurrency_option = nullptr;
   CLI::Option* lease_ttl_option = nullptr;
+  CLI::Option* max_wait_option = nullptr;
 };
 
 // --repo may be repeated and each may be a comma list; together they replace
@@ -71,6 +72,17 @@ Status resolve_sync(const CollectFlags& flags, const Environment& env,
   return {};
 }
 
+// --max-wait / CIPETTE_MAX_WAIT: the longest wait of any kind before a repository fails.
+Status resolve_max_wait(const CollectFlags& flags, const Environment& env,
+                        collector::CollectOptions& options) {
+  auto max_wait = read_int(
+      resolve(flag_of(flags.max_wait_option, flags.max_wait), env, {"CIPETTE_MAX_WAIT"}, "600"), 0,
+      86400);
+  if (!max_wait) return max_wait.error();
+  options.client.retry.max_wait = std::chrono::seconds(*max_wait);
+  return {};
+}
+
 // Everything `collect` needs from flags, environment and .env; fails on the first bad value.
 Result<collector::CollectOptions> resolve_options(const CollectFlags& flags,
                                                   const Environment& env) {
@@ -96,6 +108,7 @@ Result<collector::CollectOptions> resolve_options(const CollectFlags& flags,
     return fail("no repositories to collect: set TARGET_REPOSITORIES or pass --repo or --org");
   }
   if (auto sync = resolve_sync(flags, env, options); !sync) return sync.error();
+  if (auto waits = resolve_max_wait(flags, env, options); !waits) return waits.error();
   return options;
 }
 
@@ -148,6 +161,10 @@ void add_collect_command(CLI::App& app, CommandContext& context) {
   flags->lease_ttl_option = cmd->add_option(
       "--lease-ttl", flags->lease_ttl,
       "Seconds a crashed collector keeps its repositories from others [default: 60]");
+  flags->max_wait_option = cmd->add_option(
+      "--max-wait", flags->max_wait,
+      "Longest wait (rate limit, Retry-After, backoff) in seconds, 0-86400, before a repository "
+      "fails instead [default: 600]");
   cmd->add_option("--since", flags->since,
                   "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
   flags->db_option =

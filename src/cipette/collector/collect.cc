@@ -11,6 +11,7 @@
 
 #include "cipette/core/text.h"
 #include "cipette/github/endpoints.h"
+#include "cipette/github/listing_pages.h"
 
 namespace cipette::collector {
 namespace {
@@ -201,16 +202,22 @@ Result<std::vector<std::string>> list_organisation(github::Client& client,
                                                    const std::string& organisation) {
   std::vector<std::string> names;
   std::string next = github::organisation_repositories_path(organisation, github::kMaxPerPage);
-  while (!next.empty()) {
+  github::ListingPages pages(github::kMaxPerPage, std::nullopt);  // no total_count to go by
+  for (;;) {
     auto page = client.get(next);
     if (!page)
       return fail("listing the repositories of ", organisation, ": ", page.error().message);
     auto parsed = github::parse_repository_names(page->body, page->url);
     if (!parsed) return parsed.error();
     names.insert(names.end(), parsed->begin(), parsed->end());
-    next = page->next_url;
+    if (page->next_url.empty()) return names;
+    pages.add(page->url, std::nullopt);
+    if (auto follow = pages.follow(page->next_url); !follow) {
+      return fail("listing the repositories of ", organisation, ": GET ", page->url, ": ",
+                  follow.error().message);
+    }
+    next = std::move(page->next_url);
   }
-  return names;
 }
 
 // The repositories named, then those of the organisations, each once.

@@ -45,13 +45,21 @@ std::string redact(std::string text, std::string_view secret) {
 }
 
 std::string describe_report(const RepositoryReport& report) {
-  if (!report.done) return fmt::format("{}: failed: {}", report.repository, report.error);
+  std::string ignored =
+      report.foreign_runs == 0
+          ? ""
+          : fmt::format("{} runs of other repositories ignored", report.foreign_runs);
+  if (!report.done) {
+    std::string text = fmt::format("{}: failed: {}", report.repository, report.error);
+    return ignored.empty() ? text : text + "; " + ignored;
+  }
   if (!report.synced_by.empty()) {
     return fmt::format("{}: synced by another collector ({})", report.repository, report.synced_by);
   }
   std::string text = fmt::format("{}: {} new, {} updated, {} requests", report.repository,
                                  report.inserted, report.updated, report.requests);
   if (report.not_modified > 0) text += fmt::format(" ({} answered 304)", report.not_modified);
+  if (!ignored.empty()) text += ", " + ignored;
   return text;
 }
 

@@ -25,6 +25,7 @@ struct RepositoryReport {
   std::int64_t pages = 0;         // listing pages and single runs received
   std::int64_t requests = 0;      // HTTP requests made, retries included
   std::int64_t not_modified = 0;  // of which answered 304
+  std::int64_t foreign_runs = 0;  // runs of other repositories in its answers, ignored
   std::vector<std::string> warnings;
   // Set when another collector on the same database synced it while this one waited for its
   // lease (see leases.h): done, with nothing read here.
@@ -113,7 +114,8 @@ class TerminalProgress final : public ProgressSink {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-// "owner/repo: 120 new, 3 updated, 14 requests (2 answered 304)" or "owner/repo: failed: WHY".
+// "owner/repo: 120 new, 3 updated, 14 requests (2 answered 304), 2 runs of other repositories
+// ignored" or "owner/repo: failed: WHY" (and "; 2 runs of other repositories ignored").
 std::string describe_report(const RepositoryReport& report);
 
 // "  3 pages, 250 runs, 4,871 of 5,000 requests left: listing 2024-01-01..": a status line.

@@ -24,6 +24,11 @@
 // Every page is committed with the state as it stands after that page; the cursor, the gap
 // and the ETag advance only with the last page of their window. Reading a page twice after a
 // crash is harmless: runs are upserted by id and a version never replaces a newer one.
+//
+// Against a broken or hostile API: a window's pages are followed only while their links lead
+// to pages not yet read and within what the listing's total_count (and GitHub's cap) allows; a
+// one-second window still over the cap fails the sync; runs of other repositories are dropped
+// (belongs_here).
 #include "cipette/collector/repository_sync.h"
 
 #include <fmt/format.h>
@@ -32,6 +37,8 @@
 #include <unordered_set>
 
 #include "cipette/collector/windows.h"
+#include "cipette/core/text.h"
+#include "cipette/github/listing_pages.h"
 #include "cipette/github/run_json.h"
 
 namespace cipette::collector {
@@ -81,6 +88,8 @@ class RepositorySync {
   Result<ApiResponse> fetch(const std::string& target, std::string_view etag = {},
                             bool not_found_ok = false);
   Result<RunsPage> parse(const ApiResponse& page);
+  void drop_foreign_runs(std::vector<RunRecord>& runs, const std::string& url);
+  bool belongs_here(const RunRecord& run);
   Status commit(std::span<const RunRecord> runs);
   void note_runs(std::span<const RunRecord> runs, bool on_head_page);
   PendingRun* find_pending(std::int64_t id);
@@ -98,6 +107,7 @@ class RepositorySync {
   std::unordered_set<std::int64_t> seen_;      // runs listed or fetched in this sync
   std::unordered_set<std::int64_t> verified_;  // pending runs a 304 showed unchanged
   std::optional<Timestamp> newest_seen_;
+  std::optional<std::int64_t> repository_id_;  // GitHub's, from the first run accepted
   bool resumed_backlog_ = false;  // the backlog's newest window was read by an earlier sync
   std::string activity_;
   // The runs read in the current window, for the density of the next one.
@@ -251,15 +261,16 @@ Result<RepositorySync::Listing> RepositorySync::list_window(Timestamp from, Time
     if (!page) return page.error();
     auto runs = parse(*page);
     if (!runs) return runs.error();
-    if (runs->total_count < options_.result_cap || from >= to) {
-      if (runs->total_count >= options_.result_cap) {
-        std::string warning =
-            fmt::format("{} runs were created at {}: GitHub lists only {} of them",
-                        runs->total_count, format_timestamp(from), options_.result_cap);
-        progress_.note(repository_, warning);
-        report_.warnings.push_back(std::move(warning));
-      }
+    if (runs->total_count < options_.result_cap) {
       return Listing{std::move(*page), std::move(*runs), from};
+    }
+    if (from >= to) {
+      // A window cannot be split below one second: a listing that still reports more than
+      // GitHub returns would lose runs, or is lying (a total_count of 10^15).
+      return fail(fmt::format(
+          "the window {} (one second) reports {} runs, more than the {} GitHub lists of a "
+          "window: cannot split it further",
+          created_filter(from, to), runs->total_count, options_.result_cap));
     }
     from =
         shrink_window(from, to, runs->total_count, runs->runs, options_.window_target, failed_once);
@@ -294,12 +305,17 @@ Timestamp RepositorySync::next_head_from(Timestamp lo, Timestamp newest) const {
 // page is committed after `on_last_page` has advanced the state.
 Status RepositorySync::read_window(ApiResponse page, RunsPage runs, bool head,
                                    const std::function<void()>& on_last_page) {
+  github::ListingPages pages(options_.per_page, options_.result_cap);
   for (bool first = true;; first = false) {
+    pages.add(page.url, runs.total_count);
     note_runs(runs.runs, head && first);
     bool last = page.next_url.empty();
     if (last) on_last_page();
     if (auto committed = commit(runs.runs); !committed) return committed;
     if (last) return {};
+    if (auto follow = pages.follow(page.next_url); !follow) {
+      return fail(fmt::format("GET {}: {}", page.url, follow.error().message));
+    }
     auto next = fetch(page.next_url);
     if (!next) return next.error();
     auto next_runs = parse(*next);
@@ -332,6 +348,8 @@ Status RepositorySync::refresh_run(const PendingRun& pending) {
   }
   auto runs = github::parse_runs_document(page->body, page->url);
   if (!runs) return runs.error();
+  drop_foreign_runs(*runs, page->url);
+  if (runs->empty()) return {};  // another repository's run: reported; still pending
   if (runs->size() != 1 || runs->front().id != pending.id) {
     return fail(fmt::format("{}: expected run {}", page->url, pending.id));
   }
@@ -348,7 +366,46 @@ Result<ApiResponse> RepositorySync::fetch(const std::string& target, std::string
 }
 
 Result<RunsPage> RepositorySync::parse(const ApiResponse& page) {
-  return github::parse_runs_page(page.body, page.url);
+  auto runs = github::parse_runs_page(page.body, page.url);
+  if (runs) drop_foreign_runs(runs->runs, page.url);
+  return runs;
+}
+
+// Drops the runs of other repositories from `runs` (see belongs_here), counting them and
+// noting where they came from.
+void RepositorySync::drop_foreign_runs(std::vector<RunRecord>& runs, const std::string& url) {
+  std::vector<std::string> others;  // the first three, for the note
+  bool more = false;
+  std::erase_if(runs, [&](const RunRecord& run) {
+    if (belongs_here(run)) return false;
+    std::string other = equal_ignoring_case(run.repository, repository_)
+                            ? fmt::format("{} with id {}", run.repository, run.repository_id)
+                            : run.repository;
+    bool named = std::find(others.begin(), others.end(), other) != others.end();
+    if (!named && others.size() < 3) {
+      others.push_back(std::move(other));
+    } else if (!named) {
+      more = true;
+    }
+    ++report_.foreign_runs;
+    return true;
+  });
+  if (others.empty()) return;
+  progress_.note(repository_, fmt::format("ignored runs of other repositories ({}{}) listed at {}",
+                                          fmt::join(others, ", "), more ? ", ..." : "", url));
+}
+
+// The one rule for which runs the sync of this repository may write: a listing that holds
+// runs of another repository (a confused proxy or cache, a hostile server) must not write into
+// that repository's history. The name must match, ignoring case as GitHub does; so must the
+// repository id once known. The collector learns it from the first run it accepts (it never
+// asks GitHub for the repository itself), so a run naming this repository under another's id,
+// which the store would file under that other repository, is refused too.
+bool RepositorySync::belongs_here(const RunRecord& run) {
+  if (!equal_ignoring_case(run.repository, repository_)) return false;
+  if (run.repository_id <= 0) return true;  // no id given: the name decides
+  if (!repository_id_) repository_id_ = run.repository_id;
+  return run.repository_id == *repository_id_;
 }
 
 Status RepositorySync::commit(std::span<const RunRecord> runs) {

@@ -37,8 +37,11 @@ struct SyncOptions {
 // there (see repository_sync.cc for the algorithm). Every page read is written in one
 // transaction together with the advanced state, so the process may be killed at any moment
 // and a later sync ends with the same database an uninterrupted one gives. Never throws for
-// expected failures: the report says what went wrong (HTTP, JSON, database), and what was
-// written before stays written. `client` and `store` are used from this thread only.
+// expected failures: the report says what went wrong (HTTP, JSON, database, a listing that
+// pages for ever, a one-second window reporting GitHub's cap of runs or more), and what was
+// written before stays written. Runs of other repositories in GitHub's answers are not
+// written, only counted (RepositoryReport::foreign_runs). `client` and `store` are used from
+// this thread only.
 RepositoryReport sync_repository(github::Client& client, RunStore& store,
                                  const std::string& repository, const SyncOptions& options,
                                  ProgressSink& progress);

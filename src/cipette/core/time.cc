@@ -138,7 +138,8 @@ Result<Timestamp> parse_date_or_timestamp(std::string_view text) {
 }
 
 std::int64_t day_index(Timestamp t) {
-  return t >= 0 ? t / kSecondsPerDay : -((-t + kSecondsPerDay - 1) / kSecondsPerDay);
+  // Floor division that never negates `t`: any int64, a hostile header's too, is safe.
+  return t >= 0 ? t / kSecondsPerDay : (t + 1) / kSecondsPerDay - 1;
 }
 
 namespace {
@@ -170,7 +171,8 @@ std::string format_date(Timestamp t) {
 }
 
 std::string format_timestamp(Timestamp t) {
-  std::int64_t seconds = t - day_index(t) * kSecondsPerDay;
+  std::int64_t seconds = t % kSecondsPerDay;  // of the day; day_index(t) * 86400 may overflow
+  if (seconds < 0) seconds += kSecondsPerDay;
   return fmt::format("{}T{:02}:{:02}:{:02}Z", format_date(t), seconds / 3600, seconds / 60 % 60,
                      seconds % 60);
 }

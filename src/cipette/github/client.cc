@@ -102,7 +102,9 @@ Result<ApiResponse> Client::get(std::string_view target, std::string_view if_non
   RetryCount count;
   int redirects = 0;
   for (;;) {
-    wait_for_reserve();
+    if (auto kept = keep_reserve(); !kept) {
+      return fail(fmt::format("GET {}: {}", current, kept.error().message));
+    }
     Result<HttpResponse> exchange = transport_->get(request_for(current, if_none_match));
     ++stats_.requests;
     ResponseFacts facts = facts_of(exchange);
@@ -184,15 +186,14 @@ void Client::pause(milliseconds duration, std::string reason) {
   }
 }
 
-void Client::wait_for_reserve() {
+Status Client::keep_reserve() {
   Timestamp now = hooks_.now ? hooks_.now() : now_utc();
-  milliseconds wait = reserve_wait(stats_.rate, now, options_.retry);
-  if (wait.count() == 0) return;
-  std::string reason =
-      fmt::format("rate-limit reserve ({} of {} requests left, reset at {})", stats_.rate.remaining,
-                  stats_.rate.limit, format_timestamp(stats_.rate.reset));
-  pause(wait, std::move(reason));
+  Decision decision = decide_reserve(stats_.rate, now, options_.retry);
+  if (decision.action == Action::kFail) return fail(decision.reason);
+  if (decision.action == Action::kAccept) return {};
+  pause(decision.wait, std::move(decision.reason));
   stats_.rate.known = false;  // the budget has been refilled; the next response tells
+  return {};
 }
 
 }  // namespace cipette::github

@@ -75,8 +75,9 @@ class Client {
   // If-None-Match and accepts a 304. Before sending, waits while the budget is under the
   // reserve; retries and waits as RetryPolicy says. Follows redirects on the API's origin.
   // Fails, with a message naming the URL and GitHub's own message, on 401, 404, other 4xx,
-  // a 403 that is no rate limit, exhausted retries, and a redirect or Link to another origin
-  // (naming it; nothing is sent there).
+  // a 403 that is no rate limit, exhausted retries, a wait longer than RetryPolicy::max_wait
+  // (naming the wait; nothing waited), and a redirect or Link to another origin (naming it;
+  // nothing is sent there).
   // With `not_found_ok`, a 404 is accepted (returned with status 404) instead of failing.
   Result<ApiResponse> get(std::string_view target, std::string_view if_none_match = {},
                           bool not_found_ok = false);
@@ -98,7 +99,8 @@ class Client {
   Error failure(const std::string& url, const Result<HttpResponse>& exchange,
                 const Decision& decision) const;
   void pause(std::chrono::milliseconds duration, std::string reason);
-  void wait_for_reserve();
+  // Waits while the budget is under the reserve; fails when that wait is too long.
+  Status keep_reserve();
 
   ClientOptions options_;
   Origin origin_;

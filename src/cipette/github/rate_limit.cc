@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
+
+#include "cipette/core/format.h"
 
 namespace cipette::github {
 namespace {
@@ -33,11 +36,49 @@ milliseconds jittered(milliseconds wait, double random) {
   return milliseconds(half + static_cast<std::int64_t>(static_cast<double>(half) * random));
 }
 
-Decision retry(milliseconds wait, std::string reason) {
-  return Decision{Action::kRetry, wait, std::move(reason)};
+// `count` seconds, saturating: a hostile retry-after or reset must not overflow milliseconds.
+milliseconds seconds_of(std::int64_t count) {
+  constexpr std::int64_t kMost = std::numeric_limits<std::int64_t>::max() / 1000;
+  return seconds(std::clamp<std::int64_t>(count, 0, kMost));
 }
 
-Decision give_up(std::string reason) { return Decision{Action::kFail, milliseconds(0), reason}; }
+// Seconds from `now` until `reset` plus one (so that a request lands after the reset), at least
+// one; without overflow whatever `reset` is.
+milliseconds until_after(Timestamp reset, Timestamp now) {
+  return seconds_of(reset > now ? reset - now + 1 : 1);
+}
+
+Decision give_up(std::string reason) {
+  return Decision{Action::kFail, milliseconds(0), std::move(reason)};
+}
+
+// Who asks for a wait and why, for the message when it is too long: GitHub asked for it
+// (Retry-After, a reset time) or the client chose it (backoff, secondary limit).
+struct WaitCause {
+  bool asked_by_github = false;
+  std::string what;           // "Retry-After", "backoff after HTTP 502"
+  bool hourly_reset = false;  // the primary budget's reset (x-ratelimit-reset)
+};
+
+// The one rule for every wait: retry after `wait`, unless it is longer than policy.max_wait
+// (for the reset of the hourly budget, than RetryPolicy::kHourlyResetWait if that is longer);
+// then fail at once, naming the wait.
+Decision retry(milliseconds wait, std::string reason, const WaitCause& cause,
+               const RetryPolicy& policy) {
+  seconds limit = cause.hourly_reset ? std::max(policy.max_wait, RetryPolicy::kHourlyResetWait)
+                                     : policy.max_wait;
+  if (wait <= limit) return Decision{Action::kRetry, wait, std::move(reason)};
+  auto in_seconds = [](auto duration) { return std::chrono::duration<double>(duration).count(); };
+  std::string most =
+      cause.hourly_reset && limit > policy.max_wait
+          ? "the " + format_duration(in_seconds(limit)) + " an hourly budget may take"
+          : "--max-wait " + format_duration(in_seconds(limit));
+  return give_up(fmt::format("{} {} ({}), more than {}",
+                             cause.asked_by_github ? "GitHub asked to wait" : "would wait",
+                             format_duration(in_seconds(wait)), cause.what, most));
+}
+
+WaitCause retry_after_cause() { return WaitCause{true, "Retry-After"}; }
 
 std::string describe_status(int status) {
   return status == 0 ? std::string("no response") : fmt::format("HTTP {}", status);
@@ -51,8 +92,10 @@ Decision decide_failure(const ResponseFacts& facts, const RetryCount& count,
   }
   milliseconds wait =
       jittered(doubled(policy.failure_backoff, count.failures, policy.max_backoff), random);
-  if (facts.retry_after) wait = std::max<milliseconds>(wait, seconds(*facts.retry_after));
-  return retry(wait, what);
+  if (facts.retry_after && seconds_of(*facts.retry_after) > wait) {
+    return retry(seconds_of(*facts.retry_after), what, retry_after_cause(), policy);
+  }
+  return retry(wait, what, WaitCause{false, "backoff after " + what}, policy);
 }
 
 Decision decide_limit(const ResponseFacts& facts, const RetryCount& count, Timestamp now,
@@ -66,17 +109,17 @@ Decision decide_limit(const ResponseFacts& facts, const RetryCount& count, Times
         fmt::format("{} (HTTP {}), gave up after {} retries", what, facts.status, count.limits));
   }
   if (facts.retry_after) {
-    return retry(std::max<milliseconds>(seconds(*facts.retry_after), seconds(1)), what);
+    milliseconds wait = std::max<milliseconds>(seconds_of(*facts.retry_after), seconds(1));
+    return retry(wait, what, retry_after_cause(), policy);
   }
   if (primary) {
-    seconds wait(std::max<std::int64_t>(facts.rate.reset - now + 1, 1));
-    if (wait > policy.max_reset_wait) {
-      return give_up(fmt::format("{} until {}", what, format_timestamp(facts.rate.reset)));
-    }
-    return retry(wait, what);
+    WaitCause cause{true, fmt::format("{} until {}", what, format_timestamp(facts.rate.reset)),
+                    true};
+    return retry(until_after(facts.rate.reset, now), what, cause, policy);
   }
   milliseconds cap = std::max(policy.secondary_wait * 32, policy.secondary_wait);
-  return retry(doubled(policy.secondary_wait, count.limits, cap), what);
+  return retry(doubled(policy.secondary_wait, count.limits, cap), what,
+               WaitCause{false, fmt::format("{}, retry {}", what, count.limits + 1)}, policy);
 }
 
 }  // namespace
@@ -116,12 +159,15 @@ Decision decide(const ResponseFacts& facts, const RetryCount& count, Timestamp n
   return give_up(describe_status(status));
 }
 
-milliseconds reserve_wait(const RateLimit& last, Timestamp now, const RetryPolicy& policy) {
-  if (!last.known) return milliseconds(0);
+Decision decide_reserve(const RateLimit& last, Timestamp now, const RetryPolicy& policy) {
+  if (!last.known) return Decision{};
   std::int64_t reserve = std::min(policy.reserve, last.limit / 10);
-  if (last.remaining >= reserve || last.reset <= now) return milliseconds(0);
-  seconds wait(last.reset - now + 1);
-  return std::min<milliseconds>(wait, policy.max_reset_wait);
+  if (last.remaining >= reserve || last.reset <= now) return Decision{};
+  std::string left = fmt::format("{} of {} requests left", last.remaining, last.limit);
+  std::string reset = format_timestamp(last.reset);
+  WaitCause cause{true, fmt::format("rate-limit reserve: {} until {}", left, reset), true};
+  return retry(until_after(last.reset, now),
+               fmt::format("rate-limit reserve ({}, reset at {})", left, reset), cause, policy);
 }
 
 }  // namespace cipette::github

@@ -41,9 +41,14 @@ struct RetryPolicy {
   // Requests kept in hand: when a response leaves fewer than this (or a tenth of the limit,
   // whichever is smaller), the next request waits until the budget resets.
   std::int64_t reserve = 50;
-  // Waits for a reset further away than this are refused (a wrong clock, or a day-long
-  // limit): the request fails instead.
-  std::chrono::seconds max_reset_wait{3'900};
+  // The longest wait of any kind: retry-after, a secondary limit, backoff. A request that
+  // would wait longer fails at once instead, naming the wait (a hostile or broken Retry-After,
+  // a day-long limit). `cipette collect --max-wait`.
+  std::chrono::seconds max_wait{600};
+  // The reset of the hourly budget (an exhausted primary limit, or the reserve) is waited for
+  // up to this long even when max_wait is shorter: GitHub's window is an hour, and a large
+  // collection runs through several of them. A reset further away (a wrong clock) fails.
+  static constexpr std::chrono::seconds kHourlyResetWait{3'900};
 };
 
 // What a response (or a failed exchange) told about retrying.
@@ -71,15 +76,18 @@ struct Decision {
 // What to do with a response: accept 2xx and 304 (and redirects, which the caller handles);
 // retry 5xx and failed exchanges with jittered exponential backoff; retry 403/429 rate limits
 // (remaining 0: until reset; retry-after: that long; otherwise secondary_wait doubling); fail
-// on other statuses (401, 404, 422, a 403 that is no rate limit) and when retries run out.
+// on other statuses (401, 404, 422, a 403 that is no rate limit), when retries run out, and
+// when the wait would be longer than policy.max_wait ("GitHub asked to wait 2h 0m 0s
+// (Retry-After), more than --max-wait 10m 0s").
 // `now` is the current time, `random` a number in [0, 1) for the jitter. Pure.
 Decision decide(const ResponseFacts& facts, const RetryCount& count, Timestamp now,
                 const RetryPolicy& policy, double random);
 
-// How long to wait before the next request so that the budget never drops under the reserve:
-// zero unless `last` is known, has fewer than the reserve left and resets in the future. Pure.
-std::chrono::milliseconds reserve_wait(const RateLimit& last, Timestamp now,
-                                       const RetryPolicy& policy);
+// Whether to wait before the next request so that the budget never drops under the reserve:
+// kAccept (no wait) unless `last` is known, has fewer than the reserve left and resets in the
+// future; then kRetry with the wait until the reset, or kFail when that is longer than
+// policy.max_wait. Pure.
+Decision decide_reserve(const RateLimit& last, Timestamp now, const RetryPolicy& policy);
 
 // Reads a retry-after header given in seconds; nullopt when absent or not a number.
 std::optional<std::int64_t> parse_retry_after(const HttpHeaders& headers);

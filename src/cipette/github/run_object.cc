@@ -122,6 +122,13 @@ void RunReader::read_time(const Field& field, Need need, std::optional<Timestamp
     set_error(field.name(), printable(time.error().message));
     return;
   }
+  if (!is_plausible_timestamp(*time)) {
+    set_error(field.name(),
+              fmt::format("implausible time stamp {}: a run is dated from {} to before {}",
+                          quote_for_message(text, 40), format_timestamp(kPlausibleFrom),
+                          format_timestamp(kPlausibleUntil)));
+    return;
+  }
   out = *time;
 }
 

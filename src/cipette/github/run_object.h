@@ -21,7 +21,8 @@ struct RunLabel {
 
 // Maps a workflow-run object (the shape of GET /repos/{o}/{r}/actions/runs/{id}) to a RunRecord.
 // Required: id (positive integer), workflow_id (positive integer), repository.full_name
-// (owner/name), status (non-empty), created_at and updated_at (time stamps). Everything else is
+// (owner/name), status (non-empty), created_at and updated_at (time stamps). Time stamps
+// (run_started_at too) must be plausible (core/time.h: is_plausible_timestamp). Everything else is
 // optional; null counts as absent: conclusion and head_branch become "", run_attempt 1,
 // run_started_at nullopt, actor falls back to triggering_actor.login and then "". A value of
 // the wrong type is an error even where the field is optional. The result passes validate_run.

@@ -275,6 +275,35 @@ TEST(ClientTest, WaitsForTheResetBeforeGoingUnderTheReserve) {
   EXPECT_NE(h.waits[0].reason.find("10 of 5000 requests left"), std::string::npos);
 }
 
+TEST(ClientTest, ARetryAfterLongerThanMaxWaitFailsWithoutWaiting) {
+  Harness h;
+  h.transport.answer(429, R"({"message":"You have exceeded a secondary rate limit."})",
+                     {{"retry-after", "999999999"}});
+  auto response = h.client->get("/x");
+  ASSERT_FALSE(response.has_value());
+  // 999999999 s = 277777 h (999997200 s) + 46 min (2760 s) + 39 s; the default max is 600 s.
+  EXPECT_EQ(response.error().message,
+            "GET https://api.github.com/x: GitHub asked to wait 277777h 46m 39s (Retry-After), "
+            "more than --max-wait 10m 0s: You have exceeded a secondary rate limit.");
+  EXPECT_TRUE(h.waits.empty());
+  EXPECT_EQ(h.transport.sent.size(), 1u);
+}
+
+TEST(ClientTest, AReserveWaitPastTheHourlyWindowFailsBeforeSending) {
+  Harness h;
+  // 10 left < reserve 50, reset 3900 s away: 3901 s = 1h 5m 1s; 1700003900 is 23:18:20Z.
+  h.transport.answer(200, "{}", rate_headers(10, kNow + 3900));
+  ASSERT_TRUE(h.client->get("/a").has_value());
+  auto response = h.client->get("/b");
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().message,
+            "GET https://api.github.com/b: GitHub asked to wait 1h 5m 1s (rate-limit reserve: 10 "
+            "of 5000 requests left until 2023-11-14T23:18:20Z), more than the 1h 5m 0s an hourly "
+            "budget may take");
+  EXPECT_TRUE(h.waits.empty());
+  EXPECT_EQ(h.transport.sent.size(), 1u);
+}
+
 TEST(ClientTest, AForbiddenWithoutRateLimitFailsAtOnce) {
   Harness h;
   h.transport.answer(403, R"({"message":"Resource not accessible by integration"})");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace cipette::github {
 namespace {
 
@@ -105,10 +107,10 @@ TEST(RateLimitTest, ServerErrorHonoursALongerRetryAfter) {
 }
 
 TEST(RateLimitTest, PrimaryLimitWaitsUntilTheReset) {
-  // Reset 600 s away: wait 600 + 1 s so the request lands after the reset.
-  Decision decision = decide(answer(403, budget(0, kNow + 600)), {}, kNow, {}, 0.5);
+  // Reset 500 s away: wait 500 + 1 s so the request lands after the reset.
+  Decision decision = decide(answer(403, budget(0, kNow + 500)), {}, kNow, {}, 0.5);
   EXPECT_EQ(decision.action, Action::kRetry);
-  EXPECT_EQ(decision.wait, seconds(601));
+  EXPECT_EQ(decision.wait, seconds(501));
   EXPECT_EQ(decision.reason, "primary rate limit exhausted");
   EXPECT_EQ(decide(answer(429, budget(0, kNow + 10)), {}, kNow, {}, 0.5).wait, seconds(11));
 }
@@ -120,8 +122,23 @@ TEST(RateLimitTest, PrimaryLimitWithAPastResetRetriesSoon) {
 TEST(RateLimitTest, PrimaryLimitRefusesAnAbsurdlyDistantReset) {
   Decision decision = decide(answer(403, budget(0, kNow + 86'400)), {}, kNow, {}, 0.5);
   EXPECT_EQ(decision.action, Action::kFail);
-  EXPECT_NE(decision.reason.find("until 2023-11-15T22:13:20Z"), std::string::npos)
-      << decision.reason;  // 1700000000 + 86400 = 1700086400 = 2023-11-15T22:13:20Z
+  // 1700000000 + 86400 = 1700086400 = 2023-11-15T22:13:20Z; 86400 + 1 s = 24h 0m 1s.
+  EXPECT_EQ(decision.reason,
+            "GitHub asked to wait 24h 0m 1s (primary rate limit exhausted until "
+            "2023-11-15T22:13:20Z), more than the 1h 5m 0s an hourly budget may take");
+}
+
+TEST(RateLimitTest, AnHourlyResetIsWaitedForEvenPastMaxWait) {
+  // Reset 3,000 s away, beyond the default --max-wait of 600 s: wait 3,000 + 1 s.
+  Decision decision = decide(answer(403, budget(0, kNow + 3'000)), {}, kNow, {}, 0.5);
+  EXPECT_EQ(decision.action, Action::kRetry);
+  EXPECT_EQ(decision.wait, seconds(3'001));
+  EXPECT_EQ(decide_reserve(budget(1, kNow + 3'000), kNow, {}).wait, seconds(3'001));
+  // A longer --max-wait raises that bound too: 2 h 0 m 1 s is within 3 h.
+  RetryPolicy patient;
+  patient.max_wait = seconds(3 * 3600);
+  EXPECT_EQ(decide(answer(403, budget(0, kNow + 7'200)), {}, kNow, patient, 0.5).wait,
+            seconds(7'201));
 }
 
 TEST(RateLimitTest, SecondaryLimitHonoursRetryAfter) {
@@ -160,24 +177,103 @@ TEST(RateLimitTest, RateLimitAndFailureRetriesAreCountedApart) {
 
 TEST(RateLimitTest, ReserveWaitsOnlyWhenUnderTheReserve) {
   RetryPolicy policy;  // reserve 50
-  EXPECT_EQ(reserve_wait(budget(50, kNow + 100), kNow, policy), milliseconds(0));
-  EXPECT_EQ(reserve_wait(budget(49, kNow + 100), kNow, policy), seconds(101));
-  EXPECT_EQ(reserve_wait(budget(0, kNow + 100), kNow, policy), seconds(101));
+  EXPECT_EQ(decide_reserve(budget(50, kNow + 100), kNow, policy).action, Action::kAccept);
+  Decision under = decide_reserve(budget(49, kNow + 100), kNow, policy);
+  EXPECT_EQ(under.action, Action::kRetry);
+  EXPECT_EQ(under.wait, seconds(101));
+  EXPECT_EQ(decide_reserve(budget(0, kNow + 100), kNow, policy).wait, seconds(101));
 }
 
 TEST(RateLimitTest, ReserveIsAtMostATenthOfTheLimit) {
   // Limit 60: the reserve is min(50, 6) = 6, so 6 left needs no wait, 5 does.
-  EXPECT_EQ(reserve_wait(budget(6, kNow + 100, 60), kNow, {}), milliseconds(0));
-  EXPECT_EQ(reserve_wait(budget(5, kNow + 100, 60), kNow, {}), seconds(101));
+  EXPECT_EQ(decide_reserve(budget(6, kNow + 100, 60), kNow, {}).action, Action::kAccept);
+  EXPECT_EQ(decide_reserve(budget(5, kNow + 100, 60), kNow, {}).wait, seconds(101));
 }
 
 TEST(RateLimitTest, ReserveNeverWaitsForAPastResetOrAnUnknownBudget) {
-  EXPECT_EQ(reserve_wait(budget(1, kNow), kNow, {}), milliseconds(0));
-  EXPECT_EQ(reserve_wait(RateLimit{}, kNow, {}), milliseconds(0));
+  EXPECT_EQ(decide_reserve(budget(1, kNow), kNow, {}).action, Action::kAccept);
+  EXPECT_EQ(decide_reserve(RateLimit{}, kNow, {}).action, Action::kAccept);
 }
 
-TEST(RateLimitTest, ReserveWaitIsCapped) {
-  EXPECT_EQ(reserve_wait(budget(1, kNow + 86'400), kNow, {}), seconds(3900));
+TEST(RateLimitTest, ReserveRefusesAWaitLongerThanMaxWait) {
+  Decision decision = decide_reserve(budget(1, kNow + 86'400), kNow, {});
+  EXPECT_EQ(decision.action, Action::kFail);
+  EXPECT_EQ(decision.reason,
+            "GitHub asked to wait 24h 0m 1s (rate-limit reserve: 1 of 5000 requests left until "
+            "2023-11-15T22:13:20Z), more than the 1h 5m 0s an hourly budget may take");
+}
+
+// --- The one rule for every wait: at most RetryPolicy::max_wait (default 600 s) -------------
+
+TEST(RateLimitTest, AHugeRetryAfterOnA429FailsNamingTheWait) {
+  ResponseFacts facts = answer(429);
+  facts.retry_after = 999'999'999;  // 277777 h (999997200 s) + 46 min (2760 s) + 39 s
+  Decision decision = decide(facts, {}, kNow, {}, 0.5);
+  EXPECT_EQ(decision.action, Action::kFail);
+  EXPECT_EQ(decision.reason,
+            "GitHub asked to wait 277777h 46m 39s (Retry-After), more than --max-wait 10m 0s");
+}
+
+TEST(RateLimitTest, AHugeRetryAfterOnA503FailsNamingTheWait) {
+  ResponseFacts facts = answer(503);
+  facts.retry_after = 999'999'999;
+  Decision decision = decide(facts, {}, kNow, {}, 0.5);
+  EXPECT_EQ(decision.action, Action::kFail);
+  EXPECT_EQ(decision.reason,
+            "GitHub asked to wait 277777h 46m 39s (Retry-After), more than --max-wait 10m 0s");
+}
+
+TEST(RateLimitTest, ARetryAfterOfExactlyMaxWaitIsWaited) {
+  RetryPolicy policy;
+  policy.max_wait = seconds(30);
+  ResponseFacts facts = answer(429);
+  facts.retry_after = 30;
+  EXPECT_EQ(decide(facts, {}, kNow, policy, 0.5).action, Action::kRetry);
+  facts.retry_after = 31;
+  EXPECT_EQ(decide(facts, {}, kNow, policy, 0.5).reason,
+            "GitHub asked to wait 31s (Retry-After), more than --max-wait 30s");
+}
+
+TEST(RateLimitTest, TheLargestRetryAfterDoesNotOverflow) {
+  ResponseFacts facts = answer(429);
+  facts.retry_after = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(decide(facts, {}, kNow, {}, 0.5).action, Action::kFail);
+  ResponseFacts reset = answer(403, budget(0, std::numeric_limits<std::int64_t>::max()));
+  EXPECT_EQ(decide(reset, {}, kNow, {}, 0.5).action, Action::kFail);
+  ResponseFacts past = answer(403, budget(0, std::numeric_limits<std::int64_t>::min()));
+  EXPECT_EQ(decide(past, {}, kNow, {}, 0.5).wait, seconds(1));
+}
+
+TEST(RateLimitTest, ASecondaryLimitDoublingPastMaxWaitFails) {
+  // 60 s doubled four times is 960 s = 16 min, over 600 s; three times, 480 s, is not.
+  ResponseFacts facts = answer(403);
+  facts.says_rate_limit = true;
+  EXPECT_EQ(decide(facts, {0, 3}, kNow, {}, 0.5).wait, seconds(480));
+  Decision decision = decide(facts, {0, 4}, kNow, {}, 0.5);
+  EXPECT_EQ(decision.action, Action::kFail);
+  EXPECT_EQ(decision.reason,
+            "would wait 16m 0s (secondary rate limit, retry 5), more than --max-wait 10m 0s");
+}
+
+TEST(RateLimitTest, ABackoffLongerThanMaxWaitFails) {
+  RetryPolicy policy;
+  policy.max_wait = seconds(10);
+  // 1 s doubled four times is 16 s; jittered with random 0 it is 8 s, with 0.5 it is 12 s.
+  EXPECT_EQ(decide(answer(500), {4, 0}, kNow, policy, 0.0).wait, seconds(8));
+  Decision decision = decide(answer(500), {4, 0}, kNow, policy, 0.5);
+  EXPECT_EQ(decision.action, Action::kFail);
+  EXPECT_EQ(decision.reason, "would wait 12s (backoff after HTTP 500), more than --max-wait 10s");
+}
+
+TEST(RateLimitTest, MaxWaitZeroWaitsOnlyForTheHourlyReset) {
+  RetryPolicy policy;
+  policy.max_wait = seconds(0);
+  EXPECT_EQ(decide(answer(502), {}, kNow, policy, 0.0).action, Action::kFail);
+  ResponseFacts asked = answer(429);
+  asked.retry_after = 1;
+  EXPECT_EQ(decide(asked, {}, kNow, policy, 0.5).action, Action::kFail);
+  EXPECT_EQ(decide(answer(403, budget(0, kNow + 10)), {}, kNow, policy, 0.5).wait, seconds(11));
+  EXPECT_EQ(decide_reserve(budget(1, kNow + 10), kNow, policy).wait, seconds(11));
 }
 
 TEST(RateLimitTest, RecognisesRateLimitMessages) {

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -235,6 +236,35 @@ TEST(RunJsonErrorsTest, GarbageTimeStampNamesRunAndField) {
   EXPECT_THAT(error_of(run({{"run_started_at", R"("soon")"}})),
               StartsWith("test.json: run #1 (id 5): field \"run_started_at\": invalid time "
                          "stamp \"soon\""));
+}
+
+TEST(RunJsonErrorsTest, ImplausibleTimeStampsNameRunFieldAndValue) {
+  EXPECT_EQ(error_of(page(run({{"created_at", R"("0000-01-01T00:00:00Z")"}}))),
+            "test.json: run #1 (id 5): field \"created_at\": implausible time stamp "
+            "\"0000-01-01T00:00:00Z\": a run is dated from 2000-01-01T00:00:00Z to before "
+            "2200-01-01T00:00:00Z");
+  EXPECT_THAT(error_of(run({{"updated_at", R"("9999-12-31T23:59:59Z")"}})),
+              StartsWith("test.json: run #1 (id 5): field \"updated_at\": implausible time "
+                         "stamp \"9999-12-31T23:59:59Z\""));
+  EXPECT_THAT(error_of(run({{"run_started_at", R"("1970-01-01T00:00:00Z")"}})),
+              StartsWith("test.json: run #1 (id 5): field \"run_started_at\": implausible "
+                         "time stamp \"1970-01-01T00:00:00Z\""));
+}
+
+TEST(RunJsonErrorsTest, PlausibleTimeStampsRunFromYear2000ToBefore2200) {
+  // The bounds, in UTC whatever the offset: 2000-01-01T00:00:00Z is in, a second before is
+  // out; 2199-12-31T23:59:59Z is in, 2200-01-01T00:00:00Z is out.
+  for (std::string_view in : {"2000-01-01T00:00:00Z", "2000-01-01T01:00:00+01:00",
+                              "2199-12-31T23:59:59Z", "2199-12-31T15:59:59-08:00"}) {
+    auto parsed = parse_runs_document(run({{"created_at", fmt::format(R"("{}")", in)}}), "t");
+    EXPECT_TRUE(parsed.has_value()) << in << ": " << parsed.error().message;
+  }
+  for (std::string_view out : {"1999-12-31T23:59:59Z", "2000-01-01T00:59:59+01:00",
+                               "2200-01-01T00:00:00Z", "2199-12-31T16:00:00-08:00"}) {
+    EXPECT_THAT(error_of(run({{"created_at", fmt::format(R"("{}")", out)}})),
+                HasSubstr("implausible time stamp"))
+        << out;
+  }
 }
 
 TEST(RunJsonErrorsTest, RepositoryNeedsAFullName) {
