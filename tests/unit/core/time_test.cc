@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace cipette {
@@ -127,6 +128,18 @@ TEST(TimeTest, DaysFromCivilMatchesKnownDates) {
 }
 
 TEST(TimeTest, NowIsAfter2020) { EXPECT_GT(now_utc(), k2020); }
+
+TEST(TimeTest, FormatsAnyTimeStampWithoutOverflow) {
+  // A rate-limit reset comes from a response header: messages format whatever it holds.
+  // INT64_MIN = -9223372036854775808 s falls on day -106751991167301, whose midnight is
+  // -9223372036854806400 s: 30592 s (08:29:52) into that day.
+  EXPECT_EQ(day_index(std::numeric_limits<Timestamp>::min()), -106751991167301);
+  EXPECT_TRUE(format_timestamp(std::numeric_limits<Timestamp>::min()).ends_with("T08:29:52Z"));
+  // INT64_MAX = 9223372036854775807 = 106751991167300 days (9223372036854720000 s) + 55807 s,
+  // 15:30:07.
+  EXPECT_EQ(day_index(std::numeric_limits<Timestamp>::max()), 106751991167300);
+  EXPECT_TRUE(format_timestamp(std::numeric_limits<Timestamp>::max()).ends_with("T15:30:07Z"));
+}
 
 TEST(TimeTest, PlausibleTimeStampsRunFrom2000ToBefore2200) {
   // 2000-01-01: 30 years after 1970 with 7 leap days = 10957 days = 946684800 s.
