@@ -46,7 +46,7 @@ std::size_t total_length(const Ranges& ranges) {
   return total;
 }
 
-// Nearest-rank index of percentile p among n values (DESIGN.md): ceil(p/100 * n) - 1.
+// Nearest-rank index of percentile p among n values (docs/metrics.md): ceil(p/100 * n) - 1.
 std::size_t rank_of(int percentile, std::size_t n) {
   return (static_cast<std::size_t>(percentile) * n + 99) / 100 - 1;
 }

@@ -2,7 +2,7 @@
 
 // A fake GitHub REST API server for tests, on 127.0.0.1, serving generated repositories in
 // GitHub's real response shapes (tests/fixtures/github/*.json), as documented in
-// ../shared/github-api/API-NOTES.md:
+// GitHub's REST API documentation (Link pagination, rate limits, conditional requests):
 //
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs        list-workflow-runs-for-repo
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}   get-workflow-run

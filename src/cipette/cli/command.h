@@ -9,7 +9,7 @@
 
 namespace cipette::cli {
 
-// Exit codes (DESIGN.md): 0 ok, 1 runtime failure, 2 usage or configuration error.
+// Exit codes (README.md, "Configuration"): 0 ok, 1 runtime failure, 2 usage or configuration error.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;

@@ -20,7 +20,7 @@ struct Setting {
 };
 
 // The process environment in front of the .env file in the working directory
-// (DESIGN.md: flag > environment > .env > default).
+// (README.md, "Configuration": flag > environment > .env > default).
 class Environment {
  public:
   Environment(std::map<std::string, std::string> process, DotenvEntries dotenv);

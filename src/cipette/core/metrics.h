@@ -15,7 +15,7 @@ namespace cipette {
 inline constexpr int kMaxPeriodDays = 3650;
 inline constexpr std::int64_t kMaxRangeDays = 36525;
 
-// Which runs a query covers, by created_at (DESIGN.md, "Scope").
+// Which runs a query covers, by created_at (docs/metrics.md, "Scope").
 struct Period {
   enum class Kind { kDays, kAll, kRange };
   Kind kind = Kind::kDays;
@@ -96,8 +96,8 @@ struct MetricsReport {
   Metrics totals;
 };
 
-// Computes every metric for the scope in one pass over the table (DESIGN.md, "Metric
-// definitions"). REQUIRES: validate_scope(scope) succeeded.
+// Computes every metric for the scope in one pass over the table (docs/metrics.md, "The
+// metrics"). REQUIRES: validate_scope(scope) succeeded.
 MetricsReport compute_metrics(const RunTable& table, const Scope& scope);
 
 // One UTC day of the scope, for the trend charts.

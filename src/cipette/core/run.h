@@ -9,7 +9,7 @@
 
 namespace cipette {
 
-// How a completed run's conclusion counts in the metrics (DESIGN.md, "Metric definitions").
+// How a completed run's conclusion counts in the metrics (docs/metrics.md, "Terms").
 enum class Outcome : std::uint8_t {
   kSuccess,  // success
   kFailed,   // failure, timed_out, startup_failure

@@ -20,7 +20,7 @@ namespace cipette {
 using NameId = std::uint32_t;
 
 // An immutable, compact, in-memory table of every stored run, built from the store and shared
-// read-only between threads (DESIGN.md, "The metrics engine and why it is in memory").
+// read-only between threads (docs/decisions.md, "Metrics").
 // Names (repositories, workflows, branches, events, actors) are dictionary-encoded.
 class RunTable {
  public:
@@ -55,7 +55,7 @@ class RunTable {
   // the engine uses rows() where this cannot answer (see usable()).
   struct PeriodIndex {
     // An incident of a stream of all completed runs (no event filter), placed at its first
-    // failure (DESIGN.md, "MTTR").
+    // failure (docs/metrics.md, "MTTR").
     struct Incident {
       Timestamp created_at = 0;    // of the first failure
       std::int64_t recovery = -1;  // seconds from it to the recovering success; -1 while open

@@ -337,7 +337,7 @@ void HistoryGenerator::generate_run(const RunContext& ctx) {
   attempts.median_seconds = wf.median_seconds * duration_factor_at(wf, ctx.created);
   attempts.broken = failing || rate >= kStayFailing;
   const LatestAttempt latest = play_attempts(random_, attempts);
-  // Neutral and unfinished runs neither open nor close an incident (DESIGN.md, MTTR).
+  // Neutral and unfinished runs neither open nor close an incident (docs/metrics.md, "MTTR").
   const Outcome result =
       latest.status == "completed" ? classify_conclusion(latest.conclusion) : Outcome::kNeutral;
   if (result != Outcome::kNeutral) failing = result == Outcome::kFailed;

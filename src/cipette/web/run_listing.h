@@ -10,7 +10,7 @@
 
 namespace cipette::web {
 
-// Where a failed run stands in its stream's failure streak (an incident, DESIGN.md "MTTR"):
+// Where a failed run stands in its stream's failure streak (an incident, docs/metrics.md, "MTTR"):
 // consecutive failures of one (repository, workflow, branch), neutral runs in between ignored.
 struct StreakMark {
   int position = 0;   // 1-based position of this failure in the streak

@@ -1,6 +1,6 @@
 // The metrics engine answers most queries from the table's period index (precomputed columns
 // and incidents) and walks the rows only for event filters. These tests check both against a
-// brute-force reference written here from DESIGN.md's definitions, on random histories, and
+// brute-force reference written here from docs/metrics.md's definitions, on random histories, and
 // against each other.
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// MTTR (DESIGN.md, "Metric definitions"): incidents per (repository, workflow, branch) stream.
+// MTTR (docs/metrics.md, "MTTR"): incidents per (repository, workflow, branch) stream.
 
 #include <gtest/gtest.h>
 

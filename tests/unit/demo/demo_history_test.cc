@@ -212,7 +212,7 @@ TEST(DemoHistoryTest, WorkingHoursAreBusierThanTheNight) {
 }
 
 // Decided (success or failed) completed runs of each (workflow, main) stream, in completion
-// order as DESIGN.md's MTTR orders them: (workflow id, completion, run id, failed).
+// order as docs/metrics.md's MTTR orders them: (workflow id, completion, run id, failed).
 std::vector<std::tuple<std::int64_t, Timestamp, std::int64_t, bool>> main_streams(
     const std::vector<RunRecord>& runs) {
   std::vector<std::tuple<std::int64_t, Timestamp, std::int64_t, bool>> rows;
