@@ -56,7 +56,7 @@ int run_metrics(const MetricsOptions& options, const Environment& env) {
   if (!table) return report_error(table.error(), kExitFailure);
   MetricsReport report = compute_metrics(**table, *scope);
   if (options.format == "json") {
-    std::cout << views::metrics_json(report).dump(2) << '\n';
+    std::cout << views::json_text(views::metrics_json(report), 2) << '\n';
   } else if (options.format == "csv") {
     std::cout << views::metrics_csv(report);
   } else {

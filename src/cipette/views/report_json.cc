@@ -56,6 +56,10 @@ json metrics_object(const Metrics& m) {
 
 }  // namespace
 
+std::string json_text(const json& document, int indent) {
+  return document.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
 json scope_json(const Scope& scope) {
   json period;
   switch (scope.period.kind) {

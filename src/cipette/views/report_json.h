@@ -13,6 +13,11 @@ inline constexpr int kSchemaVersion = 1;
 // The query scope as echoed in every document: {"period": {...}, "now", "repository", ...}.
 nlohmann::json scope_json(const Scope& scope);
 
+// `document` as JSON text, compact (indent -1) or indented: the one writer of every JSON
+// output, with the one UTF-8 policy: bytes of a string that are not UTF-8 (a name stored from a
+// broken source) are written as U+FFFD, never an error (docs/json-api.md).
+std::string json_text(const nlohmann::json& document, int indent = -1);
+
 // The metrics document served by `cipette metrics --format json` and GET /api/v1/metrics.
 // Its schema is stable and documented in docs/json-api.md.
 nlohmann::json metrics_json(const MetricsReport& report);

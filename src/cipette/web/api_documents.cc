@@ -38,7 +38,7 @@ json run_json(const RunTable& table, const RunTable::Row& row) {
 }  // namespace
 
 std::string dump_json(const json& document) {
-  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+  return views::json_text(document);
 }
 
 json problem_json(const ParamProblem& problem) {

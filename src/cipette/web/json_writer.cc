@@ -6,6 +6,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "cipette/views/report_json.h"
 #include "cipette/web/query.h"  // is_valid_utf8
 
 namespace cipette::web {
@@ -64,8 +65,7 @@ bool civil_text(Timestamp t, char (&text)[kTimestampChars + 1]) {
 void append_json_string(std::string& out, std::string_view text) {
   if (!is_plain(text)) {
     // Escapes and replacement characters are rare: let nlohmann write them its own way.
-    out += nlohmann::json(std::string(text))
-               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += views::json_text(nlohmann::json(std::string(text)));
     return;
   }
   out += '"';
