@@ -134,7 +134,6 @@ class HttpServer::Impl {
 
   ServerOptions options_;
   ResponseCache cache_;
-  RenderGate gate_;
   AccessLog log_;
   AuthThrottle throttle_;
   Routes routes_;
@@ -143,11 +142,14 @@ class HttpServer::Impl {
   std::atomic<bool> bound_ = false;
   std::mutex sessions_mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(sessions_mutex_)
-  // Last, so that they go first: destroying the io_context destroys the sessions its pending
+  // Late, so that they go early: destroying the io_context destroys the sessions its pending
   // handlers hold, and they unregister from the members above.
   net::io_context io_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_;
+  // After the io_context, so that it goes first: its destructor waits for the renderings,
+  // whose callbacks post to the io_context.
+  RenderGate gate_;
 };
 
 namespace {
@@ -381,13 +383,13 @@ HttpServer::Impl::Impl(Snapshot& snapshot, const ServerOptions& options,
     : options_(options),
       cache_(std::chrono::seconds(std::max(0, options.cache_ttl_seconds)),
              CacheLimits{.max_bytes = options.cache_max_bytes}),
-      gate_(thread_count(options)),
       routes_(RouteContext{snapshot, cache_, gate_, options_, std::move(clock), log_, throttle_}),
       connections_(static_cast<std::size_t>(std::max(0, options.max_connections_per_client)),
                    connection_capacity()),
       io_(thread_count(options)),
       acceptor_(net::make_strand(io_)),
-      accept_retry_(acceptor_.get_executor()) {}
+      accept_retry_(acceptor_.get_executor()),
+      gate_(thread_count(options)) {}
 
 Result<int> HttpServer::Impl::bind(const std::string& host, int port) {
   beast::error_code ec;
