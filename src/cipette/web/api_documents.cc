@@ -37,9 +37,7 @@ json run_json(const RunTable& table, const RunTable::Row& row) {
 
 }  // namespace
 
-std::string dump_json(const json& document) {
-  return views::json_text(document);
-}
+std::string dump_json(const json& document) { return views::json_text(document); }
 
 json problem_json(const ParamProblem& problem) {
   return json{{"error", {{"parameter", problem.parameter}, {"message", problem.message}}}};
