@@ -38,6 +38,7 @@ constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 constexpr auto kFirstByteTimeout = 10s;  // a new connection, until its first request begins
 constexpr auto kKeepAliveTimeout = 2s;   // an idle keep-alive connection, until its next one
+constexpr const char* kKeepAliveHint = "timeout=2";  // kKeepAliveTimeout, for clients
 constexpr auto kWriteTimeout = 10s;
 constexpr auto kLingerTimeout = 1s;
 constexpr std::size_t kLingerBytes = 256 * 1024;
@@ -330,6 +331,9 @@ void Session::send(HttpResponse res, bool keep_alive) {
   response_.body().size = head ? 0 : answer_.body_size();
   response_.body().more = false;
   response_.keep_alive(keep_alive);
+  // Clients that keep the connection for the next request (Node's fetch, browsers) drop it
+  // before the server's idle timeout closes it, rather than send into a closing connection.
+  if (keep_alive) response_.set(http::field::keep_alive, kKeepAliveHint);
   stream_.expires_after(kWriteTimeout);
   http::async_write(stream_, response_,
                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {

@@ -84,6 +84,19 @@ TEST_F(HttpServerTest, AKeepAliveConnectionServesManyRequestsInOrder) {
   EXPECT_EQ(get("/healthz")->status, 200);
 }
 
+TEST_F(HttpServerTest, KeepAliveResponsesSayHowLongTheConnectionMayIdle) {
+  start();
+  RawConnection connection(port_);
+  connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  ASSERT_TRUE(connection.receive_until("\"status\":\"ok\""));
+  // The idle timeout is 2 s: a client that waits longer opens a new connection.
+  EXPECT_NE(connection.received().find("\r\nKeep-Alive: timeout=2\r\n"), std::string::npos)
+      << connection.received();
+  auto closing = get("/healthz");  // httplib's client asks to close: nothing to keep
+  ASSERT_TRUE(closing);
+  EXPECT_EQ(closing->get_header_value("Keep-Alive"), "");
+}
+
 TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   start();
   RawConnection connection(port_);
