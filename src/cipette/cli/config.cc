@@ -19,6 +19,18 @@ Error bad(const Setting& setting, std::string_view what) {
   return fail(fmt::format("{}: {}, got \"{}\"", setting.origin, what, setting.value));
 }
 
+// The items of a comma-separated list ("a, b,,c" -> a, b, c), trimmed, empty ones dropped.
+std::vector<std::string_view> comma_items(std::string_view list) {
+  std::vector<std::string_view> items;
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view item = trim_whitespace(list.substr(0, comma));
+    if (!item.empty()) items.push_back(item);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  return items;
+}
+
 }  // namespace
 
 Environment::Environment(std::map<std::string, std::string> process, DotenvEntries dotenv)
@@ -81,12 +93,7 @@ Result<bool> read_bool(const Setting& setting) {
 
 Result<std::vector<std::string>> read_repositories(const Setting& setting) {
   std::vector<std::string> repositories;
-  std::string_view rest = setting.value;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = trim_whitespace(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (item.empty()) continue;
+  for (std::string_view item : comma_items(setting.value)) {
     if (!is_valid_repository_name(item)) {
       return bad(setting, fmt::format("\"{}\" is not a repository in the form owner/name", item));
     }
@@ -124,19 +131,14 @@ namespace {
 // "a.example, b.example" -> {"a.example", "b.example"}; each a host name or "*".
 Result<std::vector<std::string>> read_host_list(const Setting& setting) {
   std::vector<std::string> hosts;
-  std::string_view rest = setting.value;
-  while (!rest.empty()) {
-    std::size_t comma = rest.find(',');
-    std::string_view name = trim_whitespace(rest.substr(0, comma));
+  for (std::string_view name : comma_items(setting.value)) {
     if (name == "*") {
       hosts.emplace_back(name);
-    } else if (!name.empty()) {
-      auto host = read_host(Setting{std::string(name), setting.origin});
-      if (!host) return bad(setting, "expected host names separated by commas, or *");
-      hosts.push_back(*host);
+      continue;
     }
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+    auto host = read_host(Setting{std::string(name), setting.origin});
+    if (!host) return bad(setting, "expected host names separated by commas, or *");
+    hosts.push_back(*host);
   }
   return hosts;
 }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "cipette/core/text.h"
+
 namespace cipette::github {
 
 namespace {
@@ -17,13 +19,6 @@ constexpr int kMaxDepth = 1024;
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Appends the character of `text` at `i` to `out`, escaped where needed; returns its length.
 std::size_t append_printable(std::string_view text, std::size_t i, bool escape_quotes,
@@ -213,7 +208,7 @@ class Scanner {
     int unit = 0;
     for (int i = 0; i < 4; ++i, ++pos_) {
       if (at_end()) return fail_end(), -1;
-      int digit = hex_value(peek());
+      int digit = hex_digit_value(peek());
       if (digit < 0) return fail_at(start, "invalid \\u escape (expected four hex digits)"), -1;
       unit = unit * 16 + digit;
     }

@@ -38,7 +38,6 @@ constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 constexpr auto kFirstByteTimeout = 10s;  // a new connection, until its first request begins
 constexpr auto kKeepAliveTimeout = 2s;   // an idle keep-alive connection, until its next one
-constexpr const char* kKeepAliveHint = "timeout=2";  // kKeepAliveTimeout, for clients
 constexpr auto kWriteTimeout = 10s;
 constexpr auto kLingerTimeout = 1s;
 constexpr std::size_t kLingerBytes = 256 * 1024;
@@ -182,9 +181,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void wait_for_request();
   void on_first_bytes(const beast::error_code& ec, std::size_t bytes);
   void read_header();
-  void on_header(const beast::error_code& ec);
+  void on_header(const beast::error_code& ec, std::size_t bytes);
   void read_body();
-  void on_body(const beast::error_code& ec);
+  void on_body(const beast::error_code& ec, std::size_t bytes);
+  void fail_read(const beast::error_code& ec);
   void answer();
   void render(DeferredResponse deferred, bool keep_alive);
   void send(HttpResponse res, bool keep_alive);
@@ -237,16 +237,11 @@ void Session::read_header() {
   request_ = HttpRequest{};
   request_.remote_addr = address_;
   stream_.expires_after(server_.options().request_deadline);
-  http::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  http::async_read_header(stream_, buffer_, *parser_, bind(&Session::on_header));
 }
 
-void Session::on_header(const beast::error_code& ec) {
-  if (ec) {
-    int status = status_for_read_error(ec);
-    return status == 0 ? close() : refuse(status);
-  }
+void Session::on_header(const beast::error_code& ec, std::size_t /*bytes*/) {
+  if (ec) return fail_read(ec);
   answering_ = true;
   const auto& head = parser_->get();
   auto encoding = head[http::field::content_encoding];
@@ -266,17 +261,19 @@ void Session::on_header(const beast::error_code& ec) {
 
 void Session::read_body() {
   // The deadline set for the head still runs: head and body share it.
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  http::async_read(stream_, buffer_, *parser_, bind(&Session::on_body));
 }
 
-void Session::on_body(const beast::error_code& ec) {
-  if (ec) {
-    int status = status_for_read_error(ec);
-    return status == 0 ? close() : refuse(status);
-  }
+void Session::on_body(const beast::error_code& ec, std::size_t /*bytes*/) {
+  if (ec) return fail_read(ec);
   answer();
+}
+
+// A request that could not be read is answered with an error page, or the connection is
+// closed without one (see status_for_read_error).
+void Session::fail_read(const beast::error_code& ec) {
+  int status = status_for_read_error(ec);
+  return status == 0 ? close() : refuse(status);
 }
 
 void Session::answer() {
@@ -333,7 +330,8 @@ void Session::send(HttpResponse res, bool keep_alive) {
   response_.keep_alive(keep_alive);
   // Clients that keep the connection for the next request (Node's fetch, browsers) drop it
   // before the server's idle timeout closes it, rather than send into a closing connection.
-  if (keep_alive) response_.set(http::field::keep_alive, kKeepAliveHint);
+  static const std::string hint = "timeout=" + std::to_string(kKeepAliveTimeout.count());
+  if (keep_alive) response_.set(http::field::keep_alive, hint);
   stream_.expires_after(kWriteTimeout);
   http::async_write(stream_, response_,
                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {

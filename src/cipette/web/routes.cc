@@ -152,12 +152,8 @@ Answer Routes::handle(const HttpRequest& req) const {
     } else {
       answer = route(req);
     }
-  } catch (const std::exception& e) {
-    ctx_.log.error(req.method, req.target, e.what());
-    answer = error(500, req);
   } catch (...) {
-    ctx_.log.error(req.method, req.target, "unknown exception");
-    answer = error(500, req);
+    answer = server_error(req, std::current_exception());
   }
   if (auto* res = std::get_if<HttpResponse>(&answer)) add_common_headers(req, *res);
   return answer;
@@ -167,15 +163,7 @@ HttpResponse Routes::finish(const HttpRequest& req, const DeferredResponse& defe
                             const CachedResponse& rendered, std::exception_ptr failure) const {
   HttpResponse res;
   if (failure) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    ctx_.log.error(req.method, req.target, what);
-    res = error(500, req);
+    res = server_error(req, failure);
   } else {
     if (rendered.status == 200) {
       ctx_.cache.store(deferred.key, deferred.generation, rendered, deferred.asked_at);
@@ -186,6 +174,18 @@ HttpResponse Routes::finish(const HttpRequest& req, const DeferredResponse& defe
   }
   add_common_headers(req, res);
   return res;
+}
+
+HttpResponse Routes::server_error(const HttpRequest& req, std::exception_ptr failure) const {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  ctx_.log.error(req.method, req.target, what);
+  return error(500, req);
 }
 
 HttpResponse Routes::refuse(int status, const HttpRequest& req, const std::string& message) const {

@@ -86,6 +86,8 @@ class Routes {
 
  private:
   HttpResponse error(int status, const HttpRequest& req, const std::string& message = "") const;
+  // A 500 for `req`, with what `failure` says in the log.
+  HttpResponse server_error(const HttpRequest& req, std::exception_ptr failure) const;
   void add_common_headers(const HttpRequest& req, HttpResponse& res) const;
   using Handler = Answer (Routes::*)(const HttpRequest&) const;
 

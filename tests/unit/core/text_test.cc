@@ -23,5 +23,14 @@ TEST(TextTest, TrimWhitespaceDropsSpacesTabsAndLineEndsAtBothEnds) {
   EXPECT_EQ(trim_whitespace(" \t\r\n"), "");
 }
 
+TEST(TextTest, HexDigitValuesOfBothCases) {
+  EXPECT_EQ(hex_digit_value('0'), 0);
+  EXPECT_EQ(hex_digit_value('9'), 9);
+  EXPECT_EQ(hex_digit_value('a'), 10);
+  EXPECT_EQ(hex_digit_value('F'), 15);
+  EXPECT_EQ(hex_digit_value('g'), -1);
+  EXPECT_EQ(hex_digit_value('%'), -1);
+}
+
 }  // namespace
 }  // namespace cipette
