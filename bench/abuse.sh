@@ -24,15 +24,9 @@ echo "machine: $(nproc) CPUs, $(uname -r); $runs runs; load $(uptime | sed 's/.*
 # Each connection needs a file descriptor on both ends, here in one machine.
 ulimit -n "$(ulimit -Hn)"
 
-serve() {  # serve [ENV=VALUE...]: starts the server in the background, waits until it answers
-  env "$@" "$bin" serve --db "$db" --port "$port" 2>/dev/null &
-  server=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.2; done
-  echo "server did not start" >&2; exit 1
-}
-rss() { awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status"; }
+source bench/server.sh
+serve() { start_server "$port" env "$@" "$bin" serve --db "$db" --port "$port"; }  # [ENV=VALUE...]
 threads() { awk '/Threads/ {print $2}' "/proc/$server/status"; }
-stop() { kill "$server"; wait "$server" || true; }
 
 serve
 curl -s "http://127.0.0.1:$port/api/v1/metrics?period=90" >/dev/null  # cached from now on
@@ -48,9 +42,9 @@ for years in 10 100; do
     grep -E "Requests/sec|requests in|Non-2xx" | sed 's/^ */  /'
   echo "  RSS after: $(rss)"
 done
-stop
+stop_server
 
 echo "== token guessing (CIPETTE_AUTH_TOKEN set)"
 serve CIPETTE_AUTH_TOKEN=correct-horse-battery-staple
 python3 bench/abuse_clients.py "$port" guess
-stop
+stop_server

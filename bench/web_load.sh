@@ -30,15 +30,11 @@ command -v wrk >/dev/null || { echo "install wrk (scripts/setup.sh --test)" >&2;
 "$bin" demo --no-serve --runs "$runs" --seed 42 --db "$db" >/dev/null
 echo "machine: $(nproc) CPUs, $(uname -r); wrk -t$threads; pinned: ${PIN:-0}"
 
-serve() {  # serve CACHE_TTL: starts the server in the background, waits until it answers
-  "${server_cpu[@]}" "$bin" serve --db "$db" --port "$port" --cache-ttl "$1" 2>/dev/null &
-  server=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.2; done
-  echo "server did not start" >&2; exit 1
+source bench/server.sh
+serve() {  # serve CACHE_TTL
+  start_server "$port" "${server_cpu[@]}" "$bin" serve --db "$db" --port "$port" --cache-ttl "$1"
 }
-rss() { awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-stop() { kill "$server"; wait "$server" || true; }
 
 # load CONNECTIONS SECONDS URL [wrk args...]: one wrk run, summarised.
 load() {
@@ -65,7 +61,7 @@ echo "== soak: 100 connections, 60 s, cached"
 echo "  RSS before: $(rss)"
 load 100 60 "$metrics"
 echo "  RSS after: $(rss)"
-stop
+stop_server
 
 echo "== uncached (--cache-ttl 0)"
 serve 0
@@ -81,4 +77,4 @@ load 50 "$duration" "$metrics"
 echo "== uncached, every request a different period (60-120 days): nothing can be shared"
 load 50 "$duration" "http://127.0.0.1:$port" -s bench/vary_period.lua
 echo "  RSS after: $(rss)"
-stop
+stop_server
