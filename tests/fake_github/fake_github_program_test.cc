@@ -1,5 +1,6 @@
 // The `fake-github` program: flags, the "port N" line, serving, and stopping on SIGTERM.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,15 +24,14 @@ class Program {
   explicit Program(std::vector<std::string> args) {
     args.insert(args.begin(), FAKE_GITHUB_BINARY);
     int out[2];
-    EXPECT_EQ(::pipe(out), 0);
+    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    // Built before fork(): the child of a threaded process may not allocate.
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }

@@ -95,35 +95,60 @@ void pump(int in_fd, int out_fd, int err_fd, const std::string& input, CommandRe
 
 namespace {
 
-// In the child: applies `options` and runs `args`; never returns.
-[[noreturn]] void exec_child(const std::vector<std::string>& args, const CommandOptions& options) {
-  for (const auto& [name, value] : options.env) {
-    if (value.empty())
-      unsetenv(name.c_str());
-    else
-      setenv(name.c_str(), value.c_str(), 1);
+extern "C" char** environ;
+
+// What the child needs to exec, built before fork(): after fork() in a process with other
+// threads (the fake GitHub server's), the child may only make async-signal-safe calls. A
+// setenv() or a std::vector there can block for ever on a malloc lock another thread held
+// when the process forked.
+class ExecPlan {
+ public:
+  ExecPlan(const std::vector<std::string>& args, const CommandOptions& options)
+      : args_(args), cwd_(options.cwd) {
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      std::string_view text(*entry);
+      std::string name(text.substr(0, text.find('=')));
+      if (!options.env.contains(name)) env_.emplace_back(text);
+    }
+    for (const auto& [name, value] : options.env) {
+      if (!value.empty()) env_.push_back(name + "=" + value);
+    }
+    for (std::string& arg : args_) argv_.push_back(arg.data());
+    argv_.push_back(nullptr);
+    for (std::string& entry : env_) envp_.push_back(entry.data());
+    envp_.push_back(nullptr);
   }
-  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
-  _exit(127);
-}
+
+  // In the child: changes directory and runs the program; never returns.
+  [[noreturn]] void exec() const {
+    if (!cwd_.empty() && chdir(cwd_.c_str()) != 0) _exit(126);
+    execve(argv_[0], argv_.data(), envp_.data());
+    _exit(127);
+  }
+
+ private:
+  std::vector<std::string> args_;
+  std::string cwd_;
+  std::vector<std::string> env_;
+  std::vector<char*> argv_;
+  std::vector<char*> envp_;
+};
 
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& args, const CommandOptions& options) {
   int in[2], out[2], err[2];
-  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  const ExecPlan plan(args, options);
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    exec_child(args, options);
+    plan.exec();  // dup2() cleared close-on-exec on 0, 1 and 2; the pipes close on exec
   }
   close(in[0]);
   close(out[1]);
@@ -136,6 +161,7 @@ CommandResult run_command(const std::vector<std::string>& args, const CommandOpt
 
 int spawn_command(const std::vector<std::string>& args, const CommandOptions& options,
                   const std::string& log) {
+  const ExecPlan plan(args, options);
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -145,7 +171,7 @@ int spawn_command(const std::vector<std::string>& args, const CommandOptions& op
       dup2(fd, 2);
       close(fd);
     }
-    exec_child(args, options);
+    plan.exec();
   }
   return pid;
 }
