@@ -115,16 +115,14 @@ std::shared_ptr<const RunTable> load_whole(RunStore& store) {
 // Each iteration: 1,000 runs get a newer version (not timed), then the table is refreshed from
 // the previous one (timed): the scan of the changed runs plus the merge into a copy of the
 // table, up to the moment the new table could be published. The previous table is then freed
-// (not timed), as the server frees a snapshot once no request reads it; its big blocks are
-// kept for the next refresh (core/large_allocator.h). `first`: time only the first refresh
-// after start-up, which uses the memory RunTable::prepare_next_build() readied; otherwise one
-// untimed refresh comes first, and the iterations time the refreshes that follow.
+// (not timed), as the server frees a snapshot once no request reads it. `first`: time only the
+// first refresh after start-up; otherwise one untimed refresh comes first, and the iterations
+// time the refreshes that follow.
 // BM_PostgresScanChanged times the scan alone.
 void refresh_after_changes(benchmark::State& state, bool merge, bool first) {
   if (server_url() == nullptr) return state.SkipWithError(kNoServer);
   auto store = open_or_die();
   std::shared_ptr<const RunTable> table = load_whole(*store);
-  table->prepare_next_build();  // as the server's refresher does after start-up
   std::vector<RunRecord> changed = sample_runs(*store);
   if (!first) {
     change_runs(*store, changed);

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "cipette/core/wavelet_matrix.h"
+#include "cipette/core/engine/wavelet_matrix.h"
 
 namespace {
 

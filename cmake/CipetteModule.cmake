@@ -1,8 +1,9 @@
-# cipette_module(NAME DEPS dep...): a static library from src/cipette/NAME/*.cc (test files
+# cipette_module(NAME DEPS dep...): a static library from src/cipette/NAME/**.cc (test files
 # excluded), namespaced cipette::NAME, linking only to the listed dependencies.
 function(cipette_module name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cipette/${name}/*.cc)
+  # Subfolders too: core/engine holds the engine's private parts.
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cipette/${name}/*.cc)
   list(FILTER sources EXCLUDE REGEX "_test\\.cc$")
   add_library(cipette_${name} STATIC ${sources})
   target_include_directories(cipette_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)

@@ -99,7 +99,7 @@ std::optional<RunsPage> select_runs(ServerState& state, const std::string& full_
   return result;
 }
 
-Reply list_runs(ServerState& state, const ApiRequest& request, const std::string& full_name) {
+Reply select_runs(ServerState& state, const ApiRequest& request, const std::string& full_name) {
   auto filter = read_filter(request.params);
   if (!filter) {
     Json body = error_json("Validation Failed", kDocs);
@@ -189,7 +189,7 @@ Reply route_api(ServerState& state, const ApiRequest& request) {
   static const std::regex kOrgRepos(R"(^/orgs/([^/]+)/repos/?$)");
   std::smatch match;
   if (std::regex_match(request.path, match, kRuns)) {
-    return list_runs(state, request, match[1].str() + "/" + match[2].str());
+    return select_runs(state, request, match[1].str() + "/" + match[2].str());
   }
   if (std::regex_match(request.path, match, kRun)) {
     return get_run(state, request, match[1].str() + "/" + match[2].str(), match[3].str());

@@ -49,7 +49,7 @@ json error_json(int status, const std::string& message) {
 
 json runs_json(const RunTable& table, const Scope& scope, const RunPage& page) {
   json runs = json::array();
-  for (const ListedRun& run : page.runs) runs.push_back(run_json(table, *run.row));
+  for (const ListedRun& run : page.runs) runs.push_back(run_json(table, run.row));
   std::int64_t pages = (page.total + page.per_page - 1) / page.per_page;
   return json{{"schema_version", views::kSchemaVersion},
               {"scope", views::scope_json(scope)},
@@ -62,7 +62,10 @@ json runs_json(const RunTable& table, const Scope& scope, const RunPage& page) {
 
 json repositories_json(const RunTable& table) {
   std::vector<std::int64_t> runs_per_workflow(table.workflows().size(), 0);
-  for (const RunTable::Row& row : table.rows()) ++runs_per_workflow[row.workflow];
+  for (NameId w = 0; w < table.workflows().size(); ++w) {
+    auto [begin, end] = table.workflow_rows(w);
+    runs_per_workflow[w] = static_cast<std::int64_t>(end - begin);
+  }
   std::map<std::string, json> by_name;
   for (NameId id = 0; id < table.repositories().size(); ++id) {
     std::string url = safe_repository_url(table, id);

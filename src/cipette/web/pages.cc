@@ -69,7 +69,7 @@ std::string streak_text(const StreakMark& mark) {
 }
 
 mstch::map run_row(const RunTable& table, const ListedRun& run) {
-  const RunTable::Row& row = *run.row;
+  const RunTable::Row& row = run.row;
   bool timed = row.completed_at >= row.started_at;
   mstch::map item{
       {"url", run_html_url(table, row)},

@@ -107,7 +107,7 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   query.scope.scope.workflow = std::to_string(workflow.workflow_id);
   MetricsReport report = compute_metrics(*state.table, query.scope.scope);
   ListOptions options{std::nullopt, query.page, query.per_page, true};
-  RunPage runs = list_runs(*state.table, query.scope.scope, options);
+  RunPage runs = select_runs(*state.table, query.scope.scope, options);
   return make_response(
       200, kHtml, render_workflow(state, query, WorkflowPageData{*found, &report, &runs}, auth));
 }
@@ -343,7 +343,7 @@ Answer Routes::runs(const HttpRequest& req) const {
   return cached("runs?" + query->cache_key, query->scope.scope.now,
                 [query = *query](const SnapshotState& state) {
                   ListOptions options{query.outcome, query.page, query.per_page, false};
-                  RunPage page = list_runs(*state.table, query.scope.scope, options);
+                  RunPage page = select_runs(*state.table, query.scope.scope, options);
                   return make_response(200, kJson,
                                        dump_json(runs_json(*state.table, query.scope.scope, page)));
                 });

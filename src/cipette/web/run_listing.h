@@ -1,46 +1,11 @@
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "cipette/core/metrics.h"
 #include "cipette/core/run_table.h"
+#include "cipette/core/select_runs.h"
 
 namespace cipette::web {
-
-// Where a failed run stands in its stream's failure streak (an incident, docs/metrics.md, "MTTR"):
-// consecutive failures of one (repository, workflow, branch), neutral runs in between ignored.
-struct StreakMark {
-  int position = 0;   // 1-based position of this failure in the streak
-  int length = 0;     // failures in the streak
-  bool open = false;  // no success after it yet
-};
-
-// One listed run. `row` points into the table the listing was made from.
-struct ListedRun {
-  const RunTable::Row* row = nullptr;
-  std::optional<StreakMark> streak;  // failed runs, when streaks were asked for
-};
-
-struct RunPage {
-  std::int64_t total = 0;  // runs matching, over all pages
-  int page = 1;
-  int per_page = 50;
-  std::vector<ListedRun> runs;  // this page, newest created_at first (ties: larger id first)
-};
-
-struct ListOptions {
-  std::optional<Outcome> outcome;
-  int page = 1;  // 1-based
-  int per_page = 50;
-  bool streaks = false;  // fill ListedRun::streak (walks every stream the scope touches)
-};
-
-// The completed runs in `scope` (the same runs compute_metrics counts), optionally of one
-// outcome, one page of them. REQUIRES: validate_scope(scope) succeeded; page, per_page >= 1.
-RunPage list_runs(const RunTable& table, const Scope& scope, const ListOptions& options);
 
 // The run's page on GitHub ("https://github.com/o/r/actions/runs/ID"), or "" when the
 // repository's address is unknown or not http(s).

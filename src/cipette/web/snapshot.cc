@@ -88,7 +88,6 @@ void SnapshotRefresher::stop() {
 }
 
 void SnapshotRefresher::run_worker() {
-  snapshot_.current()->table->prepare_next_build();
   std::unique_lock lock(stop_mutex_);
   while (!stop_signal_.wait_for(lock, interval_, [this] { return stopping_; })) {
     lock.unlock();

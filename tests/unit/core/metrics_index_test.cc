@@ -1,7 +1,7 @@
-// The metrics engine answers most queries from the table's period index (precomputed columns
-// and incidents) and walks the rows only for event filters. These tests check both against a
-// brute-force reference written here from docs/metrics.md's definitions, on random histories, and
-// against each other.
+// The metrics engine answers most queries from the table's indexes (running sums, duration
+// ranks, precomputed incidents) and reads the rows in scope where a branch or event filter asks.
+// These tests check both against a brute-force reference written here from docs/metrics.md's
+// definitions, on random histories, and against each other.
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 #include <tuple>
 #include <vector>
 
+#include "cipette/core/engine/scope.h"
 #include "cipette/core/metrics.h"
-#include "cipette/core/metrics_internal.h"
 #include "support/run_fixtures.h"
 
 namespace cipette {
@@ -330,7 +330,6 @@ TEST(MetricsIndexTest, MatchesABruteForceReferenceOnRandomHistories) {
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     auto runs = random_history(seed, 700, {"push", "pull_request", "schedule"});
     RunTable table = table_of(runs);
-    ASSERT_TRUE(table.period_index().usable(table.workflows().size()));
     for (const Period& period : periods()) {
       for (const auto& filter : filters()) {
         Scope scope = scope_of(period, filter);
@@ -415,6 +414,22 @@ TEST(MetricsIndexTest, IndexWithoutEventFilterAgreesWithTheWalkOfAFilterOnTheOnl
   }
 }
 
+TEST(MetricsIndexTest, TheIndexedAndTheScanningPlansAgreeOnRandomHistories) {
+  // Every scope twice: from the indexes wherever they can answer, and from the rows alone.
+  for (std::uint32_t seed : {8u, 9u}) {
+    auto runs = random_history(seed, 800, {"push", "pull_request", "schedule"});
+    RunTable table = table_of(runs);
+    for (const Period& period : periods()) {
+      for (const auto& filter : filters()) {
+        Scope scope = scope_of(period, filter);
+        SCOPED_TRACE("seed " + std::to_string(seed) + " " + describe(scope));
+        expect_same(engine::compute_metrics(table, scope, engine::Plan::kIndexed),
+                    engine::compute_metrics(table, scope, engine::Plan::kScan));
+      }
+    }
+  }
+}
+
 TEST(MetricsIndexTest, IncrementalRefreshGivesTheMetricsOfAFreshBuild) {
   auto runs = random_history(7, 600, {"push", "pull_request"});
   std::vector<RunRecord> first(runs.begin(), runs.begin() + 400);
@@ -449,57 +464,19 @@ TEST(MetricsIndexTest, DurationsBeyondThirtyOneBitsAreExact) {
   EXPECT_EQ(m.duration.p95, 2'200'000'000);
 }
 
-// --- The histogram ranker -----------------------------------------------------------------------
-
-TEST(HistogramRankerTest, RanksWideValuesAcrossPartsLeavingNegativesOut) {
-  // 100000, 200000, ..., 2000000 in two parts with -1s between: 20 values, so p50 is rank
-  // ceil(10) = 10 (1000000) and p95 rank ceil(19) = 19 (1900000). 21 bits of values over 5 bits
-  // of count: buckets of 2^16, ranked exactly within.
-  std::vector<std::int32_t> low, high;
-  for (std::int32_t i = 1; i <= 10; ++i) low.insert(low.end(), {-1, i * 100000});
-  for (std::int32_t i = 20; i > 10; --i) high.insert(high.end(), {i * 100000, -1});
-  std::vector<std::span<const std::int32_t>> parts = {low, high};
-  metrics_internal::HistogramRanker<std::int32_t> ranker;
-  auto p = ranker.p50_p95(parts, 20, 2000000);
-  EXPECT_EQ(p.p50, 1000000);
-  EXPECT_EQ(p.p95, 1900000);
-}
-
-TEST(HistogramRankerTest, RanksSixtyFourBitValues) {
-  // {1, 3e9, 5e9}: p50 rank ceil(1.5) = 2 -> 3e9; p95 rank ceil(2.85) = 3 -> 5e9.
-  std::vector<std::int64_t> values = {5'000'000'000, 1, 3'000'000'000};
-  metrics_internal::HistogramRanker<std::int64_t> ranker;
-  auto p = ranker.p50_p95(std::span<const std::int64_t>(values), 3, 5'000'000'000);
-  EXPECT_EQ(p.p50, 3'000'000'000);
-  EXPECT_EQ(p.p95, 5'000'000'000);
-}
-
-TEST(HistogramRankerTest, NothingToRankIsNone) {
-  std::vector<std::int32_t> values = {-1, -1};
-  metrics_internal::HistogramRanker<std::int32_t> ranker;
-  auto p = ranker.p50_p95(std::span<const std::int32_t>(values), 0, -1);
-  EXPECT_EQ(p.p50, std::nullopt);
-  EXPECT_EQ(p.p95, std::nullopt);
-}
-
-TEST(HistogramRankerTest, AgreesWithSortingOnRandomValues) {
-  std::mt19937 random(8);
-  metrics_internal::HistogramRanker<std::int32_t> ranker;  // reused: scratch must not leak
-  for (int round = 0; round < 300; ++round) {
-    std::size_t n = 1 + random() % (round < 200 ? 40 : 5000);
-    std::int32_t range = std::int32_t{1} << (random() % 31);  // 1 .. 2^30: shifts of every size
-    std::vector<std::int32_t> values(n);
-    std::vector<std::int64_t> kept;
-    std::int32_t max = -1;
-    for (auto& v : values) {
-      v = random() % 8 == 0 ? -1 : static_cast<std::int32_t>(random() % range);
-      if (v >= 0) kept.push_back(v);
-      max = std::max(max, v);
-    }
-    auto p = ranker.p50_p95(std::span<const std::int32_t>(values), kept.size(), max);
-    EXPECT_EQ(p.p50, percentile(kept, 50)) << "round " << round;
-    EXPECT_EQ(p.p95, percentile(kept, 95)) << "round " << round;
-  }
+TEST(MetricsIndexTest, DurationsBeyondThirtyTwoBitsAreExact) {
+  // Started 2000-01-01, completed 5e9 s later (2158): more than the duration ranks hold, so
+  // the engine ranks the durations of the rows instead.
+  RunTable table = table_of(
+      {ci_run(1, "success", 946'684'800, 5'000'000'000), ci_run(2, "success", 946'684'800, 100)});
+  Scope scope;
+  scope.period = Period::all();
+  Metrics m = compute_metrics(table, scope).totals;
+  EXPECT_EQ(m.duration.count, 2);
+  EXPECT_EQ(m.duration.mean, 2'500'000'050.0);
+  // Nearest rank of 2 values: p50 is the 1st (100), p95 the 2nd.
+  EXPECT_EQ(m.duration.p50, 100);
+  EXPECT_EQ(m.duration.p95, 5'000'000'000);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cipette/core/engine/table_data.h"
+
 namespace cipette {
 namespace {
 
@@ -42,7 +44,7 @@ RunTable build(const std::vector<RunRecord>& runs, ChangeSeq watermark = 1) {
 
 std::vector<std::int64_t> ids_of(const RunTable& table) {
   std::vector<std::int64_t> ids;
-  for (const auto& row : table.rows()) ids.push_back(row.id);
+  for (std::size_t i = 0; i < table.size(); ++i) ids.push_back(table.row(i).id);
   return ids;
 }
 
@@ -103,12 +105,11 @@ TEST(RunTableTest, CopiesTheColumnsOfARun) {
   run.run_attempt = 2;
   RunTable table = build({run}, 7);
   ASSERT_EQ(table.size(), 1u);
-  const auto& row = table.rows()[0];
+  const RunTable::Row row = table.row(0);
   EXPECT_EQ(row.id, 3);
   EXPECT_EQ(row.created_at, kT0 + 180);
   EXPECT_EQ(row.started_at, kT0 + 185);
   EXPECT_EQ(row.completed_at, kT0 + 280);
-  EXPECT_EQ(row.updated_at, kT0 + 280);
   EXPECT_EQ(row.run_number, 3);
   EXPECT_EQ(row.run_attempt, 2);
   EXPECT_EQ(row.outcome, Outcome::kFailed);
@@ -130,24 +131,27 @@ TEST(RunTableTest, StartFallsBackToCreatedAtAndStatusDecidesCompleted) {
   run.status = "in_progress";
   run.conclusion = "";
   RunTable table = build({run});
-  EXPECT_EQ(table.rows()[0].started_at, run.created_at);
-  EXPECT_FALSE(table.rows()[0].completed);
-  EXPECT_EQ(table.rows()[0].outcome, Outcome::kNeutral);
+  EXPECT_EQ(table.row(0).started_at, run.created_at);
+  EXPECT_FALSE(table.row(0).completed);
+  EXPECT_EQ(table.row(0).outcome, Outcome::kNeutral);
 }
 
-TEST(RunTableTest, SortsRowsByWorkflowBranchCompletionAndId) {
-  RunRecord a = make_run(1);  // workflow 10, main, completes kT0 + 160
-  RunRecord b = make_run(2);  // workflow 10, main, completes earlier than a
+TEST(RunTableTest, SortsRowsByWorkflowCreationAndId) {
+  RunRecord a = make_run(1);  // workflow 10, created kT0 + 60
+  RunRecord b = make_run(2);  // workflow 10, created kT0 + 120, completes before a
   b.updated_at = kT0 + 50;
-  RunRecord c = make_run(3);  // workflow 10, branch "dev" (interned after main)
+  RunRecord c = make_run(3);  // workflow 10, branch "dev", created kT0 + 180
   c.head_branch = "dev";
-  RunRecord d = make_run(4);  // workflow 20 (interned second)
+  RunRecord d = make_run(4);  // workflow 20 (interned second), created kT0 + 240
   d.workflow_id = 20;
-  RunRecord e = make_run(5);  // same completion as a: ties by id
-  e.updated_at = a.updated_at;
-  // Added out of order; workflow ids: 10 -> 0, 20 -> 1; branches: main -> 1, dev -> 2.
+  RunRecord e = make_run(5);  // created with a: ties by id
+  e.created_at = a.created_at;
+  // Added out of order; workflow ids: 10 -> 0, 20 -> 1.
   RunTable table = build({a, d, c, e, b});
-  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{2, 1, 5, 3, 4}));
+  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{1, 5, 2, 3, 4}));
+  EXPECT_EQ(table.workflow_rows(0), (std::pair<std::size_t, std::size_t>{0, 4}));
+  EXPECT_EQ(table.workflow_rows(1), (std::pair<std::size_t, std::size_t>{4, 5}));
+  EXPECT_EQ(table.row(4).workflow, 1u);
 }
 
 TEST(RunTableTest, InternsRepositoriesIgnoringCase) {
@@ -172,7 +176,7 @@ TEST(RunTableTest, KeysWorkflowsByRepositoryAndWorkflowId) {
   b.repository = "octo/other";  // same workflow id 10, other repository
   RunTable table = build({a, b});
   EXPECT_EQ(table.workflows().size(), 2u);
-  EXPECT_NE(table.rows()[0].workflow, table.rows()[1].workflow);
+  EXPECT_NE(table.row(0).workflow, table.row(1).workflow);
 }
 
 TEST(RunTableTest, NamesAWorkflowAfterItsMostRecentlyUpdatedRun) {
@@ -211,8 +215,8 @@ TEST(RunTableTest, KeepsTheLastAddedVersionOfARun) {
   RunRecord second = make_run(1, "failure");
   RunTable table = build({first, second});
   ASSERT_EQ(table.size(), 1u);
-  EXPECT_TRUE(table.rows()[0].completed);
-  EXPECT_EQ(table.rows()[0].outcome, Outcome::kFailed);
+  EXPECT_TRUE(table.row(0).completed);
+  EXPECT_EQ(table.row(0).outcome, Outcome::kFailed);
 }
 
 TEST(RunTableTest, IncrementalBuildReplacesChangedRunsAndKeepsDictionaryIds) {
@@ -228,9 +232,9 @@ TEST(RunTableTest, IncrementalBuildReplacesChangedRunsAndKeepsDictionaryIds) {
   builder.add(added);
   RunTable table = builder.build(9);
 
-  // main (branch id 1): 1, 3, then 2 (completion moved); feature (branch id 2): 4.
-  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{1, 3, 2, 4}));
-  EXPECT_EQ(table.rows()[2].outcome, Outcome::kFailed);
+  // By creation: 2 keeps its place although it now completes after 3.
+  EXPECT_EQ(ids_of(table), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(table.row(1).outcome, Outcome::kFailed);
   EXPECT_EQ(table.branches(), (std::vector<std::string>{"", "main", "feature"}));
   EXPECT_EQ(table.events(), (std::vector<std::string>{"", "push", "pull_request"}));
   EXPECT_EQ(table.watermark(), 9);
@@ -289,54 +293,56 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
     RunTable full = build(all, 2);
 
     ASSERT_EQ(ids_of(incremental), ids_of(full)) << "round " << round;
-    const auto& a = incremental.period_index();
-    const auto& b = full.period_index();
+    const engine::TableData& a = incremental.data();
+    const engine::TableData& b = full.data();
     EXPECT_EQ(a.workflow_begin, b.workflow_begin) << "round " << round;
     EXPECT_EQ(a.created_at, b.created_at) << "round " << round;
-    EXPECT_EQ(a.duration, b.duration) << "round " << round;
-    EXPECT_EQ(a.id, b.id) << "round " << round;
+    EXPECT_EQ(a.started_at, b.started_at) << "round " << round;
+    EXPECT_EQ(a.completed_at, b.completed_at) << "round " << round;
     EXPECT_EQ(a.branch, b.branch) << "round " << round;
-    EXPECT_EQ(a.outcome, b.outcome) << "round " << round;
+    EXPECT_EQ(a.state, b.state) << "round " << round;
     EXPECT_EQ(a.sums, b.sums) << "round " << round;
     EXPECT_EQ(a.incident_begin, b.incident_begin) << "round " << round;
     ASSERT_EQ(a.incidents.size(), b.incidents.size()) << "round " << round;
     for (std::size_t i = 0; i < a.incidents.size(); ++i) {
       EXPECT_EQ(a.incidents[i].created_at, b.incidents[i].created_at);
       EXPECT_EQ(a.incidents[i].recovery, b.incidents[i].recovery);
+      EXPECT_EQ(a.incidents[i].branch, b.incidents[i].branch);
     }
   }
 }
 
-TEST(RunTableTest, PeriodIndexSumsAnyRangeOfEntries) {
+TEST(RunTableTest, RunningSumsSumAnyRangeOfRows) {
   std::mt19937 random(11);
   std::vector<RunRecord> runs;
-  for (int id = 1; id <= 300; ++id) {  // several strides of 64 entries
+  for (int id = 1; id <= 300; ++id) {  // several strides of 64 rows
     RunRecord run = make_run(id, random() % 3 == 0 ? "failure" : "success");
     if (random() % 7 == 0) run.conclusion = "cancelled";
+    if (random() % 11 == 0) run.status = "in_progress";
     run.updated_at = run.created_at + static_cast<Timestamp>(random() % 900);
     if (random() % 9 == 0) run.run_started_at = run.updated_at + 5;  // no duration
     runs.push_back(run);
   }
   RunTable table = build(runs);
-  const RunTable::PeriodIndex& index = table.period_index();
-  ASSERT_EQ(index.created_at.size(), 300u);
+  const engine::TableData& data = table.data();
+  ASSERT_EQ(data.size(), 300u);
   for (std::size_t begin = 0; begin <= 300; begin += 7) {
     for (std::size_t end = begin; end <= 300; end += 13) {
-      RunTable::PeriodIndex::Sums expected;  // counted one entry at a time
+      engine::Sums expected;  // counted one run at a time, from the rows
       for (std::size_t i = begin; i < end; ++i) {
-        expected.success += index.outcome[i] == Outcome::kSuccess;
-        expected.failed += index.outcome[i] == Outcome::kFailed;
-        if (index.duration[i] >= 0) {
+        RunTable::Row row = table.row(i);
+        if (!row.completed) continue;
+        ++expected.completed;
+        expected.success += row.outcome == Outcome::kSuccess;
+        expected.failed += row.outcome == Outcome::kFailed;
+        if (row.completed_at >= row.started_at) {
           ++expected.timed;
-          expected.duration += index.duration[i];
+          expected.duration += row.completed_at - row.started_at;
         }
       }
-      ASSERT_EQ(index.sums_between(begin, end), expected) << begin << ".." << end;
+      ASSERT_EQ(data.sums_between(begin, end), expected) << begin << ".." << end;
     }
   }
-  EXPECT_EQ(index.sums_between(0, 300).timed,  // the last entry too, which the steps skip
-            std::count_if(index.duration.begin(), index.duration.end(),
-                          [](std::int32_t d) { return d >= 0; }));
 }
 
 TEST(RunTableTest, BuilderFromBaseWithoutChangesKeepsTheRows) {
@@ -347,22 +353,17 @@ TEST(RunTableTest, BuilderFromBaseWithoutChangesKeepsTheRows) {
   EXPECT_EQ(copy.watermark(), 4);
 }
 
-TEST(RunTableTest, ReportsMemoryOfAtLeastTheRows) {
+TEST(RunTableTest, ReportsMemoryOfAtLeastTheColumns) {
   RunTable table = build({make_run(1), make_run(2), make_run(3)});
-  EXPECT_GE(table.memory_bytes(), 3 * sizeof(RunTable::Row));
+  // Per run: id and three time stamps (8 bytes each), branch, actor, run number (4), event,
+  // attempt (2), state (1).
+  EXPECT_GE(table.memory_bytes(), 3 * (4 * 8 + 3 * 4 + 2 * 2 + 1));
 }
 
-TEST(RunTableTest, ReportsMemoryOfThePeriodIndexToo) {
-  RunTable table = build({make_run(1), make_run(2), make_run(3)});
-  // Per completed run the index holds created_at (8 bytes), duration (4), outcome (1), branch (4).
-  std::size_t index_bytes = 3 * (sizeof(Timestamp) + 4 + 1 + sizeof(NameId));
-  EXPECT_GE(table.memory_bytes(), 3 * sizeof(RunTable::Row) + index_bytes);
-}
-
-TEST(RunTableTest, PeriodIndexHoldsEachWorkflowsCompletedRunsByCreationTime) {
-  RunRecord queued = make_run(2);  // created kT0 + 120, not completed: left out
+TEST(RunTableTest, ColumnsHoldEachWorkflowsRunsByCreationTime) {
+  RunRecord queued = make_run(2);  // created kT0 + 120, not completed
   queued.status = "queued";
-  RunRecord dev = make_run(3);  // on dev, so after main's runs in stream order, but created first
+  RunRecord dev = make_run(3);  // on dev, created first
   dev.head_branch = "dev";
   dev.created_at = kT0;
   dev.run_started_at = kT0 + 10;
@@ -372,19 +373,22 @@ TEST(RunTableTest, PeriodIndexHoldsEachWorkflowsCompletedRunsByCreationTime) {
   RunRecord lint = make_run(4);  // another workflow
   lint.workflow_id = 20;
   RunTable table = build({make_run(1), queued, dev, clock_trouble, lint});
-  const RunTable::PeriodIndex& index = table.period_index();
-  ASSERT_TRUE(index.usable(2));
-  // CI (workflow 0): runs 3, 1, 5 by created_at; Lint (workflow 1): run 4.
-  EXPECT_EQ(index.workflow_begin, (std::vector<std::size_t>{0, 3, 4}));
-  EXPECT_EQ(index.created_at, (LargeVector<Timestamp>{kT0, kT0 + 60, kT0 + 300, kT0 + 240}));
+  const engine::TableData& data = table.data();
+  // CI (workflow 0): runs 3, 1, 2, 5 by created_at; Lint (workflow 1): run 4.
+  EXPECT_EQ(data.workflow_begin, (std::vector<std::size_t>{0, 4, 5}));
+  EXPECT_EQ(data.created_at,
+            (std::vector<Timestamp>{kT0, kT0 + 60, kT0 + 120, kT0 + 300, kT0 + 240}));
   // make_run: duration = updated - started = (created + 100) - (created + 5) = 95.
-  EXPECT_EQ(index.duration, (LargeVector<std::int32_t>{40, 95, -1, 95}));
-  EXPECT_EQ(index.branch[0], table.rows()[3].branch);  // rows: CI main 1, 2, 5, CI dev 3, Lint
-  EXPECT_EQ(table.branches()[index.branch[0]], "dev");
-  EXPECT_EQ(index.outcome[1], Outcome::kSuccess);
+  std::vector<std::int64_t> durations;
+  for (std::size_t i = 0; i < data.size(); ++i) durations.push_back(data.duration(i));
+  EXPECT_EQ(durations, (std::vector<std::int64_t>{40, 95, 95, -1, 95}));
+  EXPECT_EQ(table.branches()[data.branch[0]], "dev");
+  EXPECT_EQ(data.state[1], engine::RunState::kSuccess);
+  EXPECT_EQ(data.state[2], engine::RunState::kUnfinished);
+  EXPECT_TRUE(data.ranks_durations());
 }
 
-TEST(RunTableTest, PeriodIndexRecordsEachStreamsIncidentsAtTheirFirstFailure) {
+TEST(RunTableTest, IndexesEachStreamsIncidentsAtTheirFirstFailure) {
   // make_run(id): created kT0 + 60 id, completed 100 s later.
   auto on_dev = [](RunRecord run) {
     run.head_branch = "dev";
@@ -393,35 +397,33 @@ TEST(RunTableTest, PeriodIndexRecordsEachStreamsIncidentsAtTheirFirstFailure) {
   RunTable table = build({make_run(1, "failure"), make_run(2, "timed_out"), make_run(3, "success"),
                           make_run(4, "failure"), on_dev(make_run(5, "failure")),
                           on_dev(make_run(6, "cancelled")), on_dev(make_run(7, "success"))});
-  const RunTable::PeriodIndex& index = table.period_index();
-  ASSERT_TRUE(index.usable(1));
-  ASSERT_EQ(index.incidents.size(), 3u);
-  EXPECT_EQ(index.incident_begin, (std::vector<std::size_t>{0, 3}));
+  const engine::TableData& data = table.data();
+  ASSERT_EQ(data.incidents.size(), 3u);
+  EXPECT_EQ(data.incident_begin, (std::vector<std::size_t>{0, 3}));
   // main: 1..3 recovers in (kT0 + 280) - (kT0 + 160) = 120; 4 is still open.
-  EXPECT_EQ(index.incidents[0].created_at, kT0 + 60);
-  EXPECT_EQ(index.incidents[0].recovery, 120);
-  EXPECT_EQ(index.incidents[1].created_at, kT0 + 240);
-  EXPECT_EQ(index.incidents[1].recovery, -1);
+  EXPECT_EQ(data.incidents[0].created_at, kT0 + 60);
+  EXPECT_EQ(data.incidents[0].recovery, 120);
+  EXPECT_EQ(data.incidents[1].created_at, kT0 + 240);
+  EXPECT_EQ(data.incidents[1].recovery, -1);
   // dev: 5 recovers at 7 (the cancelled run in between changes nothing): 520 - 400 = 120.
-  EXPECT_EQ(index.incidents[2].created_at, kT0 + 300);
-  EXPECT_EQ(index.incidents[2].recovery, 120);
-  EXPECT_EQ(table.branches()[index.incidents[2].branch], "dev");
+  EXPECT_EQ(data.incidents[2].created_at, kT0 + 300);
+  EXPECT_EQ(data.incidents[2].recovery, 120);
+  EXPECT_EQ(table.branches()[data.incidents[2].branch], "dev");
 }
 
-TEST(RunTableTest, IncrementalBuildRebuildsThePeriodIndex) {
+TEST(RunTableTest, IncrementalBuildIndexesAgain) {
   RunRecord running = make_run(2);
   running.status = "in_progress";
   RunTable base = build({make_run(1, "failure"), running}, 1);
-  ASSERT_EQ(base.period_index().created_at.size(), 1u);  // run 2 is not completed yet
-  EXPECT_EQ(base.period_index().incidents[0].recovery, -1);
+  ASSERT_EQ(base.data().sums_between(0, 2).completed, 1);  // run 2 is not completed yet
+  EXPECT_EQ(base.data().incidents[0].recovery, -1);
   RunTableBuilder builder(base);
   builder.add(make_run(2, "success"));
   RunTable table = builder.build(2);
-  const RunTable::PeriodIndex& index = table.period_index();
-  ASSERT_TRUE(index.usable(1));
-  EXPECT_EQ(index.created_at, (LargeVector<Timestamp>{kT0 + 60, kT0 + 120}));
-  ASSERT_EQ(index.incidents.size(), 1u);
-  EXPECT_EQ(index.incidents[0].recovery, 60);  // completions kT0 + 220 - (kT0 + 160)
+  const engine::TableData& data = table.data();
+  EXPECT_EQ(data.sums_between(0, 2).completed, 2);
+  ASSERT_EQ(data.incidents.size(), 1u);
+  EXPECT_EQ(data.incidents[0].recovery, 60);  // completions kT0 + 220 - (kT0 + 160)
 }
 
 TEST(RunTableTest, LoadsEveryRunFromTheStore) {
@@ -446,7 +448,7 @@ TEST(RunTableTest, LoadsOnlyChangesOnTopOfABase) {
   ASSERT_TRUE(table) << table.error().message;
   EXPECT_EQ(store.last_since, 2);  // the base's watermark
   EXPECT_EQ(ids_of(**table), (std::vector<std::int64_t>{1, 2, 3}));
-  EXPECT_EQ((*table)->rows()[1].outcome, Outcome::kFailed);
+  EXPECT_EQ((*table)->row(1).outcome, Outcome::kFailed);
   EXPECT_EQ((*table)->watermark(), 4);
 }
 

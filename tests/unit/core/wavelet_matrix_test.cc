@@ -1,4 +1,4 @@
-#include "cipette/core/wavelet_matrix.h"
+#include "cipette/core/engine/wavelet_matrix.h"
 
 #include <gtest/gtest.h>
 

@@ -32,7 +32,7 @@ Scope all_time() { return testing::scope_at(Period::all(), kDay0 + 10 * kSeconds
 
 TEST(ApiDocumentsTest, RunsDocumentDescribesEachRun) {
   RunTable t = table();
-  RunPage page = list_runs(t, all_time(), ListOptions{{}, 1, 2, false});
+  RunPage page = select_runs(t, all_time(), ListOptions{{}, 1, 2, false});
   nlohmann::json doc = runs_json(t, all_time(), page);
   EXPECT_EQ(doc["total"], 3);
   EXPECT_EQ(doc["pages"], 2);  // ceil(3 / 2)

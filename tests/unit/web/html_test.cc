@@ -144,7 +144,7 @@ TEST(HtmlTest, WorkflowPageShowsHostileNamesAsTextAndMarksTheStreak) {
                        QueryRules{true, true, false, 50}, kDay0 + 10 * kSecondsPerDay);
   ASSERT_TRUE(parsed);
   MetricsReport report = compute_metrics(*state.table, parsed->scope.scope);
-  RunPage runs = list_runs(*state.table, parsed->scope.scope, ListOptions{{}, 1, 50, true});
+  RunPage runs = select_runs(*state.table, parsed->scope.scope, ListOptions{{}, 1, 50, true});
   std::string html = render_workflow(state, *parsed, WorkflowPageData{0, &report, &runs}, false);
   EXPECT_EQ(html.find("<script>alert"), std::string::npos);
   EXPECT_EQ(html.find("<img src=x"), std::string::npos);

@@ -6,8 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "cipette/core/large_allocator.h"
-
 namespace cipette {
 
 // A succinct, immutable sequence of unsigned integers that answers order statistics over any
@@ -20,9 +18,7 @@ namespace cipette {
 // bit of the values in the order the levels above left them in (stably partitioned, zeros
 // first). Every bit vector carries a rank directory interleaved with its bits, so that a rank
 // reads one 64-byte cache line: a directory word, then 448 bits. Memory: n * bits * 8/7 bits
-// plus a line per level (2.0 MB for a million 14-bit values), held in a block of 4 MiB when it
-// is between 1 and 4 MiB (a block that LargeAllocator keeps for the next build: fresh pages
-// would cost more time than the build).
+// plus a line per level (2.0 MB for a million 14-bit values).
 //
 // Thread-safety: const member functions may be called concurrently.
 class WaveletMatrix {
@@ -43,12 +39,8 @@ class WaveletMatrix {
   // Builds the matrix over a copy of `values`. REQUIRES: 1 <= bits <= 32, every value
   // < 2^bits, values.size() < 2^37, supports(kernel). Time O(n * bits) (~3 ms for a million
   // 14-bit values with AVX2); memory for the build: two scratch buffers of n values, freed on
-  // return (into LargeAllocator's pool from 1 MiB on, so that the next build reuses them).
+  // return.
   WaveletMatrix(std::span<const std::uint32_t> values, int bits, Kernel kernel = Kernel::kAuto);
-
-  // The bytes of each buffer that building a matrix over `n` values of `bits` allocates through
-  // LargeAllocator (its lines and scratch), for large_blocks::prepare().
-  static std::vector<std::size_t> build_buffers(std::size_t n, int bits);
 
   // The smallest `bits` (at least 1) that holds every value up to `max_value`.
   static int bits_for(std::uint32_t max_value);
@@ -78,7 +70,7 @@ class WaveletMatrix {
   std::size_t lines_per_level_ = 0;  // one more than size_ needs, so that rank(size_) has one
   // Every level's lines, from lines_[first_word_] (64-byte aligned when built; a copy may not
   // be, which costs speed, not correctness).
-  LargeVector<std::uint64_t> lines_;
+  std::vector<std::uint64_t> lines_;
   std::size_t first_word_ = 0;
   // zeros_[level]: how many bits of the level are 0, which is where its ones go below it.
   std::size_t zeros_[32] = {};

@@ -1,10 +1,11 @@
-#include "cipette/core/wavelet_matrix.h"
+#include "cipette/core/engine/wavelet_matrix.h"
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -62,29 +63,15 @@ constexpr std::uint64_t kRelativeMask = (std::uint64_t{1} << kRelativeBits) - 1;
 
 constexpr std::size_t kSpill = 8;  // the widest vector, 8 values
 
-// Buffers of 1 MiB or more ask for a pooled block (large_blocks::pooled_capacity): on the
-// development VM, ~25 ms of a 30 ms build of a million values went to faulting in its 8 MB of
-// scratch, and the 2 MB of lines took 6 ms more whenever malloc handed out fresh memory.
-std::size_t pooled_count(std::size_t count, std::size_t element_bytes) {
-  return large_blocks::pooled_capacity(count, element_bytes);
-}
-
 // A buffer of n values (and kSpill more) that is not zeroed.
 class Scratch {
  public:
   explicit Scratch(std::size_t n)
-      : n_(n > 0 ? pooled_count(n + kSpill, sizeof(std::uint32_t)) : 0),
-        data_(n_ > 0 ? LargeAllocator<std::uint32_t>().allocate(n_) : nullptr) {}
-  ~Scratch() {
-    if (data_ != nullptr) LargeAllocator<std::uint32_t>().deallocate(data_, n_);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::uint32_t* data() const { return data_; }
+      : data_(n > 0 ? std::make_unique_for_overwrite<std::uint32_t[]>(n + kSpill) : nullptr) {}
+  std::uint32_t* data() const { return data_.get(); }
 
  private:
-  std::size_t n_;
-  std::uint32_t* data_;
+  std::unique_ptr<std::uint32_t[]> data_;
 };
 
 // One level's pass.
@@ -489,16 +476,6 @@ std::size_t line_words(std::size_t lines_per_level, int bits) {
 
 }  // namespace
 
-std::vector<std::size_t> WaveletMatrix::build_buffers(std::size_t n, int bits) {
-  std::size_t words = line_words(n / kBitsPerLine + 1, bits);
-  std::vector<std::size_t> bytes{pooled_count(words, sizeof(std::uint64_t)) *
-                                 sizeof(std::uint64_t)};
-  std::size_t scratch = pooled_count(n + kSpill, sizeof(std::uint32_t)) * sizeof(std::uint32_t);
-  if (bits > 1) bytes.push_back(scratch);  // as the constructor's Scratch buffers
-  if (bits > 2) bytes.push_back(scratch);
-  return bytes;
-}
-
 WaveletMatrix::WaveletMatrix(std::span<const std::uint32_t> values, int bits, Kernel kernel)
     : size_(values.size()), bits_(bits), lines_per_level_(values.size() / kBitsPerLine + 1) {
   assert(bits >= 1 && bits <= 32);
@@ -508,7 +485,6 @@ WaveletMatrix::WaveletMatrix(std::span<const std::uint32_t> values, int bits, Ke
   assert(supports(kernel));
   const std::size_t level_words = lines_per_level_ * kLineWords;
   const std::size_t words = line_words(lines_per_level_, bits);
-  lines_.reserve(pooled_count(words, sizeof(std::uint64_t)));
   lines_.resize(words);
   const auto address = reinterpret_cast<std::uintptr_t>(lines_.data());
   first_word_ = (0 - address) % (kLineWords * sizeof(std::uint64_t)) / sizeof(std::uint64_t);

@@ -1,0 +1,142 @@
+#include "cipette/core/engine/table_data.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "cipette/core/engine/incidents.h"
+
+namespace cipette::engine {
+
+namespace {
+
+template <typename T>
+std::size_t vector_bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+// Sums of rows [begin, end), one at a time.
+void add_rows(const TableData& data, std::size_t begin, std::size_t end, Sums& sums) {
+  for (std::size_t i = begin; i < end; ++i) sums.add(data.state[i], data.duration(i));
+}
+
+void index_sums(TableData& data) {
+  constexpr std::size_t kStride = TableData::kSumStride;
+  data.sums.assign(data.size() / kStride + 1, {});
+  for (std::size_t j = 1; j < data.sums.size(); ++j) {
+    data.sums[j] = data.sums[j - 1];
+    add_rows(data, (j - 1) * kStride, j * kStride, data.sums[j]);
+  }
+}
+
+// Ranks durations + 1 (0: none, or unfinished); leaves the matrix empty when one is too long.
+void index_duration_ranks(TableData& data) {
+  std::vector<std::uint32_t> values(data.size());
+  std::uint32_t max = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::int64_t duration = data.completed(i) ? data.duration(i) : -1;
+    if (duration >= std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
+      data.duration_ranks = WaveletMatrix();
+      return;
+    }
+    values[i] = static_cast<std::uint32_t>(duration + 1);
+    max = std::max(max, values[i]);
+  }
+  data.duration_ranks = WaveletMatrix(values, WaveletMatrix::bits_for(max));
+}
+
+void index_incidents(TableData& data, const TableData* base, const std::vector<bool>& touched) {
+  data.incident_begin.assign(data.workflows() + 1, 0);
+  data.incidents.clear();
+  for (NameId w = 0; w < data.workflows(); ++w) {
+    if (base != nullptr && w < base->workflows() && !touched[w]) {
+      auto kept = base->incidents_of(w);
+      data.incidents.insert(data.incidents.end(), kept.begin(), kept.end());
+    } else {
+      find_incidents(data, w, {}, data.incidents);
+    }
+    data.incident_begin[w + 1] = data.incidents.size();
+  }
+  data.incidents.shrink_to_fit();
+}
+
+}  // namespace
+
+std::pair<std::size_t, std::size_t> TableData::period_rows(NameId workflow, Timestamp lo,
+                                                           Timestamp hi) const {
+  auto first = created_at.begin();
+  auto begin = first + static_cast<std::ptrdiff_t>(workflow_begin[workflow]);
+  auto end = first + static_cast<std::ptrdiff_t>(workflow_begin[workflow + 1]);
+  begin = std::lower_bound(begin, end, lo);
+  end = std::lower_bound(begin, end, hi);
+  return {static_cast<std::size_t>(begin - first), static_cast<std::size_t>(end - first)};
+}
+
+Sums TableData::sums_between(std::size_t begin, std::size_t end) const {
+  // The running sums up to the stride before each end, plus the rows after it.
+  auto sums_to = [this](std::size_t end_at) {
+    Sums at = sums[end_at / kSumStride];
+    add_rows(*this, end_at / kSumStride * kSumStride, end_at, at);
+    return at;
+  };
+  return sums_to(end).minus(sums_to(begin));
+}
+
+std::span<const Incident> TableData::incidents_of(NameId workflow) const {
+  return std::span(incidents).subspan(incident_begin[workflow],
+                                      incident_begin[workflow + 1] - incident_begin[workflow]);
+}
+
+void TableData::append(const TableData& from, std::size_t i) {
+  id.push_back(from.id[i]);
+  created_at.push_back(from.created_at[i]);
+  started_at.push_back(from.started_at[i]);
+  completed_at.push_back(from.completed_at[i]);
+  branch.push_back(from.branch[i]);
+  actor.push_back(from.actor[i]);
+  run_number.push_back(from.run_number[i]);
+  event.push_back(from.event[i]);
+  attempt.push_back(from.attempt[i]);
+  state.push_back(from.state[i]);
+}
+
+void TableData::append(const RunTable::Row& run) {
+  id.push_back(run.id);
+  created_at.push_back(run.created_at);
+  started_at.push_back(run.started_at);
+  completed_at.push_back(run.completed_at);
+  branch.push_back(run.branch);
+  actor.push_back(run.actor);
+  run_number.push_back(run.run_number);
+  event.push_back(run.event);
+  attempt.push_back(run.run_attempt);
+  state.push_back(run_state(run.completed, run.outcome));
+}
+
+void TableData::reserve(std::size_t rows) {
+  id.reserve(rows);
+  created_at.reserve(rows);
+  started_at.reserve(rows);
+  completed_at.reserve(rows);
+  branch.reserve(rows);
+  actor.reserve(rows);
+  run_number.reserve(rows);
+  event.reserve(rows);
+  attempt.reserve(rows);
+  state.reserve(rows);
+}
+
+void TableData::index(const TableData* base, const std::vector<bool>& touched) {
+  index_sums(*this);
+  index_duration_ranks(*this);
+  index_incidents(*this, base, touched);
+}
+
+std::size_t TableData::memory_bytes() const {
+  return vector_bytes(workflow_begin) + vector_bytes(id) + vector_bytes(created_at) +
+         vector_bytes(started_at) + vector_bytes(completed_at) + vector_bytes(branch) +
+         vector_bytes(actor) + vector_bytes(run_number) + vector_bytes(event) +
+         vector_bytes(attempt) + vector_bytes(state) + vector_bytes(sums) +
+         duration_ranks.memory_bytes() + vector_bytes(incident_begin) + vector_bytes(incidents);
+}
+
+}  // namespace cipette::engine
