@@ -87,18 +87,19 @@ void BM_PostgresLoadRunTable(benchmark::State& state) {
 }
 
 // Every 1,000th run of the store, to change in the incremental refresh.
-std::vector<RunRecord> sample_runs(RunStore& store) {
+std::vector<RunRecord> sample_runs(RunReader& store) {
   std::vector<RunRecord> sample;
   std::int64_t seen = 0;
   auto scanned = store.scan_runs(0, [&](const RunRecord& run) {
     if (++seen % 1000 == 0) sample.push_back(run);
+    return ScanStep::kContinue;
   });
   if (!scanned) throw std::runtime_error(scanned.error().message);
   return sample;
 }
 
 // Gives 1,000 runs of the store a newer version (the caller does not time it).
-void change_runs(RunStore& store, std::vector<RunRecord>& changed) {
+void change_runs(RunWriter& store, std::vector<RunRecord>& changed) {
   for (RunRecord& run : changed) ++run.updated_at;
   if (auto stats = store.upsert_runs(changed); !stats || stats->updated != 1000) {
     throw std::runtime_error("changing 1,000 runs failed");
@@ -106,7 +107,7 @@ void change_runs(RunStore& store, std::vector<RunRecord>& changed) {
 }
 
 // The table of the whole store, as the dashboard loads it at start-up (not timed).
-std::shared_ptr<const RunTable> load_whole(RunStore& store) {
+std::shared_ptr<const RunTable> load_whole(RunReader& store) {
   auto loaded = load_run_table(store);
   if (!loaded) throw std::runtime_error(loaded.error().message);
   return *loaded;
@@ -142,7 +143,10 @@ void refresh_after_changes(benchmark::State& state, bool merge, bool first) {
       seen = 1000;
     } else {
       seen = 0;
-      auto last = store->scan_runs(table->watermark(), [&](const RunRecord&) { ++seen; });
+      auto last = store->scan_runs(table->watermark(), [&](const RunRecord&) {
+        ++seen;
+        return ScanStep::kContinue;
+      });
       if (!last) throw std::runtime_error(last.error().message);
       state.PauseTiming();
       table = *load_run_table(*store, table.get());  // move the watermark on, untimed

@@ -52,7 +52,10 @@ std::vector<RunRecord> stored_runs(const std::string& database_url) {
   EXPECT_TRUE(store.has_value()) << store.error().message;
   std::vector<RunRecord> runs;
   if (!store) return runs;
-  auto scanned = (*store)->scan_runs(0, [&](const RunRecord& run) { runs.push_back(run); });
+  auto scanned = (*store)->scan_runs(0, [&](const RunRecord& run) {
+    runs.push_back(run);
+    return ScanStep::kContinue;
+  });
   EXPECT_TRUE(scanned.has_value()) << scanned.error().message;
   std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.id < b.id; });
   return runs;

@@ -153,7 +153,8 @@ TEST(DbCopyTest, ARunUpdatedInTheSourceIsCopiedAsAnUpdate) {
     ASSERT_TRUE(store);
     std::vector<RunRecord> runs;
     ASSERT_TRUE((*store)->scan_runs(0, [&](const RunRecord& run) {
-      if (runs.empty()) runs.push_back(run);
+      runs.push_back(run);
+      return ScanStep::kStop;
     }));
     ASSERT_EQ(runs.size(), 1u);
     runs[0].updated_at += 3600;

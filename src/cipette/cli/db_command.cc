@@ -39,11 +39,6 @@ struct CopyTotals {
   std::int64_t sync_states = 0;
 };
 
-// Thrown from inside the source's scan to stop it when writing to the destination fails.
-struct CopyAborted {
-  Error error;
-};
-
 Result<Endpoint> parse_endpoint(std::string flag, const std::string& value) {
   auto url = storage::parse_database_url(value);
   if (!url) {
@@ -124,33 +119,33 @@ void add_stats(UpsertStats& sum, const UpsertStats& more) {
   sum.unchanged += more.unchanged;
 }
 
-// Streams the source's runs in change order into the destination, kCopyBatch per transaction.
-Status copy_runs(RunStore& from, RunStore& to, CopyProgress& progress, CopyTotals& totals) {
+// Streams the source's runs in change order into the destination, kCopyBatch per transaction;
+// the first failure to write stops the scan.
+Status copy_runs(RunReader& from, RunWriter& to, CopyProgress& progress, CopyTotals& totals) {
   std::vector<RunRecord> batch;
   batch.reserve(kCopyBatch);
-  auto flush = [&] {
+  auto flush = [&]() -> Status {
     auto written = to.upsert_runs(batch);
-    if (!written) throw CopyAborted{written.error()};
+    if (!written) return written.error();
     add_stats(totals.stats, *written);
     totals.runs += static_cast<std::int64_t>(batch.size());
     batch.clear();
     progress.update(totals.runs);
+    return {};
   };
-  try {
-    auto scanned = from.scan_runs(0, [&](const RunRecord& run) {
-      batch.push_back(run);  // a copy: the scan reuses `run`
-      if (batch.size() == kCopyBatch) flush();
-    });
-    if (!scanned) return scanned.error();
-    if (!batch.empty()) flush();
-  } catch (const CopyAborted& aborted) {
-    return aborted.error;
-  }
-  return {};
+  Status flushed;
+  auto scanned = from.scan_runs(0, [&](const RunRecord& run) {
+    batch.push_back(run);  // a copy: the scan reuses `run`
+    if (batch.size() == kCopyBatch) flushed = flush();
+    return flushed ? ScanStep::kContinue : ScanStep::kStop;
+  });
+  if (!scanned) return scanned.error();
+  if (!flushed || batch.empty()) return flushed;
+  return flush();
 }
 
 // Every saved sync state, written with no runs (commit_sync replaces the state).
-Status copy_sync_states(RunStore& from, RunStore& to, CopyTotals& totals) {
+Status copy_sync_states(SyncStateStore& from, SyncStateStore& to, CopyTotals& totals) {
   auto repositories = from.sync_repositories();
   if (!repositories) return repositories.error();
   for (const std::string& repository : *repositories) {

@@ -63,7 +63,11 @@ int run_server(const ServeConfig& config) {
           Error{existing.error().message + "; or pass --create to serve an empty one"}, kExitUsage);
     }
   }
-  auto opener = [database] { return storage::open_store(database); };
+  web::StoreOpener opener = [database]() -> Result<std::unique_ptr<RunReader>> {
+    auto store = storage::open_store(database);
+    if (!store) return store.error();
+    return std::unique_ptr<RunReader>(std::move(*store));
+  };
   auto served = web::serve(options, opener, [](const std::string& url) {
     std::fprintf(stderr, "CIPette dashboard: %s  (Ctrl-C to stop)\n", url.c_str());
   });

@@ -89,7 +89,8 @@ struct Worker {
   ProgressSink& progress;
   Shared& shared;
   github::Client& client;
-  RunStore& store;
+  SyncStateStore& sync_states;  // both on the worker's own store connection
+  LeaseStore& leases;
 };
 
 RepositoryReport failed_report(const std::string& name, std::string error) {
@@ -103,10 +104,10 @@ RepositoryReport failed_report(const std::string& name, std::string error) {
 RepositoryReport sync_leased(Worker& worker, const std::string& name) {
   Shared& shared = worker.shared;
   if (shared.keeper) shared.keeper->hold(name);
-  RepositoryReport report =
-      sync_repository(worker.client, worker.store, name, worker.options.sync, worker.progress);
+  RepositoryReport report = sync_repository(worker.client, worker.sync_states, name,
+                                            worker.options.sync, worker.progress);
   if (shared.keeper) shared.keeper->drop(name);
-  if (auto released = worker.store.release_lease(name, shared.holder); !released) {
+  if (auto released = worker.leases.release_lease(name, shared.holder); !released) {
     report.warnings.push_back("could not release the lease: " + released.error().message);
   }
   return report;
@@ -116,14 +117,14 @@ RepositoryReport sync_leased(Worker& worker, const std::string& name) {
 // nullopt).
 std::optional<RepositoryReport> sync_or_defer(Worker& worker, std::size_t index) {
   const std::string& name = worker.shared.names[index];
-  auto lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+  auto lease = worker.leases.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
   if (!lease) return failed_report(name, lease.error().message);
   if (!lease->acquired && holder_is_dead_local_process(lease->holder)) {
     // Killed on this machine (Ctrl-C, kill -9): no need to wait for its lease to lapse.
     worker.progress.note(
         name, fmt::format("taking over from {}: that process is not running", lease->holder));
-    (void)worker.store.release_lease(name, lease->holder);
-    lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+    (void)worker.leases.release_lease(name, lease->holder);
+    lease = worker.leases.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
     if (!lease) return failed_report(name, lease.error().message);
   }
   if (lease->acquired) return sync_leased(worker, name);
@@ -139,10 +140,10 @@ std::optional<RepositoryReport> sync_or_defer(Worker& worker, std::size_t index)
 RepositoryReport wait_for_lease(Worker& worker, Deferred deferred) {
   const std::string& name = worker.shared.names[deferred.index];
   for (;;) {
-    auto lease = worker.store.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
+    auto lease = worker.leases.acquire_lease(name, worker.shared.holder, worker.options.lease.ttl);
     if (!lease) return failed_report(name, lease.error().message);
     if (lease->acquired && lease->released_at >= deferred.first_seen) {
-      (void)worker.store.release_lease(name, worker.shared.holder);
+      (void)worker.leases.release_lease(name, worker.shared.holder);
       RepositoryReport report;
       report.repository = name;
       report.done = true;
@@ -179,7 +180,7 @@ void run_worker(const CollectOptions& options, const StoreOpener& open_store,
     shared.setup_errors.push_back(!made ? made.error().message : store.error().message);
     return;
   }
-  Worker worker{options, progress, shared, *made->client, **store};
+  Worker worker{options, progress, shared, *made->client, **store, **store};
   for (std::size_t i = shared.next++; i < shared.names.size(); i = shared.next++) {
     current = shared.names[i];
     if (auto report = sync_or_defer(worker, i)) {

@@ -15,7 +15,8 @@
 
 namespace cipette::collector {
 
-// Opens a new connection to the configured store; each worker thread opens its own.
+// Opens a new connection to the configured store; each worker thread opens its own (and uses
+// its SyncStateStore and LeaseStore parts).
 using StoreOpener = std::function<Result<std::unique_ptr<RunStore>>()>;
 // Makes the HTTP transport of one worker thread (kept for all its requests, so connections
 // are reused).

@@ -40,7 +40,7 @@ bool holder_is_dead_local_process(std::string_view holder) {
   return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
-LeaseKeeper::LeaseKeeper(std::unique_ptr<RunStore> store, std::string holder,
+LeaseKeeper::LeaseKeeper(std::unique_ptr<LeaseStore> store, std::string holder,
                          std::chrono::seconds ttl, ProgressSink& progress)
     : store_(std::move(store)),
       holder_(std::move(holder)),

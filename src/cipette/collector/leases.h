@@ -14,7 +14,7 @@
 
 namespace cipette::collector {
 
-// How several collectors on one database share the work (core/run_store.h, acquire_lease): a
+// How several collectors on one database share the work (core/run_store.h, LeaseStore): a
 // collector syncs a repository only while it holds the repository's lease, renews the leases it
 // holds every ttl / 3, and releases each when its sync ends. A collector killed mid-sync stops
 // renewing, so its leases lapse after at most `ttl` and another collector takes them over.
@@ -38,7 +38,7 @@ bool holder_is_dead_local_process(std::string_view holder);
 // collector may sync the same repository too, which the upsert rules make harmless).
 class LeaseKeeper {
  public:
-  LeaseKeeper(std::unique_ptr<RunStore> store, std::string holder, std::chrono::seconds ttl,
+  LeaseKeeper(std::unique_ptr<LeaseStore> store, std::string holder, std::chrono::seconds ttl,
               ProgressSink& progress);
   ~LeaseKeeper();  // stops renewing (does not release: the syncs release their leases)
   LeaseKeeper(const LeaseKeeper&) = delete;
@@ -51,7 +51,7 @@ class LeaseKeeper {
   void run();
   void renew_all();
 
-  std::unique_ptr<RunStore> store_;
+  std::unique_ptr<LeaseStore> store_;
   std::string holder_;
   std::chrono::seconds ttl_;
   ProgressSink& progress_;

@@ -49,7 +49,7 @@ using github::RunsPage;
 
 class RepositorySync {
  public:
-  RepositorySync(github::Client& client, RunStore& store, const std::string& repository,
+  RepositorySync(github::Client& client, SyncStateStore& store, const std::string& repository,
                  const SyncOptions& options, ProgressSink& progress)
       : client_(client),
         store_(store),
@@ -98,7 +98,7 @@ class RepositorySync {
   Timestamp now() const { return options_.now ? options_.now() : now_utc(); }
 
   github::Client& client_;
-  RunStore& store_;
+  SyncStateStore& store_;
   const std::string& repository_;
   const SyncOptions& options_;
   ProgressSink& progress_;
@@ -460,7 +460,7 @@ void RepositorySync::publish() {
 
 }  // namespace
 
-RepositoryReport sync_repository(github::Client& client, RunStore& store,
+RepositoryReport sync_repository(github::Client& client, SyncStateStore& store,
                                  const std::string& repository, const SyncOptions& options,
                                  ProgressSink& progress) {
   return RepositorySync(client, store, repository, options, progress).run();

@@ -42,7 +42,7 @@ struct SyncOptions {
 // written before stays written. Runs of other repositories in GitHub's answers are not
 // written, only counted (RepositoryReport::foreign_runs). `client` and `store` are used from
 // this thread only.
-RepositoryReport sync_repository(github::Client& client, RunStore& store,
+RepositoryReport sync_repository(github::Client& client, SyncStateStore& store,
                                  const std::string& repository, const SyncOptions& options,
                                  ProgressSink& progress);
 

@@ -52,7 +52,7 @@ struct SyncState {
 };
 
 // A collector's claim on one repository, so that several collectors on one database never
-// sync the same repository at once (see RunStore::acquire_lease). Times are the database's
+// sync the same repository at once (see LeaseStore::acquire_lease). Times are the database's
 // clock, in UTC seconds, so collectors on machines whose clocks disagree still agree.
 struct LeaseState {
   bool acquired = false;      // the caller holds the lease now
@@ -63,73 +63,92 @@ struct LeaseState {
   friend bool operator==(const LeaseState&, const LeaseState&) = default;
 };
 
-// The storage port. Adapters (SQLite now, PostgreSQL later) implement it; the engine and the
-// use cases see only this. All methods are safe to call from one thread at a time per object;
-// separate objects on the same database may be used concurrently.
-class RunStore {
+// What a scan's visitor returns after each run (see RunReader::scan_runs).
+enum class ScanStep {
+  kContinue,  // go on to the next run
+  kStop,      // end the scan after this run
+};
+
+// The storage port, in parts, so that each use (and each test fake) takes only the part it
+// needs. Adapters (SQLite, PostgreSQL) implement them all through RunStore. All methods are
+// safe to call from one thread at a time per object; separate objects on the same database may
+// be used concurrently.
+
+// Reading runs: what the run table is loaded from.
+class RunReader {
  public:
-  virtual ~RunStore() = default;
+  virtual ~RunReader() = default;
+
+  // Calls `visit` for every run whose change sequence is greater than `since` (0 = all runs),
+  // in ascending change order, until `visit` returns ScanStep::kStop. Returns the largest
+  // change sequence among the runs visited (that of the run `visit` stopped at, when it
+  // stopped), or `since` when none was: scanning again from it resumes after the last run
+  // visited. The RunRecord passed to `visit` is reused between calls: copy what must outlive
+  // the call.
+  virtual Result<ChangeSeq> scan_runs(ChangeSeq since,
+                                      const std::function<ScanStep(const RunRecord&)>& visit) = 0;
+
+  // A short description for messages, without credentials ("sqlite:data/cipette.db").
+  virtual std::string describe() const = 0;
+};
+
+// Writing runs.
+class RunWriter {
+ public:
+  virtual ~RunWriter() = default;
 
   // Inserts or updates runs keyed by run id, all in one transaction: either every run is
   // applied or none is. A stored run is replaced only when the incoming updated_at is newer, or
   // equal with a run_attempt at least as large; an older version never overwrites a newer one.
   // Fails without writing anything if any run fails validate_run().
   virtual Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) = 0;
+};
 
-  // Calls `visit` for every run whose change sequence is greater than `since` (0 = all runs),
-  // in ascending change order, and returns the largest sequence seen (or `since` when none).
-  // The RunRecord passed to `visit` is reused between calls: copy what must outlive the call.
-  virtual Result<ChangeSeq> scan_runs(ChangeSeq since,
-                                      const std::function<void(const RunRecord&)>& visit) = 0;
-
-  // Number of runs stored.
-  virtual Result<std::int64_t> count_runs() = 0;
+// The collector's position in each repository, written with the runs it read.
+class SyncStateStore {
+ public:
+  virtual ~SyncStateStore() = default;
 
   // The saved sync state of `repository` ("owner/name", compared case-insensitively), or
-  // nullopt when none was saved. The default implementation fails: stores that the collector
-  // does not write to need not implement it.
-  virtual Result<std::optional<SyncState>> load_sync_state(std::string_view repository) {
-    return fail("reading the sync state of ", repository, ": not supported by ", describe());
-  }
+  // nullopt when none was saved.
+  virtual Result<std::optional<SyncState>> load_sync_state(std::string_view repository) = 0;
 
-  // In one transaction: upsert_runs(runs) (same rules) and replace the sync state of
-  // `repository` by `state`. Either both are written or neither is, so a process killed at any
-  // moment leaves runs and state consistent. The default implementation fails.
+  // In one transaction: RunWriter::upsert_runs(runs) (same rules) and replace the sync state
+  // of `repository` by `state`. Either both are written or neither is, so a process killed at
+  // any moment leaves runs and state consistent.
   virtual Result<UpsertStats> commit_sync(std::string_view repository,
-                                          std::span<const RunRecord> runs, const SyncState& state) {
-    (void)runs;
-    (void)state;
-    return fail("writing the sync state of ", repository, ": not supported by ", describe());
-  }
+                                          std::span<const RunRecord> runs,
+                                          const SyncState& state) = 0;
 
   // The repositories with a saved sync state, in the spelling they were saved with, sorted
-  // case-insensitively (for `cipette db copy`). The default implementation fails.
-  virtual Result<std::vector<std::string>> sync_repositories() {
-    return fail("listing sync states: not supported by ", describe());
-  }
+  // case-insensitively (for `cipette db copy`).
+  virtual Result<std::vector<std::string>> sync_repositories() = 0;
+};
+
+// The collectors' leases on repositories.
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
 
   // Takes the lease on `repository` (compared case-insensitively) for `holder` until the
   // database's now + `ttl`, when nobody holds it, its holder released it, its claim lapsed
   // (a crashed collector), or `holder` already holds it (a renewal). Otherwise changes nothing
   // and reports who holds it until when: acquired is false. Atomic across processes: of two
-  // holders asking at once, exactly one gets it. The default implementation fails.
+  // holders asking at once, exactly one gets it.
   virtual Result<LeaseState> acquire_lease(std::string_view repository, std::string_view holder,
-                                           std::chrono::seconds ttl) {
-    (void)holder;
-    (void)ttl;
-    return fail("taking the lease on ", repository, ": not supported by ", describe());
-  }
+                                           std::chrono::seconds ttl) = 0;
 
   // Gives the lease on `repository` up after a sync, setting released_at to the database's
   // now, when `holder` holds it; does nothing when it does not (its claim lapsed and another
-  // holder took it). The default implementation fails.
-  virtual Status release_lease(std::string_view repository, std::string_view holder) {
-    (void)holder;
-    return fail("releasing the lease on ", repository, ": not supported by ", describe());
-  }
+  // holder took it).
+  virtual Status release_lease(std::string_view repository, std::string_view holder) = 0;
+};
 
-  // A short description for messages, without credentials ("sqlite:data/cipette.db").
-  virtual std::string describe() const = 0;
+// The whole port, as an adapter implements it (storage/store_factory.h opens one).
+class RunStore : public RunReader, public RunWriter, public SyncStateStore, public LeaseStore {
+ public:
+  // Number of runs stored.
+  virtual Result<std::int64_t> count_runs() = 0;
 };
 
 }  // namespace cipette

@@ -327,10 +327,13 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   return result;
 }
 
-Result<std::shared_ptr<const RunTable>> load_run_table(RunStore& store, const RunTable* base) {
+Result<std::shared_ptr<const RunTable>> load_run_table(RunReader& store, const RunTable* base) {
   RunTableBuilder builder = base ? RunTableBuilder(*base) : RunTableBuilder();
   ChangeSeq since = base ? base->watermark() : 0;
-  auto last = store.scan_runs(since, [&](const RunRecord& run) { builder.add(run); });
+  auto last = store.scan_runs(since, [&](const RunRecord& run) {
+    builder.add(run);
+    return ScanStep::kContinue;
+  });
   if (!last) {
     return fail("loading runs from ", store.describe(), ": ", last.error().message);
   }

@@ -135,7 +135,7 @@ class RunTableBuilder {
 
 // Loads every run from `store` into a new table; with `base`, loads only runs changed since
 // base->watermark() and merges them into a copy of base.
-Result<std::shared_ptr<const RunTable>> load_run_table(RunStore& store,
+Result<std::shared_ptr<const RunTable>> load_run_table(RunReader& store,
                                                        const RunTable* base = nullptr);
 
 }  // namespace cipette

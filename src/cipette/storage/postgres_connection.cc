@@ -276,11 +276,12 @@ Status PgConnection::exec_script(const std::string& sql, std::string_view doing)
   return error(doing, result.get());
 }
 
-Status PgConnection::finish_copy(std::string_view doing) {
+Status PgConnection::finish_copy(std::string_view doing, bool cancelled) {
   Status status;
   while (PgResult result{PQgetResult(conn_)}) {
     note_if_lost(result.get());
-    if (status && PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    if (status && PQresultStatus(result.get()) != PGRES_COMMAND_OK &&
+        !(cancelled && or_empty(PQresultErrorField(result.get(), PG_DIAG_SQLSTATE)) == "57014")) {
       status = error(doing, result.get());
     }
   }
@@ -310,14 +311,14 @@ Status PgConnection::copy_in(std::string_view copy_sql, std::string_view data,
   return finish_copy(doing);
 }
 
-Status PgConnection::copy_out(std::string_view copy_sql,
-                              const std::function<Status(std::string_view)>& on_row,
-                              std::string_view doing) {
+Result<ScanStep> PgConnection::copy_out(
+    std::string_view copy_sql, const std::function<Result<ScanStep>(std::string_view)>& on_row,
+    std::string_view doing) {
   if (conn_ == nullptr || lost_) return error(doing, nullptr);
   PgResult started(PQexec(conn_, std::string(copy_sql).c_str()));
   if (PQresultStatus(started.get()) != PGRES_COPY_OUT) return error(doing, started.get());
-  // Until the server has sent everything the connection cannot run anything else; cutting
-  // the copy short (an error or an exception in on_row) costs the connection.
+  // Until the server has ended the copy the connection cannot run anything else: an error or
+  // an exception in on_row costs the connection.
   struct AbandonUnlessDone {
     PgConnection& connection;
     bool done = false;
@@ -325,18 +326,30 @@ Status PgConnection::copy_out(std::string_view copy_sql,
       if (!done) connection.abandon();
     }
   } guard{*this};
+  ScanStep step = ScanStep::kContinue;
   for (;;) {
     char* buffer = nullptr;
     int length = PQgetCopyData(conn_, &buffer, 0);
     if (length == -1) break;
     if (length < 0) return error(doing, nullptr);
     std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
-    if (auto handled = on_row({buffer, static_cast<std::size_t>(length)}); !handled) {
-      return fail(doing, ": ", handled.error().message);
+    if (step == ScanStep::kStop) continue;  // sent before the server saw the cancel request
+    auto handled = on_row({buffer, static_cast<std::size_t>(length)});
+    if (!handled) return fail(doing, ": ", handled.error().message);
+    step = *handled;
+    // PQcancel returns once the server has the request, so it cannot cancel a later
+    // statement. If it cannot be sent, the rest of the copy is read to its end.
+    if (step == ScanStep::kStop) {
+      std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel(PQgetCancel(conn_), &PQfreeCancel);
+      char message[256];
+      if (cancel) (void)PQcancel(cancel.get(), message, sizeof message);
     }
   }
   guard.done = true;
-  return finish_copy(doing);
+  if (auto finished = finish_copy(doing, step == ScanStep::kStop); !finished) {
+    return finished.error();
+  }
+  return step;
 }
 
 PgTransaction::~PgTransaction() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cipette/core/result.h"
+#include "cipette/core/run_store.h"
 
 namespace cipette::storage {
 
@@ -87,19 +88,23 @@ class PgConnection {
 
   // Runs `copy_sql` ("COPY ... FROM STDIN ...") and sends `data` as its input.
   Status copy_in(std::string_view copy_sql, std::string_view data, std::string_view doing);
-  // Runs `copy_sql` ("COPY ... TO STDOUT ...") and calls `on_row` with each row's bytes. A
-  // failing `on_row` stops the copy and its error is returned. If `on_row` throws, the
-  // connection is abandoned (the copy cannot be cut short otherwise) and the exception
-  // propagates.
-  Status copy_out(std::string_view copy_sql, const std::function<Status(std::string_view)>& on_row,
-                  std::string_view doing);
+  // Runs `copy_sql` ("COPY ... TO STDOUT ...") and calls `on_row` with each row's bytes.
+  // Returns kContinue after the last row, or kStop as soon as `on_row` does: then the server
+  // is asked to cancel the copy and the rows it sent before are dropped, so the connection
+  // stays usable, but the transaction around the copy is aborted when the cancel came in
+  // time: roll it back. When `on_row` fails (its error is returned) or throws (the exception
+  // propagates), the connection is abandoned.
+  Result<ScanStep> copy_out(std::string_view copy_sql,
+                            const std::function<Result<ScanStep>(std::string_view)>& on_row,
+                            std::string_view doing);
 
  private:
   PgConnection(std::string conninfo, PGconn* conn);
   // "<doing>: <message>"; marks the connection lost when `result` ends the session.
   Error error(std::string_view doing, const PGresult* result);
   void note_if_lost(const PGresult* result);
-  Status finish_copy(std::string_view doing);
+  // Reads the results that end a copy; with `cancelled`, a query_canceled error is expected.
+  Status finish_copy(std::string_view doing, bool cancelled = false);
 
   std::string conninfo_;
   PGconn* conn_;

@@ -82,7 +82,7 @@ Result<UpsertStats> PostgresStore::upsert_runs(std::span<const RunRecord> runs) 
 }
 
 Result<ChangeSeq> PostgresStore::scan_runs(ChangeSeq since,
-                                           const std::function<void(const RunRecord&)>& visit) {
+                                           const std::function<ScanStep(const RunRecord&)>& visit) {
   if (auto connected = ensure_connected(); !connected) return connected.error();
   bool visited = false;
   auto last = scan_snapshot(since, visit, visited);
@@ -96,9 +96,8 @@ Result<ChangeSeq> PostgresStore::scan_runs(ChangeSeq since,
   return last;
 }
 
-Result<ChangeSeq> PostgresStore::scan_snapshot(ChangeSeq since,
-                                               const std::function<void(const RunRecord&)>& visit,
-                                               bool& visited) {
+Result<ChangeSeq> PostgresStore::scan_snapshot(
+    ChangeSeq since, const std::function<ScanStep(const RunRecord&)>& visit, bool& visited) {
   PgConnection& connection = *connection_;
   std::string doing = fmt::format("reading runs from {}", connection.describe());
   // One snapshot for the names and the runs: a concurrent batch is seen whole or not at all.
@@ -118,21 +117,21 @@ Result<ChangeSeq> PostgresStore::scan_snapshot(ChangeSeq since,
   RunRecord run;
   ChangeSeq last = since;
   ScannedRunsDecoder decoder;
-  auto on_row = [&](std::string_view message) -> Status {
+  auto on_row = [&](std::string_view message) -> Result<ScanStep> {
     ChangeSeq seq = 0;
     auto row = decoder.decode(message, run, seq);
     if (!row) return row.error();
-    if (!*row) return {};
+    if (!*row) return ScanStep::kContinue;
     last = seq;
     auto name = names.find(run.repository_id);
     run.repository.assign(name == names.end() ? std::string_view() : name->second);
     visited = true;
-    visit(run);
-    return {};
+    return visit(run);
   };
-  if (auto copied = connection.copy_out(scan_copy_sql(), on_row, doing); !copied) {
-    return copied.error();
-  }
+  auto copied = connection.copy_out(scan_copy_sql(), on_row, doing);
+  if (!copied) return copied.error();
+  // A cancelled COPY aborted the transaction: nothing to commit, the destructor rolls back.
+  if (*copied == ScanStep::kStop) return last;
   if (auto committed = transaction.commit(doing); !committed) return committed.error();
   return last;
 }

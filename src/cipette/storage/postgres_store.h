@@ -53,20 +53,21 @@ class PostgresStore final : public RunStore {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
-  // See RunStore::upsert_runs and PgRunWriter (postgres_run_writer.h): one transaction, the
+  // See RunWriter::upsert_runs and PgRunWriter (postgres_run_writer.h): one transaction, the
   // runs sent with one binary COPY and applied with one INSERT ... ON CONFLICT per batch.
   Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override;
-  // See RunStore::scan_runs. Reads one snapshot (a REPEATABLE READ READ ONLY transaction):
+  // See RunReader::scan_runs. Reads one snapshot (a REPEATABLE READ READ ONLY transaction):
   // a batch committed concurrently is seen entirely or not at all. The runs stream from one
-  // binary COPY in change order, never buffered whole. `visit` must not use this object; if
-  // it throws, the connection is closed (the next call opens a new one) and the exception
-  // propagates.
+  // binary COPY in change order, never buffered whole; when `visit` stops the scan, the
+  // server is asked to cancel the COPY and the connection stays open. `visit` must not use
+  // this object; if it throws, the connection is closed (the next call opens a new one) and
+  // the exception propagates.
   Result<ChangeSeq> scan_runs(ChangeSeq since,
-                              const std::function<void(const RunRecord&)>& visit) override;
+                              const std::function<ScanStep(const RunRecord&)>& visit) override;
   Result<std::int64_t> count_runs() override;
   // "postgresql://user@host:port/database" (never the password).
   std::string describe() const override;
-  // See RunStore and postgres_sync_state.h.
+  // See SyncStateStore, LeaseStore and postgres_sync_state.h.
   Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
   Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
                                   const SyncState& state) override;
@@ -90,7 +91,7 @@ class PostgresStore final : public RunStore {
   template <typename T>
   Result<T> with_retry(const std::function<Result<T>()>& attempt);
   Result<ChangeSeq> scan_snapshot(ChangeSeq since,
-                                  const std::function<void(const RunRecord&)>& visit,
+                                  const std::function<ScanStep(const RunRecord&)>& visit,
                                   bool& visited);
 
   std::unique_ptr<PgConnection> connection_;

@@ -30,14 +30,14 @@ Status save_postgres_sync_state(PgConnection& connection, std::string_view repos
 // The repositories with a saved state, sorted by their ASCII lower-case bytes.
 Result<std::vector<std::string>> list_postgres_sync_states(PgConnection& connection);
 
-// See RunStore::acquire_lease. One INSERT ... ON CONFLICT ... DO UPDATE ... WHERE <free,
+// See LeaseStore::acquire_lease. One INSERT ... ON CONFLICT ... DO UPDATE ... WHERE <free,
 // released, lapsed or ours>, so that of several connections asking at once exactly one gets
 // it; the clock is the server's (clock_timestamp()). When it is not acquired, a second
 // statement reads who holds it.
 Result<LeaseState> acquire_postgres_lease(PgConnection& connection, std::string_view repository,
                                           std::string_view holder, std::chrono::seconds ttl);
 
-// See RunStore::release_lease: one UPDATE ... WHERE holder = `holder`.
+// See LeaseStore::release_lease: one UPDATE ... WHERE holder = `holder`.
 Status release_postgres_lease(PgConnection& connection, std::string_view repository,
                               std::string_view holder);
 

@@ -158,7 +158,7 @@ struct SqliteStore::Connection {
 
   DatabasePtr db;  // first member: destroyed last, after the statements below
   std::string path;
-  RunWriter writer;
+  storage::RunWriter writer;  // not the port it implements, cipette::RunWriter
   SyncStateTable sync_states;
   SqliteLeases leases;
   StatementPtr scan_runs;
@@ -207,7 +207,7 @@ Status SqliteStore::prepare_scan() {
 }
 
 Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
-                                         const std::function<void(const RunRecord&)>& visit) {
+                                         const std::function<ScanStep(const RunRecord&)>& visit) {
   if (auto prepared = prepare_scan(); !prepared) return prepared.error();
   Connection& c = *connection_;
   std::string doing = fmt::format("reading runs from {}", c.path);
@@ -230,7 +230,11 @@ Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
     read_run(stmt, run, last);
     auto name = names.find(run.repository_id);
     run.repository.assign(name == names.end() ? std::string_view() : name->second);
-    visit(run);
+    if (visit(run) == ScanStep::kStop) {
+      sqlite3_reset(stmt);  // the rest stays unread; the statement is done before the commit
+      rc = SQLITE_DONE;
+      break;
+    }
   }
   if (rc != SQLITE_DONE) return sqlite_error(c.db.get(), doing);
   if (auto committed = transaction.commit(doing); !committed) return committed.error();

@@ -43,26 +43,26 @@ class SqliteStore final : public RunStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  // See RunStore::upsert_runs. Writes one BEGIN IMMEDIATE transaction (waiting up to 5 s for
+  // See RunWriter::upsert_runs. Writes one BEGIN IMMEDIATE transaction (waiting up to 5 s for
   // another writer); rows identical to the stored ones count as unchanged and keep their
   // change_seq. Workflows take their name and path from the newest run that names them.
   // A run id given twice in one batch is applied in order (the second counts as updated or
   // unchanged). Fails, writing nothing, on an invalid run or any database error.
   Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override;
-  // See RunStore::scan_runs. Reads one snapshot (a read transaction): a batch written
+  // See RunReader::scan_runs. Reads one snapshot (a read transaction): a batch written
   // concurrently by another connection is seen entirely or not at all. `visit` must not use
   // this object; if it throws, the read transaction ends and the exception propagates.
   Result<ChangeSeq> scan_runs(ChangeSeq since,
-                              const std::function<void(const RunRecord&)>& visit) override;
+                              const std::function<ScanStep(const RunRecord&)>& visit) override;
   Result<std::int64_t> count_runs() override;
   std::string describe() const override;
-  // See RunStore. The state lives in the sync_state and sync_pending tables; commit_sync
+  // See SyncStateStore. The state lives in the sync_state and sync_pending tables; commit_sync
   // writes runs and state in one BEGIN IMMEDIATE transaction.
   Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
   Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
                                   const SyncState& state) override;
   Result<std::vector<std::string>> sync_repositories() override;
-  // See RunStore. The leases live in the sync_leases table; the clock is this machine's
+  // See LeaseStore. The leases live in the sync_leases table; the clock is this machine's
   // (every process sharing the file runs on it). acquire_lease is one BEGIN IMMEDIATE
   // transaction, so of two connections (or processes) asking at once exactly one gets it.
   Result<LeaseState> acquire_lease(std::string_view repository, std::string_view holder,

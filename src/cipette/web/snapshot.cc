@@ -63,7 +63,7 @@ Result<bool> SnapshotRefresher::load_and_publish() {
   // SQLite) would otherwise stay allocated between refreshes.
   auto opened = open_store_();
   if (!opened) return Error{"refreshing the run table: " + opened.error().message};
-  std::unique_ptr<RunStore> store = std::move(*opened);
+  std::unique_ptr<RunReader> store = std::move(*opened);
   auto base = snapshot_.current();
   bool first = base->generation == 0 && base->table->size() == 0;
   auto loaded = load_run_table(*store, first ? nullptr : base->table.get());

@@ -16,7 +16,7 @@
 namespace cipette::web {
 
 // Opens a new connection to the configured store (called at start and by the refresh worker).
-using StoreOpener = std::function<Result<std::unique_ptr<RunStore>>()>;
+using StoreOpener = std::function<Result<std::unique_ptr<RunReader>>()>;
 
 // One published version of the run table. `generation` grows by one with every table
 // published, so that anything derived from a table (cached responses) can tell it is stale.

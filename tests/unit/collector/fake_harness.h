@@ -79,7 +79,10 @@ class FakeHarness {
     auto store = storage::SqliteStore::open(database());
     EXPECT_TRUE(store.has_value()) << store.error().message;
     std::vector<RunRecord> runs;
-    auto scanned = (*store)->scan_runs(0, [&](const RunRecord& run) { runs.push_back(run); });
+    auto scanned = (*store)->scan_runs(0, [&](const RunRecord& run) {
+      runs.push_back(run);
+      return ScanStep::kContinue;
+    });
     EXPECT_TRUE(scanned.has_value()) << scanned.error().message;
     std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.id < b.id; });
     return runs;

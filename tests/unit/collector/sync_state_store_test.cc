@@ -1,4 +1,4 @@
-// The RunStore port's sync-state methods on SQLite: what the collector's crash safety rests on.
+// The SyncStateStore port on SQLite: what the collector's crash safety rests on.
 #include <gtest/gtest.h>
 
 #include "cipette/storage/sqlite_store.h"
@@ -98,25 +98,6 @@ TEST(SyncStateStoreTest, AnInvalidRunWritesNeitherRunsNorState) {
   EXPECT_FALSE(store->commit_sync("octo/repo", runs, full_state()).has_value());
   EXPECT_EQ(*store->count_runs(), 0);
   EXPECT_FALSE(store->load_sync_state("octo/repo")->has_value());
-}
-
-TEST(SyncStateStoreTest, StoresWithoutSyncStateSaySo) {
-  // A store that implements only the required methods inherits the failing defaults.
-  class Minimal final : public RunStore {
-   public:
-    Result<UpsertStats> upsert_runs(std::span<const RunRecord>) override { return UpsertStats{}; }
-    Result<ChangeSeq> scan_runs(ChangeSeq since,
-                                const std::function<void(const RunRecord&)>&) override {
-      return since;
-    }
-    Result<std::int64_t> count_runs() override { return std::int64_t{0}; }
-    std::string describe() const override { return "minimal"; }
-  } minimal;
-  auto loaded = minimal.load_sync_state("octo/repo");
-  ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().message,
-            "reading the sync state of octo/repo: not supported by minimal");
-  EXPECT_FALSE(minimal.commit_sync("octo/repo", {}, SyncState{}).has_value());
 }
 
 TEST(SyncStateStoreTest, ANewDatabaseHasTheLatestSchemaWithSyncStateAndLeases) {

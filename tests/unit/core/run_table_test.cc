@@ -48,10 +48,10 @@ std::vector<std::int64_t> ids_of(const RunTable& table) {
   return ids;
 }
 
-// An in-memory RunStore: every upsert gets the next change sequence number.
-class FakeStore : public RunStore {
+// An in-memory RunReader: every upsert gets the next change sequence number.
+class FakeStore : public RunReader {
  public:
-  Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override {
+  Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) {
     UpsertStats stats;
     for (const auto& run : runs) {
       (runs_.count(run.id) ? stats.updated : stats.inserted)++;
@@ -61,7 +61,7 @@ class FakeStore : public RunStore {
   }
 
   Result<ChangeSeq> scan_runs(ChangeSeq since,
-                              const std::function<void(const RunRecord&)>& visit) override {
+                              const std::function<ScanStep(const RunRecord&)>& visit) override {
     ++scans;
     last_since = since;
     if (broken) return fail("database is locked");
@@ -72,13 +72,12 @@ class FakeStore : public RunStore {
     std::sort(changed.begin(), changed.end());
     ChangeSeq last = since;
     for (const auto& [seq, run] : changed) {
-      visit(*run);
       last = seq;
+      if (visit(*run) == ScanStep::kStop) break;
     }
     return last;
   }
 
-  Result<std::int64_t> count_runs() override { return static_cast<std::int64_t>(runs_.size()); }
   std::string describe() const override { return "fake:memory"; }
 
   int scans = 0;

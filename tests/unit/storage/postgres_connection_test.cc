@@ -1,11 +1,13 @@
 // The libpq wrapper's rule for lost connections: a statement whose error ends the session
 // marks the connection broken, whatever libpq's own status says, so that the store replaces
-// it; any other error leaves the connection in use.
+// it; any other error leaves the connection in use. A COPY stopped early is cancelled on the
+// server and leaves it in use too.
 
 #include "cipette/storage/postgres_connection.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 #include "support/postgres_scratch.h"
@@ -57,6 +59,38 @@ TEST_F(PgConnectionTest, ConnectionExceptionsAndShutdownsMarkTheConnectionLost) 
     EXPECT_FALSE(connection_->broken()) << code;
     EXPECT_EQ(connection_->session(), session + 1) << code;
   }
+}
+
+// A hundred million rows would take minutes to read to their end; the cancel stops the
+// server within moments.
+TEST_F(PgConnectionTest, AStoppedCopyIsCancelledAndLeavesTheConnectionInUse) {
+  if (!scratch_) return;
+  int pid = connection_->backend_pid();
+  ASSERT_TRUE(connection_->exec("BEGIN", "beginning"));
+  int rows = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto copied = connection_->copy_out(
+      "COPY (SELECT generate_series(1, 100000000)) TO STDOUT",
+      [&](std::string_view row) -> Result<ScanStep> {
+        EXPECT_EQ(row, "1\n");
+        ++rows;
+        return ScanStep::kStop;
+      },
+      "copying");
+  ASSERT_TRUE(copied) << copied.error().message;
+  EXPECT_EQ(*copied, ScanStep::kStop);
+  EXPECT_EQ(rows, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_FALSE(connection_->broken());
+  // The cancel came before the end, so it aborted the transaction.
+  auto aborted = connection_->exec("SELECT 1", "selecting");
+  ASSERT_FALSE(aborted);
+  EXPECT_NE(aborted.error().message.find("current transaction is aborted"), std::string::npos)
+      << aborted.error().message;
+  ASSERT_TRUE(connection_->exec("ROLLBACK", "rolling back"));
+  EXPECT_TRUE(connection_->exec("SELECT 1", "selecting"));
+  EXPECT_EQ(connection_->backend_pid(), pid);
+  EXPECT_EQ(connection_->session(), 1U);
 }
 
 TEST_F(PgConnectionTest, ATerminatedBackendMarksTheConnectionLost) {

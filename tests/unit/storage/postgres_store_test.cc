@@ -358,11 +358,32 @@ TEST_F(PostgresStoreTest, AVisitorThatThrowsLeavesTheStoreUsable) {
   EXPECT_THROW((void)store_->scan_runs(0,
                                        [&](const RunRecord&) {
                                          if (++visited == 10) throw std::runtime_error("stop");
+                                         return ScanStep::kContinue;
                                        }),
                std::runtime_error);
   EXPECT_EQ(visited, 10);
   EXPECT_EQ(scan_store(*store_).runs.size(), 1000U);
   EXPECT_EQ(*store_->count_runs(), 1000);
+}
+
+// Stopping a scan cancels its COPY on the server instead of closing the connection.
+TEST_F(PostgresStoreTest, AStoppedScanKeepsItsConnection) {
+  if (!scratch_) return;
+  std::vector<RunRecord> runs;
+  for (int i = 1; i <= 3000; ++i) runs.push_back(make_run(i));
+  ASSERT_TRUE(store_->upsert_runs(runs));
+  int pid = store_->backend_pid();
+  int visited = 0;
+  auto last = store_->scan_runs(
+      0, [&](const RunRecord&) { return ++visited == 5 ? ScanStep::kStop : ScanStep::kContinue; });
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(visited, 5);
+  EXPECT_EQ(*last, 5);
+  EXPECT_EQ(store_->backend_pid(), pid);  // the same session, no reconnection
+  EXPECT_EQ(scan_store(*store_).runs.size(), 3000U);
+  EXPECT_TRUE(store_->upsert_runs(std::vector<RunRecord>{make_run(3001)}));
+  EXPECT_EQ(*store_->count_runs(), 3001);
+  EXPECT_EQ(store_->backend_pid(), pid);
 }
 
 TEST_F(PostgresStoreTest, TwoStoresOnOneSchemaSeeEachOthersWrites) {

@@ -156,7 +156,7 @@ TEST(SqliteStoreTest, ADatabaseWithCorruptPagesFailsWithAMessageInsteadOfCrashin
   if (!store) {
     message = store.error().message;
   } else {
-    auto scanned = (*store)->scan_runs(0, [](const RunRecord&) {});
+    auto scanned = (*store)->scan_runs(0, [](const RunRecord&) { return ScanStep::kContinue; });
     ASSERT_FALSE(scanned);
     message = scanned.error().message;
   }

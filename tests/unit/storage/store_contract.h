@@ -120,9 +120,12 @@ struct Scan {
   ChangeSeq last = 0;
 };
 
-inline Scan scan_store(RunStore& store, ChangeSeq since = 0) {
+inline Scan scan_store(RunReader& store, ChangeSeq since = 0) {
   Scan result;
-  auto last = store.scan_runs(since, [&](const RunRecord& run) { result.runs.push_back(run); });
+  auto last = store.scan_runs(since, [&](const RunRecord& run) {
+    result.runs.push_back(run);
+    return ScanStep::kContinue;
+  });
   EXPECT_TRUE(last) << last.error().message;
   result.last = last ? *last : -1;
   return result;

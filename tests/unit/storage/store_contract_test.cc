@@ -374,6 +374,38 @@ TYPED_TEST(StoreRunsContractTest, AConcurrentReaderSeesAWholeBatchOrNone) {
   EXPECT_EQ(seen.back(), static_cast<std::size_t>(kBefore + kBatch));
 }
 
+// A visitor may stop a scan: it visits exactly the runs before the stop, returns the change
+// sequence of the last one (the largest it visited), from which the next scan resumes, and
+// leaves the store usable.
+TYPED_TEST(StoreRunsContractTest, AScanStoppedAfterKRunsVisitsKAndResumesFromItsWatermark) {
+  constexpr std::int64_t kRuns = 3'000;
+  std::vector<RunRecord> runs;
+  for (std::int64_t id = 1; id <= kRuns; ++id) runs.push_back(make_run(id));
+  ASSERT_EQ(this->upsert(runs), (UpsertStats{kRuns, 0, 0}));  // change_seq = id
+  for (std::int64_t k : {std::int64_t{1}, std::int64_t{7}, kRuns}) {
+    std::vector<std::int64_t> visited;
+    auto last = this->store_->scan_runs(0, [&](const RunRecord& run) {
+      visited.push_back(run.id);
+      return std::ssize(visited) == k ? ScanStep::kStop : ScanStep::kContinue;
+    });
+    ASSERT_TRUE(last) << last.error().message;
+    ASSERT_EQ(std::ssize(visited), k);
+    EXPECT_EQ(visited.back(), k);
+    EXPECT_EQ(*last, k);
+    Scan rest = this->scan(*last);
+    EXPECT_EQ(std::ssize(rest.runs), kRuns - k) << k;
+    EXPECT_EQ(rest.last, kRuns) << k;
+  }
+  // Stopped at the first run after a watermark: that run's sequence.
+  auto last = this->store_->scan_runs(10, [](const RunRecord&) { return ScanStep::kStop; });
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(*last, 11);
+  // The same store still writes, counts and reads.
+  EXPECT_EQ(this->upsert({make_run(kRuns + 1)}), (UpsertStats{1, 0, 0}));
+  EXPECT_EQ(*this->store_->count_runs(), kRuns + 1);
+  EXPECT_EQ(ids(this->scan(kRuns)), (std::vector<std::int64_t>{kRuns + 1}));
+}
+
 // "Changed since" stays exact with several writers: a reader that follows its watermark sees
 // every run exactly once, none skipped because a writer committed a smaller sequence late.
 TYPED_TEST(StoreRunsContractTest, AReaderFollowingItsWatermarkMissesNothingFromConcurrentWriters) {
@@ -402,7 +434,10 @@ TYPED_TEST(StoreRunsContractTest, AReaderFollowingItsWatermarkMissesNothingFromC
   std::multiset<std::int64_t> seen;
   ChangeSeq watermark = 0;
   auto follow = [&] {
-    auto last = reader->scan_runs(watermark, [&](const RunRecord& run) { seen.insert(run.id); });
+    auto last = reader->scan_runs(watermark, [&](const RunRecord& run) {
+      seen.insert(run.id);
+      return ScanStep::kContinue;
+    });
     ASSERT_TRUE(last) << last.error().message;
     watermark = *last;
   };

@@ -27,29 +27,20 @@ struct MemoryDatabase {
   std::atomic<bool> broken = false;
 };
 
-class MemoryStore : public RunStore {
+class MemoryStore : public RunReader {
  public:
   explicit MemoryStore(MemoryDatabase& db) : db_(db) {}
-  Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override {
-    std::lock_guard lock(db_.mutex);
-    for (const RunRecord& r : runs) db_.log.emplace_back(db_.log.size() + 1, r);
-    return UpsertStats{static_cast<std::int64_t>(runs.size()), 0, 0};
-  }
   Result<ChangeSeq> scan_runs(ChangeSeq since,
-                              const std::function<void(const RunRecord&)>& visit) override {
+                              const std::function<ScanStep(const RunRecord&)>& visit) override {
     if (db_.broken) return Error{"database is locked"};
     std::lock_guard lock(db_.mutex);
     ChangeSeq last = since;
     for (const auto& [seq, r] : db_.log) {
       if (seq <= since) continue;
-      visit(r);
       last = seq;
+      if (visit(r) == ScanStep::kStop) break;
     }
     return last;
-  }
-  Result<std::int64_t> count_runs() override {
-    std::lock_guard lock(db_.mutex);
-    return static_cast<std::int64_t>(db_.log.size());
   }
   std::string describe() const override { return "memory"; }
 
@@ -58,15 +49,15 @@ class MemoryStore : public RunStore {
 };
 
 StoreOpener opener(MemoryDatabase& db) {
-  return [&db]() -> Result<std::unique_ptr<RunStore>> {
+  return [&db]() -> Result<std::unique_ptr<RunReader>> {
     ++db.opens;
-    return std::unique_ptr<RunStore>(std::make_unique<MemoryStore>(db));
+    return std::unique_ptr<RunReader>(std::make_unique<MemoryStore>(db));
   };
 }
 
 void add(MemoryDatabase& db, std::int64_t id) {
-  RunRecord r = run(id);
-  (void)MemoryStore(db).upsert_runs(std::span<const RunRecord>(&r, 1));
+  std::lock_guard lock(db.mutex);
+  db.log.emplace_back(db.log.size() + 1, run(id));
 }
 
 TEST(SnapshotTest, PublishingBumpsTheGeneration) {
@@ -125,7 +116,7 @@ TEST(SnapshotTest, AFailedRefreshKeepsTheLastGoodTable) {
 TEST(SnapshotTest, AStoreThatCannotBeOpenedFailsTheRefresh) {
   Snapshot snapshot;
   SnapshotRefresher refresher(
-      snapshot, [] { return Result<std::unique_ptr<RunStore>>(Error{"no such file"}); },
+      snapshot, [] { return Result<std::unique_ptr<RunReader>>(Error{"no such file"}); },
       std::chrono::hours(1));
   auto result = refresher.refresh();
   ASSERT_FALSE(result);
