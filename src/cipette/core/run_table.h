@@ -80,7 +80,7 @@ class RunTable {
   // Id of a repository by name, compared case-insensitively as GitHub does.
   std::optional<NameId> find_repository(std::string_view name) const;
 
-  // The change sequence of the newest store row included (see RunStore::scan_runs).
+  // The change sequence of the newest store row included (see RunReader::scan_runs).
   ChangeSeq watermark() const { return watermark_; }
 
   // Approximate heap bytes held, for the memory figures in docs and benchmarks.
