@@ -7,14 +7,25 @@ namespace cipette::engine {
 
 void walk_incidents(const TableData& data, NameId workflow, const RowFilter& accept,
                     const IncidentVisitor& visit) {
-  std::vector<std::size_t> stream;
+  // Sorted by a copy of the keys rather than through the columns: one cache line per
+  // comparison instead of three.
+  struct Key {
+    NameId branch;
+    Timestamp completed_at;
+    std::int64_t id;
+    std::size_t row;
+  };
+  std::vector<Key> keys;
   for (std::size_t i = data.workflow_begin[workflow]; i < data.workflow_begin[workflow + 1]; ++i) {
-    if (data.completed(i) && (!accept || accept(i))) stream.push_back(i);
+    if (data.completed(i) && (!accept || accept(i))) {
+      keys.push_back({data.branch[i], data.completed_at[i], data.id[i], i});
+    }
   }
-  std::sort(stream.begin(), stream.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(data.branch[a], data.completed_at[a], data.id[a]) <
-           std::tie(data.branch[b], data.completed_at[b], data.id[b]);
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return std::tie(a.branch, a.completed_at, a.id) < std::tie(b.branch, b.completed_at, b.id);
   });
+  std::vector<std::size_t> stream(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) stream[k] = keys[k].row;
   std::span<const std::size_t> rows(stream);
   std::size_t first = rows.size();  // the open incident's first failure; size(): none
   for (std::size_t k = 0; k < rows.size(); ++k) {
