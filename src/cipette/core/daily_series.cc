@@ -50,52 +50,40 @@ std::optional<Days> series_days(const TableData& data, const ResolvedScope& reso
   return Days{std::max(day_index(first), day_index(last) - kMaxRangeDays + 1), day_index(last)};
 }
 
-// A run's duration tagged with the offset of its day in the series.
-struct DayDuration {
-  std::uint32_t day;
-  std::int64_t seconds;
-};
-
-// Counts runs per day into `points` and returns the durations to rank.
-std::vector<DayDuration> count_days(const TableData& data, const ResolvedScope& scope,
-                                    std::vector<DailyPoint>& points) {
-  std::vector<DayDuration> durations;
-  const std::int64_t first_day = points.front().day;
-  const auto days = static_cast<std::int64_t>(points.size());
+// Counts and ranks each day's runs: every workflow's rows are in created_at order, so a
+// cursor per workflow walks the days in step, and each day's durations are ranked as it ends.
+void count_days(const TableData& data, const ResolvedScope& scope,
+                std::vector<DailyPoint>& points) {
+  std::vector<std::pair<std::size_t, std::size_t>> cursors;  // next row, end
   for (NameId w : scope.workflows) {
-    auto [begin, end] = scope.rows_of(data, w);
-    for (std::size_t i = begin; i < end; ++i) {
-      if (!scope.accepts(data, i)) continue;
-      std::int64_t offset = day_index(data.created_at[i]) - first_day;
-      // Runs created after `now` (clock skew) fall past the last day of a `days` series, and
-      // `all` leaves out what is more than 100 years before the last run.
-      if (offset < 0 || offset >= days) continue;
-      engine::Sums day;
-      std::int64_t seconds = data.duration(i);
-      day.add(data.state[i], seconds);
-      DailyPoint& point = points[static_cast<std::size_t>(offset)];
-      point.total += day.completed;
-      point.success += day.success;
-      point.failed += day.failed;
-      if (seconds >= 0) durations.push_back({static_cast<std::uint32_t>(offset), seconds});
+    auto rows = scope.rows_of(data, w);
+    // Rows before the first day (`all` keeps the last 100 years) are not in the series.
+    Timestamp first_day_start = points.front().day * kSecondsPerDay;
+    while (rows.first < rows.second && data.created_at[rows.first] < first_day_start) {
+      ++rows.first;
     }
+    cursors.push_back(rows);
   }
-  return durations;
-}
-
-// Groups the durations by day (a counting sort) and ranks each day's.
-void rank_days(const std::vector<DayDuration>& durations, std::vector<DailyPoint>& points) {
-  std::vector<std::size_t> starts(points.size() + 1, 0);
-  for (const auto& d : durations) ++starts[d.day + 1];
-  for (std::size_t i = 1; i < starts.size(); ++i) starts[i] += starts[i - 1];
-  std::vector<std::int64_t> grouped(durations.size());
-  std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
-  for (const auto& d : durations) grouped[next[d.day]++] = d.seconds;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    auto day = std::span(grouped).subspan(starts[i], starts[i + 1] - starts[i]);
-    auto p = engine::p50_p95(day);
-    points[i].duration_p50 = p.p50;
-    points[i].duration_p95 = p.p95;
+  std::vector<std::int64_t> durations;
+  for (DailyPoint& point : points) {
+    // Rows after the last day's end (created after `now`) are never reached.
+    const Timestamp day_end = (point.day + 1) * kSecondsPerDay;
+    durations.clear();
+    engine::Sums day;
+    for (auto& [next, end] : cursors) {
+      for (; next < end && data.created_at[next] < day_end; ++next) {
+        if (!scope.accepts(data, next)) continue;
+        std::int64_t seconds = data.duration(next);
+        day.add(data.state[next], seconds);
+        if (seconds >= 0) durations.push_back(seconds);
+      }
+    }
+    point.total = day.completed;
+    point.success = day.success;
+    point.failed = day.failed;
+    auto p = engine::p50_p95(durations);
+    point.duration_p50 = p.p50;
+    point.duration_p95 = p.p95;
   }
 }
 
@@ -110,7 +98,7 @@ std::vector<DailyPoint> compute_daily_series(const RunTable& table, const Scope&
   for (std::size_t i = 0; i < points.size(); ++i) {
     points[i].day = days->first + static_cast<std::int64_t>(i);
   }
-  rank_days(count_days(data, resolved, points), points);
+  count_days(data, resolved, points);
   for (DailyPoint& point : points) {
     point.neutral = point.total - point.success - point.failed;
     point.success_rate = engine::success_rate(point.success, point.failed);

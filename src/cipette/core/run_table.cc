@@ -108,13 +108,20 @@ TableData merge_rows(const TableData* base, const IdSet& replaced, const std::ve
         ++k;
       }
       bool added_left = next != added.end() && next->workflow == w;
-      if (added_left && (k == end || std::tie(next->created_at, next->id) <
-                                         std::tie(base->created_at[k], base->id[k]))) {
+      // The base rows before the next added one (or the next replaced one), copied at once.
+      std::size_t kept = k;
+      while (kept < end && !replaced.contains(base->id[kept]) &&
+             (!added_left || std::tie(base->created_at[kept], base->id[kept]) <
+                                 std::tie(next->created_at, next->id))) {
+        ++kept;
+      }
+      if (kept > k) {
+        data.append(*base, k, kept);
+        k = kept;
+      } else if (added_left) {
         touched[w] = true;
         data.append(*next++);
-      } else if (k < end) {
-        data.append(*base, k++);
-      } else {
+      } else if (k == end) {
         break;
       }
     }

@@ -301,6 +301,7 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
     EXPECT_EQ(a.branch, b.branch) << "round " << round;
     EXPECT_EQ(a.state, b.state) << "round " << round;
     EXPECT_EQ(a.sums, b.sums) << "round " << round;
+    EXPECT_EQ(a.stream_order, b.stream_order) << "round " << round;
     EXPECT_EQ(a.incident_begin, b.incident_begin) << "round " << round;
     ASSERT_EQ(a.incidents.size(), b.incidents.size()) << "round " << round;
     for (std::size_t i = 0; i < a.incidents.size(); ++i) {

@@ -7,25 +7,12 @@ namespace cipette::engine {
 
 void walk_incidents(const TableData& data, NameId workflow, const RowFilter& accept,
                     const IncidentVisitor& visit) {
-  // Sorted by a copy of the keys rather than through the columns: one cache line per
-  // comparison instead of three.
-  struct Key {
-    NameId branch;
-    Timestamp completed_at;
-    std::int64_t id;
-    std::size_t row;
-  };
-  std::vector<Key> keys;
-  for (std::size_t i = data.workflow_begin[workflow]; i < data.workflow_begin[workflow + 1]; ++i) {
-    if (data.completed(i) && (!accept || accept(i))) {
-      keys.push_back({data.branch[i], data.completed_at[i], data.id[i], i});
-    }
+  const std::size_t begin = data.workflow_begin[workflow];
+  std::vector<std::size_t> stream;
+  for (std::size_t k = begin; k < data.workflow_begin[workflow + 1]; ++k) {
+    std::size_t i = begin + data.stream_order[k];
+    if (data.completed(i) && (!accept || accept(i))) stream.push_back(i);
   }
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    return std::tie(a.branch, a.completed_at, a.id) < std::tie(b.branch, b.completed_at, b.id);
-  });
-  std::vector<std::size_t> stream(keys.size());
-  for (std::size_t k = 0; k < keys.size(); ++k) stream[k] = keys[k].row;
   std::span<const std::size_t> rows(stream);
   std::size_t first = rows.size();  // the open incident's first failure; size(): none
   for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -42,6 +29,29 @@ void walk_incidents(const TableData& data, NameId workflow, const RowFilter& acc
     }
   }
   if (first < rows.size()) visit(rows.subspan(first), false);
+}
+
+void order_streams(TableData& data, NameId workflow) {
+  // Sorted by a copy of the keys rather than through the columns: one cache line per
+  // comparison instead of three.
+  struct Key {
+    NameId branch;
+    Timestamp completed_at;
+    std::int64_t id;
+    std::uint32_t offset;
+  };
+  const std::size_t begin = data.workflow_begin[workflow];
+  const std::size_t end = data.workflow_begin[workflow + 1];
+  std::vector<Key> keys;
+  keys.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i) {
+    keys.push_back(
+        {data.branch[i], data.completed_at[i], data.id[i], static_cast<std::uint32_t>(i - begin)});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return std::tie(a.branch, a.completed_at, a.id) < std::tie(b.branch, b.completed_at, b.id);
+  });
+  for (std::size_t k = 0; k < keys.size(); ++k) data.stream_order[begin + k] = keys[k].offset;
 }
 
 void find_incidents(const TableData& data, NameId workflow, const RowFilter& accept,

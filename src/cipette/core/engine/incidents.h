@@ -19,6 +19,9 @@ using RowFilter = std::function<bool(std::size_t row)>;
 // it (`recovered`) or to the last row of its stream (still open).
 using IncidentVisitor = std::function<void(std::span<const std::size_t> rows, bool recovered)>;
 
+// Fills workflow `workflow`'s part of data.stream_order (sized to data.size()) from its rows.
+void order_streams(TableData& data, NameId workflow);
+
 // Walks each stream (one branch) of the completed rows of `workflow` that `accept` admits, in
 // completion order (ties by run id): a failure opens an incident unless one is open, a success
 // ends the open one, neutral runs change nothing, and the end of a stream leaves it open.

@@ -44,14 +44,22 @@ void index_duration_ranks(TableData& data) {
   data.duration_ranks = WaveletMatrix(values, WaveletMatrix::bits_for(max));
 }
 
-void index_incidents(TableData& data, const TableData* base, const std::vector<bool>& touched) {
+// The stream order and the incidents of each workflow; those of a workflow whose rows did not
+// change are copied from `base`.
+void index_streams(TableData& data, const TableData* base, const std::vector<bool>& touched) {
+  data.stream_order.resize(data.size());
   data.incident_begin.assign(data.workflows() + 1, 0);
   data.incidents.clear();
   for (NameId w = 0; w < data.workflows(); ++w) {
     if (base != nullptr && w < base->workflows() && !touched[w]) {
+      std::copy(
+          base->stream_order.begin() + static_cast<std::ptrdiff_t>(base->workflow_begin[w]),
+          base->stream_order.begin() + static_cast<std::ptrdiff_t>(base->workflow_begin[w + 1]),
+          data.stream_order.begin() + static_cast<std::ptrdiff_t>(data.workflow_begin[w]));
       auto kept = base->incidents_of(w);
       data.incidents.insert(data.incidents.end(), kept.begin(), kept.end());
     } else {
+      order_streams(data, w);
       find_incidents(data, w, {}, data.incidents);
     }
     data.incident_begin[w + 1] = data.incidents.size();
@@ -86,17 +94,21 @@ std::span<const Incident> TableData::incidents_of(NameId workflow) const {
                                       incident_begin[workflow + 1] - incident_begin[workflow]);
 }
 
-void TableData::append(const TableData& from, std::size_t i) {
-  id.push_back(from.id[i]);
-  created_at.push_back(from.created_at[i]);
-  started_at.push_back(from.started_at[i]);
-  completed_at.push_back(from.completed_at[i]);
-  branch.push_back(from.branch[i]);
-  actor.push_back(from.actor[i]);
-  run_number.push_back(from.run_number[i]);
-  event.push_back(from.event[i]);
-  attempt.push_back(from.attempt[i]);
-  state.push_back(from.state[i]);
+void TableData::append(const TableData& from, std::size_t begin, std::size_t end) {
+  auto copy = [&](auto& to, const auto& column) {
+    to.insert(to.end(), column.begin() + static_cast<std::ptrdiff_t>(begin),
+              column.begin() + static_cast<std::ptrdiff_t>(end));
+  };
+  copy(id, from.id);
+  copy(created_at, from.created_at);
+  copy(started_at, from.started_at);
+  copy(completed_at, from.completed_at);
+  copy(branch, from.branch);
+  copy(actor, from.actor);
+  copy(run_number, from.run_number);
+  copy(event, from.event);
+  copy(attempt, from.attempt);
+  copy(state, from.state);
 }
 
 void TableData::append(const RunTable::Row& run) {
@@ -128,7 +140,7 @@ void TableData::reserve(std::size_t rows) {
 void TableData::index(const TableData* base, const std::vector<bool>& touched) {
   index_sums(*this);
   index_duration_ranks(*this);
-  index_incidents(*this, base, touched);
+  index_streams(*this, base, touched);
 }
 
 std::size_t TableData::memory_bytes() const {
@@ -136,7 +148,8 @@ std::size_t TableData::memory_bytes() const {
          vector_bytes(started_at) + vector_bytes(completed_at) + vector_bytes(branch) +
          vector_bytes(actor) + vector_bytes(run_number) + vector_bytes(event) +
          vector_bytes(attempt) + vector_bytes(state) + vector_bytes(sums) +
-         duration_ranks.memory_bytes() + vector_bytes(incident_begin) + vector_bytes(incidents);
+         duration_ranks.memory_bytes() + vector_bytes(stream_order) + vector_bytes(incident_begin) +
+         vector_bytes(incidents);
 }
 
 }  // namespace cipette::engine

@@ -92,6 +92,10 @@ struct TableData {
   // p50 and p95 of any union of row ranges in O(ranges * bits). Empty when a duration does
   // not fit in 32 bits (see ranks_durations()).
   WaveletMatrix duration_ranks;
+  // Workflow w's rows in stream order (branch, completion time, id), as offsets from
+  // workflow_begin[w]: [workflow_begin[w], workflow_begin[w + 1]) again. 4 bytes a run, so that
+  // a walk over the streams (incidents under an event filter, streaks) needs no sort.
+  std::vector<std::uint32_t> stream_order;
   // Workflow w's incidents over all its completed runs, by first failure's created_at:
   // [incident_begin[w], incident_begin[w + 1]).
   std::vector<std::size_t> incident_begin{0};
@@ -112,8 +116,8 @@ struct TableData {
   Sums sums_between(std::size_t begin, std::size_t end) const;
   std::span<const Incident> incidents_of(NameId workflow) const;
 
-  // Appends row i of `from`, or a new run, to the columns.
-  void append(const TableData& from, std::size_t i);
+  // Appends rows [begin, end) of `from`, or a new run, to the columns.
+  void append(const TableData& from, std::size_t begin, std::size_t end);
   void append(const RunTable::Row& run);
   void reserve(std::size_t rows);
 
