@@ -190,8 +190,13 @@ class Query {
     r.durations = engine::Percentiles{at(50), at(95)};
   }
 
+  // The nearest-rank median of `values` (reordered), none without any.
   static std::optional<std::int64_t> median(std::span<std::int64_t> values) {
-    return engine::p50_p95(values).p50;
+    if (values.empty()) return std::nullopt;
+    auto nth =
+        values.begin() + static_cast<std::ptrdiff_t>(engine::nearest_rank(values.size(), 50) - 1);
+    std::nth_element(values.begin(), nth, values.end());
+    return *nth;
   }
 
   const TableData& data_;
