@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what CIPette needs on Debian 12, skipping what is already there.
 #   scripts/setup.sh            build and runtime dependencies
-#   scripts/setup.sh --test     also the test tools (Chromium, clang-format, a PostgreSQL
-#                               server for scripts/postgres-cluster.sh, ...)
+#   scripts/setup.sh --test     also the test tools (Chromium, clang-format, clang-tidy, a
+#                               PostgreSQL server for scripts/postgres-cluster.sh, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang-format chromium wrk postgresql)
+  packages+=(clang-format clang-tidy chromium wrk postgresql)
 fi
 
 missing=()

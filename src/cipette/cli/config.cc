@@ -35,7 +35,8 @@ std::vector<std::string_view> comma_items(std::string_view list) {
 
 Environment::Environment(std::map<std::string, std::string> process, DotenvEntries dotenv)
     : process_(std::move(process)) {
-  for (auto& [key, value] : dotenv) dotenv_[key] = value;
+  for (auto& entry : dotenv)
+    dotenv_.insert_or_assign(std::move(entry.first), std::move(entry.second));
 }
 
 Result<Environment> Environment::load(const std::string& dotenv_path) {

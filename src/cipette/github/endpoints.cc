@@ -96,7 +96,7 @@ Result<RunsPage> parse_runs_page(std::string_view json, std::string_view source)
   auto total = read_total_count(json);
   if (!total) {
     return fail(fmt::format(
-        "{}: expected a list-workflow-runs page {{\"total_count\": N, \"workflow_runs\": [...]}}",
+        R"({}: expected a list-workflow-runs page {{"total_count": N, "workflow_runs": [...]}})",
         source));
   }
   return RunsPage{*total, std::move(*runs)};

@@ -135,7 +135,8 @@ Result<HttpResponse> CurlTransport::get(const HttpRequest& request) {
   CURL* curl = handle_->curl.get();
   SlistPtr headers;
   for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
+    std::string line = name;
+    line.append(": ").append(value);
     curl_slist* appended = curl_slist_append(headers.get(), line.c_str());
     if (appended == nullptr) return fail("GET ", request.url, ": out of memory");
     if (!headers) headers.reset(appended);  // later appends return the same head

@@ -15,7 +15,7 @@ constexpr std::string_view kTemplateSuffix = ".mustache";
 
 // Every embedded template by its short name ("head"), for partials. Built once.
 const std::map<std::string, std::string>& partials() {
-  static const std::map<std::string, std::string> kPartials = [] {
+  static const std::map<std::string, std::string> by_name = [] {
     std::map<std::string, std::string> result;
     for (const EmbeddedFile& file : embedded_files()) {
       std::string_view name = file.name;
@@ -26,7 +26,7 @@ const std::map<std::string, std::string>& partials() {
     }
     return result;
   }();
-  return kPartials;
+  return by_name;
 }
 
 // mstch's own escaper also rewrites '/' and is global state: install ours once, before the

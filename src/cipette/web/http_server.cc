@@ -33,14 +33,15 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 
+constexpr std::size_t kKiB = 1024;
 // Limits that keep one client from holding the server: requests carry at most a sign-in form.
-constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
-constexpr std::size_t kMaxBodyBytes = 16 * 1024;
+constexpr std::size_t kMaxHeaderBytes = 8 * kKiB;
+constexpr std::size_t kMaxBodyBytes = 16 * kKiB;
 constexpr auto kFirstByteTimeout = 10s;  // a new connection, until its first request begins
 constexpr auto kKeepAliveTimeout = 2s;   // an idle keep-alive connection, until its next one
 constexpr auto kWriteTimeout = 10s;
 constexpr auto kLingerTimeout = 1s;
-constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr std::size_t kLingerBytes = 256 * kKiB;
 constexpr int kMaxRequestsPerConnection = 1000;
 constexpr int kListenBacklog = 1024;
 constexpr auto kAcceptRetry = 100ms;  // after accept fails (out of file descriptors)
@@ -302,8 +303,8 @@ void Session::render(DeferredResponse deferred, bool keep_alive) {
   server_.gate().submit(pending->flight, pending->generation, pending->render,
                         [self = shared_from_this(), pending, keep_alive, work](
                             const CachedResponse& rendered, std::exception_ptr error) mutable {
-                          HttpResponse res = self->server_.routes().finish(self->request_, *pending,
-                                                                           rendered, error);
+                          HttpResponse res = self->server_.routes().finish(
+                              self->request_, *pending, rendered, std::move(error));
                           auto executor = self->stream_.get_executor();
                           net::post(executor, [self = std::move(self), res = std::move(res),
                                                keep_alive, work = std::move(work)]() mutable {
@@ -363,7 +364,7 @@ void Session::refuse(int status, const std::string& message) {
 void Session::linger_close() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  discard_.resize(16 * 1024);
+  discard_.resize(16 * kKiB);
   stream_.expires_after(kLingerTimeout);
   stream_.async_read_some(net::buffer(discard_), bind(&Session::on_linger));
 }

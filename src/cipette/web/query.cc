@@ -159,7 +159,7 @@ Parsed<ScopeQuery> read_scope(const Values& values, Timestamp now) {
   std::string_view repository = value_of(values, "repository");
   if (!repository.empty() && !is_valid_repository_name(repository)) {
     return ParamProblem{
-        "repository", fmt::format("expected \"owner/name\"; got \"{}\"", repository.substr(0, 64))};
+        "repository", fmt::format(R"(expected "owner/name"; got "{}")", repository.substr(0, 64))};
   }
   query.scope.repository = std::string(repository);
   query.scope.workflow = std::string(value_of(values, "workflow"));

@@ -50,7 +50,7 @@ CachedResponse RenderGate::render(const std::string& key, std::uint64_t generati
   auto result = promise.get_future();
   submit(key, generation, render, [&promise](const CachedResponse& response, std::exception_ptr e) {
     if (e) {
-      promise.set_exception(e);
+      promise.set_exception(std::move(e));
     } else {
       promise.set_value(response);
     }

@@ -88,7 +88,7 @@ std::string session_cookie_value(std::string_view token) {
   HMAC(EVP_sha256(), token.data(), static_cast<int>(token.size()),
        reinterpret_cast<const unsigned char*>(kMessage.data()), kMessage.size(), digest, &length);
   std::string hex;
-  hex.reserve(2 * length);
+  hex.reserve(2 * std::size_t{length});
   for (unsigned int i = 0; i < length; ++i)
     fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
   return hex;
