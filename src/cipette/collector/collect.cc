@@ -275,6 +275,7 @@ CollectReport collect(const CollectOptions& options, const StoreOpener& open_sto
   int workers = std::clamp<int>(options.concurrency, 1, kMaxConcurrency);
   workers = std::min<int>(workers, static_cast<int>(shared.names.size()));
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(std::max(workers, 0)));
   for (int i = 0; i < workers; ++i) {
     threads.emplace_back(run_worker, std::cref(options), std::cref(open_store),
                          std::cref(make_transport), std::ref(progress), std::ref(shared));

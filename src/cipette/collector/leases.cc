@@ -1,11 +1,11 @@
 #include "cipette/collector/leases.h"
 
 #include <fmt/format.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <random>
 
 namespace cipette::collector {

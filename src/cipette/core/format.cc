@@ -30,7 +30,7 @@ std::string duration_text(std::int64_t s) {
 // Whole minutes (at least one) as "15m", "2h", "1h 30m", "1d 2h" (whole hours from a day up).
 std::string mttr_minutes_text(std::int64_t minutes) {
   if (minutes < 60) return fmt::format("{}m", minutes);
-  if (minutes < 24 * 60) {
+  if (minutes < std::int64_t{24} * 60) {
     if (minutes % 60 == 0) return fmt::format("{}h", minutes / 60);
     return fmt::format("{}h {}m", minutes / 60, minutes % 60);
   }

@@ -163,8 +163,8 @@ Row RunTable::row(std::size_t i) const {
 }
 
 const std::string& RunTable::repository_html_base(NameId repository) const {
-  static const std::string kEmpty;
-  if (repository >= repository_html_bases_.size()) return kEmpty;
+  static const std::string empty;
+  if (repository >= repository_html_bases_.size()) return empty;
   return repository_html_bases_[repository];
 }
 

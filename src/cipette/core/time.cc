@@ -78,7 +78,7 @@ Result<std::int64_t> parse_clock(Cursor& in) {
     if (in.pos == start) return bad_timestamp(in.text, "expected digits after '.'");
   }
   // A leap second (:60) is folded onto the next second.
-  return std::int64_t{*hour} * 3600 + *minute * 60 + *second;
+  return std::int64_t{*hour} * 3600 + std::int64_t{*minute} * 60 + *second;
 }
 
 // Parses "Z", "+hh:mm" or "-hh:mm" into seconds east of UTC.
@@ -97,7 +97,7 @@ Result<std::int64_t> parse_offset(Cursor& in) {
   if (!minutes || *hours > 23 || *minutes > 59) {
     return bad_timestamp(in.text, "zone offset out of range");
   }
-  return sign * (std::int64_t{*hours} * 3600 + *minutes * 60);
+  return sign * (std::int64_t{*hours} * 3600 + std::int64_t{*minutes} * 60);
 }
 
 }  // namespace

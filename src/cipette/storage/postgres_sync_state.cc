@@ -162,6 +162,7 @@ Result<std::vector<std::string>> list_postgres_sync_states(PgConnection& connect
                       fmt::format("listing the sync states in {}", connection.describe()));
   if (!rows) return rows.error();
   std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(PQntuples(rows->get())));
   for (int row = 0; row < PQntuples(rows->get()); ++row) {
     names.emplace_back(pg_text(rows->get(), row, 0));
   }

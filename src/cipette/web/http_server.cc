@@ -300,18 +300,18 @@ void Session::render(DeferredResponse deferred, bool keep_alive) {
       net::make_work_guard(net::any_io_executor(stream_.get_executor())));
   // Everything the callback holds moves on to this connection's strand: the rendering
   // thread must not be the last to hold the connection, which needs the server's io_context.
-  server_.gate().submit(pending->flight, pending->generation, pending->render,
-                        [self = shared_from_this(), pending, keep_alive, work](
-                            const CachedResponse& rendered, std::exception_ptr error) mutable {
-                          HttpResponse res = self->server_.routes().finish(
-                              self->request_, *pending, rendered, std::move(error));
-                          auto executor = self->stream_.get_executor();
-                          net::post(executor, [self = std::move(self), res = std::move(res),
-                                               keep_alive, work = std::move(work)]() mutable {
-                            self->send(std::move(res), keep_alive);
-                            work->reset();
-                          });
-                        });
+  server_.gate().submit(
+      pending->flight, pending->generation, pending->render,
+      [self = shared_from_this(), pending, keep_alive, work](
+          const CachedResponse& rendered, const std::exception_ptr& error) mutable {
+        HttpResponse res = self->server_.routes().finish(self->request_, *pending, rendered, error);
+        auto executor = self->stream_.get_executor();
+        net::post(executor, [self = std::move(self), res = std::move(res), keep_alive,
+                             work = std::move(work)]() mutable {
+          self->send(std::move(res), keep_alive);
+          work->reset();
+        });
+      });
 }
 
 void Session::send(HttpResponse res, bool keep_alive) {

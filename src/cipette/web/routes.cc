@@ -160,7 +160,8 @@ Answer Routes::handle(const HttpRequest& req) const {
 }
 
 HttpResponse Routes::finish(const HttpRequest& req, const DeferredResponse& deferred,
-                            const CachedResponse& rendered, std::exception_ptr failure) const {
+                            const CachedResponse& rendered,
+                            const std::exception_ptr& failure) const {
   HttpResponse res;
   if (failure) {
     res = server_error(req, failure);
@@ -176,7 +177,7 @@ HttpResponse Routes::finish(const HttpRequest& req, const DeferredResponse& defe
   return res;
 }
 
-HttpResponse Routes::server_error(const HttpRequest& req, std::exception_ptr failure) const {
+HttpResponse Routes::server_error(const HttpRequest& req, const std::exception_ptr& failure) const {
   std::string what = "unknown exception";
   try {
     std::rethrow_exception(failure);

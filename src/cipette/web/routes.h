@@ -76,7 +76,7 @@ class Routes {
   // The response to `req` from the rendering of `deferred` (or the exception it threw, logged
   // and answered 500), with the security headers; a successful rendering is cached.
   HttpResponse finish(const HttpRequest& req, const DeferredResponse& deferred,
-                      const CachedResponse& rendered, std::exception_ptr error) const;
+                      const CachedResponse& rendered, const std::exception_ptr& error) const;
 
   // The answer to a request the transport refuses before it reaches a route (413, 415, 431
   // ...): an error page for `status` in the request's format (JSON under /api/ and for
@@ -87,7 +87,7 @@ class Routes {
  private:
   HttpResponse error(int status, const HttpRequest& req, const std::string& message = "") const;
   // A 500 for `req`, with what `failure` says in the log.
-  HttpResponse server_error(const HttpRequest& req, std::exception_ptr failure) const;
+  HttpResponse server_error(const HttpRequest& req, const std::exception_ptr& failure) const;
   void add_common_headers(const HttpRequest& req, HttpResponse& res) const;
   using Handler = Answer (Routes::*)(const HttpRequest&) const;
 

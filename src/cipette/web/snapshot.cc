@@ -20,7 +20,7 @@ Snapshot::Snapshot(std::shared_ptr<const RunTable> table)
 
 std::shared_ptr<const SnapshotState> Snapshot::current() const { return state_.load(); }
 
-void Snapshot::publish(std::shared_ptr<const RunTable> table) {
+void Snapshot::publish(const std::shared_ptr<const RunTable>& table) {
   // Publishers are serialised by their callers (one refresher), but a compare-exchange loop
   // keeps generations strictly increasing even if they were not.
   auto expected = state_.load();
@@ -69,7 +69,7 @@ Result<bool> SnapshotRefresher::load_and_publish() {
   auto loaded = load_run_table(*store, first ? nullptr : base->table.get());
   if (!loaded) return Error{"refreshing the run table: " + loaded.error().message};
   if (!first && (*loaded)->watermark() == base->table->watermark()) return false;
-  snapshot_.publish(std::move(*loaded));
+  snapshot_.publish(*loaded);
   return true;
 }
 

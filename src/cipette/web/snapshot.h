@@ -38,7 +38,7 @@ class Snapshot {
   std::shared_ptr<const SnapshotState> current() const;
 
   // Publishes `table` as the next generation. REQUIRES: table != nullptr.
-  void publish(std::shared_ptr<const RunTable> table);
+  void publish(const std::shared_ptr<const RunTable>& table);
 
  private:
   std::atomic<std::shared_ptr<const SnapshotState>> state_;

@@ -62,7 +62,9 @@ class FakeHarness {
     };
     TransportFactory make_transport = []() -> Result<std::unique_ptr<github::HttpTransport>> {
       github::CurlTransportOptions transport;
-      transport.total_timeout = std::chrono::milliseconds(2000);
+      // Long enough for a loaded machine (a response cut off by it is retried without the
+      // one-shot fault a test injected); FaultsTest.ATimeoutIsRetried delays past it.
+      transport.total_timeout = std::chrono::milliseconds(4000);
       auto made = github::CurlTransport::create(transport);
       if (!made) return made.error();
       return std::unique_ptr<github::HttpTransport>(std::move(*made));

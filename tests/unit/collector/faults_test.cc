@@ -92,7 +92,7 @@ TEST(FaultsTest, SecondaryLimitWithoutRetryAfterWaitsAMinute) {
 
 TEST(FaultsTest, ATimeoutIsRetried) {
   Fault slow = fault(FaultKind::kDelay, 1, "page=2");
-  slow.delay = milliseconds(5000);  // the harness's transport gives up after 2 s
+  slow.delay = milliseconds(6000);  // the harness's transport gives up after 4 s
   FaultCase c(slow);
   ASSERT_TRUE(c.report.ok()) << describe_summary(c.report);
   EXPECT_EQ(c.h.stored_runs(), c.h.served_runs());

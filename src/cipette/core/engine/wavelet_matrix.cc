@@ -189,7 +189,7 @@ __attribute__((target("avx2,popcnt"))) void partition_avx2(const LevelJob& job, 
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(target + zero_at),
                           compress_avx2(values, ones ^ 0xFF));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(target + one_at), compress_avx2(values, ones));
-      const unsigned count = static_cast<unsigned>(_mm_popcnt_u32(ones));
+      const auto count = static_cast<unsigned>(_mm_popcnt_u32(ones));
       one_at += count;
       zero_at += 8 - count;
       next_ones += static_cast<unsigned>(_mm_popcnt_u32(sign_bits_avx2(values, next_to_sign)));
@@ -207,7 +207,8 @@ __attribute__((target("avx2,popcnt"))) std::size_t bits_avx2(const LevelJob& job
     const std::uint32_t* source = job.source + q * 64;
     std::uint64_t word = 0;
     for (unsigned i = 0; i < 8; ++i) {
-      const __m256i values = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(source + 8 * i));
+      const __m256i values =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(source + std::size_t{8} * i));
       word |= std::uint64_t{sign_bits_avx2(values, to_sign)} << (8 * i);
     }
     ones += static_cast<std::size_t>(_mm_popcnt_u64(word));
@@ -225,11 +226,11 @@ bool processor_runs(Kernel kernel) {
       return true;
 #if CIPETTE_WAVELET_X86
     case Kernel::kAvx2: {
-      static const bool kRuns = [] {
+      static const bool avx2_runs = [] {
         __builtin_cpu_init();  // in case this runs before the runtime's own initialisation
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
       }();
-      return kRuns;
+      return avx2_runs;
     }
 #else
     case Kernel::kAvx2:
@@ -301,12 +302,12 @@ CIPETTE_POPCNT_CLONES
 void fill_directory(std::uint64_t* lines, std::size_t count) {
   std::uint64_t before = 0;
   for (std::uint64_t* line = lines; line != lines + count * kLineWords; line += kLineWords) {
-    const std::uint64_t in_2 =
-        static_cast<std::uint64_t>(std::popcount(line[1]) + std::popcount(line[2]));
-    const std::uint64_t in_4 =
-        in_2 + static_cast<std::uint64_t>(std::popcount(line[3]) + std::popcount(line[4]));
-    const std::uint64_t in_6 =
-        in_4 + static_cast<std::uint64_t>(std::popcount(line[5]) + std::popcount(line[6]));
+    const auto in_2 = static_cast<std::uint64_t>(std::popcount(line[1])) +
+                      static_cast<std::uint64_t>(std::popcount(line[2]));
+    const std::uint64_t in_4 = in_2 + static_cast<std::uint64_t>(std::popcount(line[3])) +
+                               static_cast<std::uint64_t>(std::popcount(line[4]));
+    const std::uint64_t in_6 = in_4 + static_cast<std::uint64_t>(std::popcount(line[5])) +
+                               static_cast<std::uint64_t>(std::popcount(line[6]));
     line[0] = before | in_2 << kAbsoluteBits | in_4 << (kAbsoluteBits + kRelativeBits) |
               in_6 << (kAbsoluteBits + 2 * kRelativeBits);
     before += in_6 + static_cast<std::uint64_t>(std::popcount(line[7]));
