@@ -16,15 +16,12 @@ using Days = std::pair<std::int64_t, std::int64_t>;
 using engine::ResolvedScope;
 using engine::TableData;
 
-// Earliest and latest created_at of the runs in scope: each workflow's rows are in created_at
-// order, so the first and last it accepts.
+// Earliest and latest created_at of the runs in scope.
 std::pair<Timestamp, Timestamp> first_last(const TableData& data, const ResolvedScope& scope) {
   Timestamp first = std::numeric_limits<Timestamp>::max();
   Timestamp last = std::numeric_limits<Timestamp>::min();
   for (NameId w : scope.workflows) {
-    auto [begin, end] = scope.rows_of(data, w);
-    while (begin < end && !scope.accepts(data, begin)) ++begin;
-    while (end > begin && !scope.accepts(data, end - 1)) --end;
+    auto [begin, end] = scope.accepted_ends(data, scope.rows_of(data, w));
     if (begin == end) continue;
     first = std::min(first, data.created_at[begin]);
     last = std::max(last, data.created_at[end - 1]);

@@ -76,17 +76,17 @@ class Query {
   Ranked totals;
 
   void run() {
-    if (!by_sums_) {
-      // One allocation up front: growing a million-entry vector would copy it ~20 times.
-      std::size_t rows = 0;
-      for (NameId w : scope_.workflows) {
-        auto [begin, end] = scope_.rows_of(data_, w);
-        rows += end - begin;
-      }
-      durations_.reserve(rows);
-    }
+    std::vector<WaveletMatrix::Range> period;  // each workflow's rows in the period
+    std::size_t rows = 0;
     for (NameId w : scope_.workflows) {
-      Part part{w, scope_.rows_of(data_, w), durations_.size(), 0, ttrs_.size(), 0, {}};
+      period.push_back(scope_.rows_of(data_, w));
+      rows += period.back().second - period.back().first;
+    }
+    // One allocation up front: growing a million-entry vector would copy it ~20 times.
+    if (!by_sums_) durations_.reserve(rows);
+    for (std::size_t i = 0; i < scope_.workflows.size(); ++i) {
+      const NameId w = scope_.workflows[i];
+      Part part{w, period[i], durations_.size(), 0, ttrs_.size(), 0, {}};
       Tally& tally = part.ranked.tally;
       if (by_sums_) {
         count_sums(part.rows, tally);
@@ -110,20 +110,19 @@ class Query {
       rank(part.ranked, {&part.rows, 1},
            std::span(durations_)
                .subspan(part.durations_begin, part.durations_end - part.durations_begin));
-      part.ranked.ttr_median =
-          median(std::span(ttrs_).subspan(part.ttrs_begin, part.ttrs_end - part.ttrs_begin));
+      part.ranked.ttr_median = nearest_rank_percentile(
+          std::span(ttrs_).subspan(part.ttrs_begin, part.ttrs_end - part.ttrs_begin), 50);
     }
     // Last, because the parts' ranking above reorders only their own segments.
     rank(totals, ranges, durations_);
-    totals.ttr_median = median(ttrs_);
+    totals.ttr_median = nearest_rank_percentile(ttrs_, 50);
   }
 
  private:
+  // REQUIRES: the scope filters no rows (it accepts every completed one), as by_sums_ implies.
   void count_sums(WaveletMatrix::Range rows, Tally& tally) const {
-    auto [begin, end] = rows;
-    tally.runs = data_.sums_between(begin, end);
-    while (begin < end && !data_.completed(begin)) ++begin;  // rows are in created_at order
-    while (end > begin && !data_.completed(end - 1)) --end;
+    tally.runs = data_.sums_between(rows.first, rows.second);
+    auto [begin, end] = scope_.accepted_ends(data_, rows);
     if (begin == end) return;
     tally.first = data_.created_at[begin];
     tally.last = data_.created_at[end - 1];
@@ -188,15 +187,6 @@ class Query {
       return std::int64_t{data_.duration_ranks.kth_smallest(ranges, k)} - 1;
     };
     r.durations = engine::Percentiles{at(50), at(95)};
-  }
-
-  // The nearest-rank median of `values` (reordered), none without any.
-  static std::optional<std::int64_t> median(std::span<std::int64_t> values) {
-    if (values.empty()) return std::nullopt;
-    auto nth =
-        values.begin() + static_cast<std::ptrdiff_t>(engine::nearest_rank(values.size(), 50) - 1);
-    std::nth_element(values.begin(), nth, values.end());
-    return *nth;
   }
 
   const TableData& data_;
@@ -300,7 +290,7 @@ Status validate_scope(const Scope& scope) {
   return {};
 }
 
-std::optional<std::int64_t> nearest_rank_percentile(std::vector<std::int64_t>& values, double p) {
+std::optional<std::int64_t> nearest_rank_percentile(std::span<std::int64_t> values, double p) {
   if (values.empty()) return std::nullopt;
   auto nth =
       values.begin() + static_cast<std::ptrdiff_t>(engine::nearest_rank(values.size(), p) - 1);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,6 @@ std::vector<DailyPoint> compute_daily_series(const RunTable& table, const Scope&
 
 // Nearest-rank percentile (1-based rank ceil(p/100 * n)) of `values`, which it reorders.
 // REQUIRES: 0 < p <= 100. None for an empty list.
-std::optional<std::int64_t> nearest_rank_percentile(std::vector<std::int64_t>& values, double p);
+std::optional<std::int64_t> nearest_rank_percentile(std::span<std::int64_t> values, double p);
 
 }  // namespace cipette

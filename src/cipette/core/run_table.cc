@@ -222,10 +222,6 @@ Row row_of(const RunRecord& run) {
 
 }  // namespace
 
-struct RunTableBuilder::Added {
-  std::vector<Row> rows;
-};
-
 // Name -> id maps for the dictionaries of the table being built.
 struct RunTableBuilder::Indexes {
   std::unordered_map<std::string, NameId> repositories;  // keyed by lower-case name
@@ -235,12 +231,11 @@ struct RunTableBuilder::Indexes {
   std::unordered_map<std::string, NameId> actors;
 };
 
-RunTableBuilder::RunTableBuilder() : added_(std::make_unique<Added>()) {}
+RunTableBuilder::RunTableBuilder() = default;
 RunTableBuilder::~RunTableBuilder() = default;
 RunTableBuilder::RunTableBuilder(RunTableBuilder&&) noexcept = default;
 
-RunTableBuilder::RunTableBuilder(const RunTable& base)
-    : base_(&base), added_(std::make_unique<Added>()) {
+RunTableBuilder::RunTableBuilder(const RunTable& base) : base_(&base) {
   // Everything but the runs, which build() merges.
   table_.repositories_ = base.repositories_;
   table_.repository_html_bases_ = base.repository_html_bases_;
@@ -278,7 +273,7 @@ void RunTableBuilder::add(const RunRecord& run) {
   row.actor = intern_name(run.actor, table_.actors_, indexes_->actors);
   // GitHub has a few dozen event names; ids past 16 bits would only come from garbage.
   row.event = clamp_to<std::uint16_t>(intern_name(run.event, table_.events_, indexes_->events));
-  added_->rows.push_back(row);
+  added_.push_back(row);
 }
 
 NameId RunTableBuilder::intern_repository(const RunRecord& run) {
@@ -316,14 +311,13 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   ensure_empty_first(table_.branches_);
   ensure_empty_first(table_.events_);
   ensure_empty_first(table_.actors_);
-  std::vector<Row>& added = added_->rows;
-  IdSet replaced(drop_superseded(added));
-  std::sort(added.begin(), added.end(), row_before);
+  IdSet replaced(drop_superseded(added_));
+  std::sort(added_.begin(), added_.end(), row_before);
   const TableData* base = base_ != nullptr ? &base_->data() : nullptr;
   std::vector<bool> touched;
   auto data = std::make_unique<TableData>(
-      merge_rows(base, replaced, added, table_.workflows_.size(), touched));
-  added = {};  // before indexing, which needs memory of its own
+      merge_rows(base, replaced, added_, table_.workflows_.size(), touched));
+  added_ = {};  // before indexing, which needs memory of its own
   data->index(base, touched);
   table_.data_ = std::move(data);
   table_.watermark_ = std::max(watermark, table_.watermark_);

@@ -127,8 +127,7 @@ class RunTableBuilder {
 
   RunTable table_;                  // dictionaries
   const RunTable* base_ = nullptr;  // runs to merge into, when built from a base
-  struct Added;                     // the runs added, before sorting
-  std::unique_ptr<Added> added_;
+  std::vector<RunTable::Row> added_;
   struct Indexes;  // lookup maps for the dictionaries, built lazily
   std::unique_ptr<Indexes> indexes_;
 };

@@ -34,6 +34,15 @@ struct ResolvedScope {
   std::pair<std::size_t, std::size_t> rows_of(const TableData& data, NameId w) const {
     return data.period_rows(w, lo, hi);
   }
+  // `rows` (of one workflow) narrowed to run from the first row it accepts to the last, empty
+  // when it accepts none: rows are in created_at order, so those are the earliest and latest.
+  std::pair<std::size_t, std::size_t> accepted_ends(
+      const TableData& data, std::pair<std::size_t, std::size_t> rows) const {
+    auto [begin, end] = rows;
+    while (begin < end && !accepts(data, begin)) ++begin;
+    while (end > begin && !accepts(data, end - 1)) --end;
+    return {begin, end};
+  }
 };
 
 ResolvedScope resolve_scope(const RunTable& table, const Scope& scope);
