@@ -326,32 +326,35 @@ std::string describe(const Scope& scope) {
          scope.workflow + "' branch '" + scope.branch + "' event '" + scope.event + "'";
 }
 
-TEST(MetricsIndexTest, MatchesABruteForceReferenceOnRandomHistories) {
-  for (std::uint32_t seed : {1u, 2u, 3u}) {
-    auto runs = random_history(seed, 700, {"push", "pull_request", "schedule"});
+// Calls check(table, runs, scope, label) for every period and filter, on a random history of
+// `count` runs (push, pull_request and schedule) for each seed.
+template <typename Check>
+void for_each_scope_of_random_histories(std::initializer_list<std::uint32_t> seeds, int count,
+                                        Check check) {
+  for (std::uint32_t seed : seeds) {
+    auto runs = random_history(seed, count, {"push", "pull_request", "schedule"});
     RunTable table = table_of(runs);
     for (const Period& period : periods()) {
       for (const auto& filter : filters()) {
         Scope scope = scope_of(period, filter);
-        expect_matches_reference(table, runs, scope,
-                                 "seed " + std::to_string(seed) + " " + describe(scope));
+        check(table, runs, scope, "seed " + std::to_string(seed) + " " + describe(scope));
       }
     }
   }
 }
 
+TEST(MetricsIndexTest, MatchesABruteForceReferenceOnRandomHistories) {
+  for_each_scope_of_random_histories(
+      {1u, 2u, 3u}, 700,
+      [](const RunTable& table, const std::vector<RunRecord>& runs, const Scope& scope,
+         const std::string& label) { expect_matches_reference(table, runs, scope, label); });
+}
+
 TEST(DailySeriesIndexTest, MatchesABruteForceReferenceOnRandomHistories) {
-  for (std::uint32_t seed : {4u, 5u}) {
-    auto runs = random_history(seed, 700, {"push", "pull_request", "schedule"});
-    RunTable table = table_of(runs);
-    for (const Period& period : periods()) {
-      for (const auto& filter : filters()) {
-        Scope scope = scope_of(period, filter);
-        expect_series_matches_reference(table, runs, scope,
-                                        "seed " + std::to_string(seed) + " " + describe(scope));
-      }
-    }
-  }
+  for_each_scope_of_random_histories(
+      {4u, 5u}, 700,
+      [](const RunTable& table, const std::vector<RunRecord>& runs, const Scope& scope,
+         const std::string& label) { expect_series_matches_reference(table, runs, scope, label); });
 }
 
 void expect_same(const Metrics& a, const Metrics& b) {
@@ -416,18 +419,14 @@ TEST(MetricsIndexTest, IndexWithoutEventFilterAgreesWithTheWalkOfAFilterOnTheOnl
 
 TEST(MetricsIndexTest, TheIndexedAndTheScanningPlansAgreeOnRandomHistories) {
   // Every scope twice: from the indexes wherever they can answer, and from the rows alone.
-  for (std::uint32_t seed : {8u, 9u}) {
-    auto runs = random_history(seed, 800, {"push", "pull_request", "schedule"});
-    RunTable table = table_of(runs);
-    for (const Period& period : periods()) {
-      for (const auto& filter : filters()) {
-        Scope scope = scope_of(period, filter);
-        SCOPED_TRACE("seed " + std::to_string(seed) + " " + describe(scope));
+  for_each_scope_of_random_histories(
+      {8u, 9u}, 800,
+      [](const RunTable& table, const std::vector<RunRecord>&, const Scope& scope,
+         const std::string& label) {
+        SCOPED_TRACE(label);
         expect_same(engine::compute_metrics(table, scope, engine::Plan::kIndexed),
                     engine::compute_metrics(table, scope, engine::Plan::kScan));
-      }
-    }
-  }
+      });
 }
 
 TEST(MetricsIndexTest, IncrementalRefreshGivesTheMetricsOfAFreshBuild) {
