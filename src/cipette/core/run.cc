@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace cipette {
 
 Outcome classify_conclusion(std::string_view conclusion) {
@@ -55,7 +57,71 @@ Status validate_run(const RunRecord& run) {
   if (run.workflow_id <= 0) return bad("workflow_id", "must be a positive integer");
   if (run.status.empty()) return bad("status", "is missing");
   if (run.run_attempt < 1) return bad("run_attempt", "must be at least 1");
+  if (run.run_attempt > kMaxRunAttempt) {
+    return bad("run_attempt", fmt::format("must be at most {}", kMaxRunAttempt));
+  }
+  std::int64_t previous = 0;
+  for (const AttemptRecord& attempt : run.earlier_attempts) {
+    if (auto valid = validate_attempt(attempt); !valid) return valid;
+    if (attempt.attempt <= previous) {
+      return bad("earlier_attempts", "must be in increasing attempt order, each once");
+    }
+    previous = attempt.attempt;
+    if (attempt.run_id != run.id) {
+      return bad("earlier_attempts", fmt::format("holds an attempt of run {}", attempt.run_id));
+    }
+    if (attempt.attempt >= run.run_attempt) {
+      return bad("earlier_attempts", fmt::format("holds attempt {}, not below run_attempt {}",
+                                                 attempt.attempt, run.run_attempt));
+    }
+  }
   return {};
+}
+
+Status validate_attempt(const AttemptRecord& attempt) {
+  auto bad = [&](std::string_view field, std::string_view why) {
+    return fail(fmt::format("run {} attempt {}: field \"{}\" {}", attempt.run_id, attempt.attempt,
+                            field, why));
+  };
+  if (attempt.run_id <= 0) return bad("id", "must be a positive integer");
+  if (attempt.attempt < 1 || attempt.attempt > kMaxRunAttempt) {
+    return bad("run_attempt", fmt::format("must be between 1 and {}", kMaxRunAttempt));
+  }
+  if (attempt.found && attempt.status.empty()) return bad("status", "is missing");
+  return {};
+}
+
+std::int64_t run_version(std::int64_t attempt, bool completed, Timestamp updated_at) {
+  // attempt (17 bits with room) | completed (1 bit) | updated_at (39 bits: 17,000 years).
+  constexpr std::int64_t kTimeBits = 39;
+  constexpr Timestamp kMaxTime = (Timestamp{1} << kTimeBits) - 1;
+  std::int64_t a = std::clamp<std::int64_t>(attempt, 0, kMaxRunAttempt);
+  Timestamp t = std::clamp<Timestamp>(updated_at, 0, kMaxTime);
+  return (a << (kTimeBits + 1)) | (std::int64_t{completed} << kTimeBits) | t;
+}
+
+AttemptSummary summarize_attempts(const RunRecord& run) {
+  AttemptSummary summary;
+  bool failed_before = false;
+  auto see = [&](bool completed, Outcome outcome) {
+    if (!completed) return;
+    if (outcome == Outcome::kSuccess && failed_before) summary.flaky = true;
+    if (outcome == Outcome::kFailed) failed_before = true;
+  };
+  for (const AttemptRecord& attempt : run.earlier_attempts) {
+    if (attempt.attempt >= run.run_attempt) continue;
+    Outcome outcome = classify_conclusion(attempt.conclusion);
+    if (attempt.attempt == 1 && attempt.completed()) summary.first = outcome;
+    see(attempt.completed(), outcome);
+    if (attempt.completed() && attempt.run_started_at &&
+        attempt.updated_at >= *attempt.run_started_at) {
+      summary.seconds_lost += attempt.updated_at - *attempt.run_started_at;
+    }
+  }
+  Outcome latest = classify_conclusion(run.conclusion);
+  if (run.run_attempt == 1 && run.completed()) summary.first = latest;
+  see(run.completed(), latest);
+  return summary;
 }
 
 }  // namespace cipette

@@ -19,6 +19,9 @@ struct UpsertStats {
   std::int64_t inserted = 0;   // runs not stored before
   std::int64_t updated = 0;    // stored runs replaced by a newer (or equally new) version
   std::int64_t unchanged = 0;  // identical, or older than what is stored (never overwritten)
+  // Of the runs inserted or updated: those written with a later attempt than the one stored,
+  // or first stored with run_attempt > 1 (re-runs).
+  std::int64_t reruns = 0;
   friend bool operator==(const UpsertStats&, const UpsertStats&) = default;
 };
 
@@ -36,6 +39,21 @@ struct PendingRun {
   friend bool operator==(const PendingRun&, const PendingRun&) = default;
 };
 
+// A page of the rescan of recent history (collector/repository_sync.cc): the URL of one page of
+// a closed `created` window's listing, and the ETag GitHub gave it.
+struct RescanPage {
+  std::string url;
+  std::string etag;
+  friend bool operator==(const RescanPage&, const RescanPage&) = default;
+};
+
+// An earlier attempt of a stored run that the store does not hold yet.
+struct AttemptKey {
+  std::int64_t run_id = 0;
+  std::int64_t attempt = 0;
+  friend bool operator==(const AttemptKey&, const AttemptKey&) = default;
+};
+
 // The collector's position in one repository's history, saved with the runs it read
 // (collector/repository_sync.h explains how each field is used). Times are UTC seconds.
 struct SyncState {
@@ -48,6 +66,8 @@ struct SyncState {
   std::string etag;         // ETag of that listing's first page, "" when none
   std::string etag_url;     // the URL `etag` belongs to
   std::vector<PendingRun> pending;
+  // The pages of the rescan windows read so far, with their ETags, in the order read.
+  std::vector<RescanPage> rescan;
   friend bool operator==(const SyncState&, const SyncState&) = default;
 };
 
@@ -83,8 +103,9 @@ class RunReader {
   // in ascending change order, until `visit` returns ScanStep::kStop. Returns the largest
   // change sequence among the runs visited (that of the run `visit` stopped at, when it
   // stopped), or `since` when none was: scanning again from it resumes after the last run
-  // visited. The RunRecord passed to `visit` is reused between calls: copy what must outlive
-  // the call.
+  // visited. Each run comes with its stored earlier attempts (RunRecord::earlier_attempts, in
+  // attempt order; attempts numbered at or above its run_attempt are left out). The RunRecord
+  // passed to `visit` is reused between calls: copy what must outlive the call.
   virtual Result<ChangeSeq> scan_runs(ChangeSeq since,
                                       const std::function<ScanStep(const RunRecord&)>& visit) = 0;
 
@@ -98,10 +119,20 @@ class RunWriter {
   virtual ~RunWriter() = default;
 
   // Inserts or updates runs keyed by run id, all in one transaction: either every run is
-  // applied or none is. A stored run is replaced only when the incoming updated_at is newer, or
-  // equal with a run_attempt at least as large; an older version never overwrites a newer one.
-  // Fails without writing anything if any run fails validate_run().
+  // applied or none is. A stored run is replaced only by a version that moves it forward
+  // (RunRecord::version() greater; or equal and different in some field); an older version
+  // never overwrites a newer one. Each run's earlier_attempts are written as by
+  // upsert_attempts, whether or not the run's own row was replaced. Fails without writing
+  // anything if any run fails validate_run().
   virtual Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) = 0;
+
+  // Inserts or updates earlier attempts keyed by (run id, attempt), in one transaction. A
+  // stored attempt is replaced only when attempt_version() is greater (or equal and different
+  // in some field). Writing an attempt gives its run a new change sequence, so that a scan
+  // since an earlier watermark returns the run with its attempts. Fails without writing
+  // anything if an attempt fails validate_attempt() or its run is not stored. The stats count
+  // attempts, not runs (reruns stays 0).
+  virtual Result<UpsertStats> upsert_attempts(std::span<const AttemptRecord> attempts) = 0;
 };
 
 // The collector's position in each repository, written with the runs it read.
@@ -119,6 +150,12 @@ class SyncStateStore {
   virtual Result<UpsertStats> commit_sync(std::string_view repository,
                                           std::span<const RunRecord> runs,
                                           const SyncState& state) = 0;
+
+  // The earlier attempts (1 .. run_attempt - 1) of `repository`'s runs (compared
+  // case-insensitively) that are not stored, found or not; at most `limit`, the newest runs
+  // (by created_at, then id) first, each run's attempts in order.
+  virtual Result<std::vector<AttemptKey>> missing_attempts(std::string_view repository,
+                                                           std::size_t limit) = 0;
 
   // The repositories with a saved sync state, in the spelling they were saved with, sorted
   // case-insensitively (for `cipette db copy`).
