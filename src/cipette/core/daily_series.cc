@@ -71,7 +71,7 @@ void count_days(const TableData& data, const ResolvedScope& scope,
       for (; next < end && data.created_at[next] < day_end; ++next) {
         if (!scope.accepts(data, next)) continue;
         std::int64_t seconds = data.duration(next);
-        day.add(data.state[next], seconds);
+        data.add_row(next, day);
         if (seconds >= 0) durations.push_back(seconds);
       }
     }

@@ -132,7 +132,7 @@ class Query {
     for (std::size_t i = rows.first; i < rows.second; ++i) {
       if (!scope_.accepts(data_, i)) continue;
       std::int64_t duration = data_.duration(i);
-      tally.runs.add(data_.state[i], duration);
+      data_.add_row(i, tally.runs);
       if (duration >= 0) durations_.push_back(duration);
       tally.first = std::min(tally.first, data_.created_at[i]);
       tally.last = std::max(tally.last, data_.created_at[i]);
@@ -221,6 +221,12 @@ Metrics finish(const Ranked& ranked, double period_days) {
     m.mttr.mean = static_cast<double>(t.ttr_sum) / static_cast<double>(t.recovered);
     m.mttr.median = ranked.ttr_median;
   }
+  m.rerun_runs = runs.reruns;
+  m.rerun_rate = engine::share_percent(runs.reruns, runs.completed);
+  m.flaky_runs = runs.flaky;
+  m.flaky_rate = engine::share_percent(runs.flaky, runs.completed);
+  m.first_attempt_success_rate = engine::success_rate(runs.first_success, runs.first_failed);
+  m.rerun_seconds_lost = runs.seconds_lost;
   if (runs.completed > 0) {
     m.first_run = t.first;
     m.last_run = t.last;

@@ -74,7 +74,16 @@ struct Metrics {
   DurationStats duration;
   double throughput_per_day = 0;
   MttrStats mttr;
-  std::optional<Timestamp> first_run;  // earliest / latest created_at of the runs counted
+  // Re-runs and flakiness (docs/metrics.md), of the same completed runs.
+  std::int64_t rerun_runs = 0;       // runs with more than one attempt
+  std::optional<double> rerun_rate;  // percent of total, 2 decimals; none when total is 0
+  std::int64_t flaky_runs = 0;       // an attempt failed, a later one succeeded
+  std::optional<double> flaky_rate;  // percent of total, 2 decimals; none when total is 0
+  // Percent of the runs whose first attempt's outcome is known and success or failed that
+  // succeeded first time, 2 decimals; none when there are none.
+  std::optional<double> first_attempt_success_rate;
+  std::int64_t rerun_seconds_lost = 0;  // durations of the attempts that were re-run
+  std::optional<Timestamp> first_run;   // earliest / latest created_at of the runs counted
   std::optional<Timestamp> last_run;
 };
 

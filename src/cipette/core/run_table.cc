@@ -159,7 +159,32 @@ Row RunTable::row(std::size_t i) const {
   row.run_attempt = d.attempt[i];
   row.completed = d.completed(i);
   row.outcome = row.completed ? static_cast<Outcome>(d.state[i]) : Outcome::kNeutral;
+  engine::RunHistory history = d.run_history(i);
+  if (history.first != engine::RunState::kUnfinished) {
+    row.first_attempt = static_cast<Outcome>(history.first);
+  }
+  row.flaky = history.flaky;
+  row.seconds_lost = history.seconds_lost;
   return row;
+}
+
+std::vector<RunTable::Attempt> RunTable::earlier_attempts(std::size_t i) const {
+  std::vector<Attempt> attempts;
+  const TableData& d = *data_;
+  if (d.attempt[i] <= 1) return attempts;
+  auto k = d.reruns.find(d.id[i]);
+  if (!k) return attempts;
+  for (const engine::EarlierAttempt& e : d.reruns.attempts_of(*k)) {
+    Attempt a;
+    a.attempt = e.attempt;
+    a.found = e.found;
+    a.completed = e.state != engine::RunState::kUnfinished;
+    a.outcome = a.completed ? static_cast<Outcome>(e.state) : Outcome::kNeutral;
+    if (e.started_at != engine::EarlierAttempt::kNoStart) a.started_at = e.started_at;
+    a.updated_at = e.completed_at;
+    attempts.push_back(a);
+  }
+  return attempts;
 }
 
 const std::string& RunTable::repository_html_base(NameId repository) const {
@@ -217,7 +242,69 @@ Row row_of(const RunRecord& run) {
   row.run_attempt = clamp_to<std::uint16_t>(run.run_attempt);
   row.outcome = classify_conclusion(run.conclusion);
   row.completed = run.completed();
+  AttemptSummary summary = summarize_attempts(run);
+  row.first_attempt = summary.first;
+  row.flaky = summary.flaky;
+  row.seconds_lost = summary.seconds_lost;
   return row;
+}
+
+std::vector<RunTable::Attempt> attempts_of(const RunRecord& run) {
+  std::vector<RunTable::Attempt> attempts;
+  for (const AttemptRecord& e : run.earlier_attempts) {
+    if (e.attempt >= run.run_attempt) continue;
+    RunTable::Attempt a;
+    a.attempt = e.attempt;
+    a.found = e.found;
+    a.completed = e.completed();
+    a.outcome = classify_conclusion(e.conclusion);
+    a.started_at = e.run_started_at;
+    a.updated_at = e.updated_at;
+    attempts.push_back(a);
+  }
+  return attempts;
+}
+
+engine::EarlierAttempt earlier_attempt_of(const RunTable::Attempt& a) {
+  engine::EarlierAttempt e;
+  e.started_at = a.started_at.value_or(engine::EarlierAttempt::kNoStart);
+  e.completed_at = a.updated_at;
+  e.attempt = clamp_to<std::uint16_t>(a.attempt);
+  e.state = engine::run_state(a.completed, a.outcome);
+  e.found = a.found;
+  return e;
+}
+
+// The earlier attempts of `base`'s runs that were not replaced, and of the added runs, by id.
+engine::Reruns merge_reruns(const TableData* base, const IdSet& replaced,
+                            const std::map<std::int64_t, std::vector<RunTable::Attempt>>& added,
+                            const std::vector<Row>& rows) {
+  std::unordered_map<std::int64_t, std::int64_t> lost;
+  for (const Row& row : rows) {
+    if (added.count(row.id) != 0) lost[row.id] = row.seconds_lost;
+  }
+  engine::Reruns reruns;
+  std::vector<engine::EarlierAttempt> converted;
+  auto from_added = added.begin();
+  auto add_new_until = [&](std::int64_t id) {
+    for (; from_added != added.end() && from_added->first < id; ++from_added) {
+      converted.clear();
+      for (const RunTable::Attempt& a : from_added->second) {
+        converted.push_back(earlier_attempt_of(a));
+      }
+      reruns.append(from_added->first, lost[from_added->first], converted);
+    }
+  };
+  if (base != nullptr) {
+    const engine::Reruns& old = base->reruns;
+    for (std::size_t k = 0; k < old.ids.size(); ++k) {
+      if (replaced.contains(old.ids[k])) continue;
+      add_new_until(old.ids[k]);
+      reruns.append(old.ids[k], old.seconds_lost[k], old.attempts_of(k));
+    }
+  }
+  add_new_until(std::numeric_limits<std::int64_t>::max());
+  return reruns;
 }
 
 }  // namespace
@@ -274,6 +361,12 @@ void RunTableBuilder::add(const RunRecord& run) {
   // GitHub has a few dozen event names; ids past 16 bits would only come from garbage.
   row.event = clamp_to<std::uint16_t>(intern_name(run.event, table_.events_, indexes_->events));
   added_.push_back(row);
+  std::vector<RunTable::Attempt> earlier = attempts_of(run);
+  if (earlier.empty()) {
+    added_attempts_.erase(run.id);
+  } else {
+    added_attempts_[run.id] = std::move(earlier);
+  }
 }
 
 NameId RunTableBuilder::intern_repository(const RunRecord& run) {
@@ -317,7 +410,9 @@ RunTable RunTableBuilder::build(ChangeSeq watermark) {
   std::vector<bool> touched;
   auto data = std::make_unique<TableData>(
       merge_rows(base, replaced, added_, table_.workflows_.size(), touched));
+  data->reruns = merge_reruns(base, replaced, added_attempts_, added_);
   added_ = {};  // before indexing, which needs memory of its own
+  added_attempts_ = {};
   data->index(base, touched);
   table_.data_ = std::move(data);
   table_.watermark_ = std::max(watermark, table_.watermark_);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,20 @@ class RunTable {
     std::uint16_t run_attempt = 1;
     Outcome outcome = Outcome::kNeutral;
     bool completed = false;  // status == "completed"
+    // Re-runs (summarize_attempts, docs/metrics.md "Re-runs and flakiness").
+    std::optional<Outcome> first_attempt;  // the first attempt's outcome, once known
+    bool flaky = false;                    // an attempt failed and a later one succeeded
+    std::int64_t seconds_lost = 0;         // durations of the earlier attempts
+  };
+
+  // An earlier attempt of a run, as stored (AttemptRecord).
+  struct Attempt {
+    std::int64_t attempt = 0;
+    bool found = true;  // false: GitHub answered 404, nothing else is known
+    bool completed = false;
+    Outcome outcome = Outcome::kNeutral;  // meaningful when completed
+    std::optional<Timestamp> started_at;  // run_started_at
+    Timestamp updated_at = 0;
   };
 
   RunTable();
@@ -65,6 +80,8 @@ class RunTable {
   std::size_t size() const;
   Row row(std::size_t i) const;
   std::pair<std::size_t, std::size_t> workflow_rows(NameId workflow) const;
+  // Run i's earlier attempts known, in attempt order (its latest attempt is row(i)).
+  std::vector<Attempt> earlier_attempts(std::size_t i) const;
 
   // Dictionaries. Index 0 of branches/events/actors is the empty string.
   const std::vector<std::string>& repositories() const { return repositories_; }
@@ -128,6 +145,9 @@ class RunTableBuilder {
   RunTable table_;                  // dictionaries
   const RunTable* base_ = nullptr;  // runs to merge into, when built from a base
   std::vector<RunTable::Row> added_;
+  // The earlier attempts of the added runs that have some, by run id (the run added last wins,
+  // as for rows).
+  std::map<std::int64_t, std::vector<RunTable::Attempt>> added_attempts_;
   struct Indexes;  // lookup maps for the dictionaries, built lazily
   std::unique_ptr<Indexes> indexes_;
 };

@@ -41,6 +41,8 @@ RunPage select_runs(const RunTable& table, const Scope& scope, const ListOptions
     for (std::size_t i = begin; i < end; ++i) {
       if (!resolved.accepts(data, i)) continue;
       if (options.outcome && data.state[i] != engine::run_state(true, *options.outcome)) continue;
+      if (options.reruns_only && data.attempt[i] <= 1) continue;
+      if (options.flaky_only && !data.run_history(i).flaky) continue;
       matching.push_back(i);
     }
   }
@@ -58,7 +60,8 @@ RunPage select_runs(const RunTable& table, const Scope& scope, const ListOptions
   std::partial_sort(matching.begin(), matching.begin() + static_cast<std::ptrdiff_t>(end),
                     matching.end(), newer_first);
   for (std::size_t i = skip; i < end; ++i) {
-    ListedRun run{table.row(matching[i]), std::nullopt};
+    ListedRun run{table.row(matching[i]), std::nullopt, {}};
+    if (options.attempts) run.earlier_attempts = table.earlier_attempts(matching[i]);
     if (auto found = marks.find(matching[i]); found != marks.end()) run.streak = found->second;
     page.runs.push_back(run);
   }

@@ -20,7 +20,8 @@ struct StreakMark {
 // One listed run.
 struct ListedRun {
   RunTable::Row row;
-  std::optional<StreakMark> streak;  // failed runs, when streaks were asked for
+  std::optional<StreakMark> streak;                 // failed runs, when streaks were asked for
+  std::vector<RunTable::Attempt> earlier_attempts;  // when asked for (ListOptions::attempts)
 };
 
 struct RunPage {
@@ -34,7 +35,10 @@ struct ListOptions {
   std::optional<Outcome> outcome;
   int page = 1;  // 1-based
   int per_page = 50;
-  bool streaks = false;  // fill ListedRun::streak (walks every stream the scope touches)
+  bool streaks = false;      // fill ListedRun::streak (walks every stream the scope touches)
+  bool attempts = false;     // fill ListedRun::earlier_attempts
+  bool reruns_only = false;  // runs with more than one attempt
+  bool flaky_only = false;   // flaky runs (docs/metrics.md, "Re-runs and flakiness")
 };
 
 // The completed runs in `scope` (the same runs compute_metrics counts), optionally of one

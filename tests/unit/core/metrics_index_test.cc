@@ -75,8 +75,39 @@ std::optional<std::int64_t> percentile(std::vector<std::int64_t> values, std::in
   return values[static_cast<std::size_t>(rank - 1)];
 }
 
+// A run's attempts as (completed, conclusion) in attempt order: the known earlier ones (found),
+// then the run itself. Unknown attempts (not found) are left out.
+std::vector<std::pair<bool, std::string>> known_attempts(const RunRecord& run) {
+  std::vector<std::pair<bool, std::string>> attempts;
+  for (const AttemptRecord& a : run.earlier_attempts) {
+    if (a.found) attempts.emplace_back(a.status == "completed", a.conclusion);
+  }
+  attempts.emplace_back(run.status == "completed", run.conclusion);
+  return attempts;
+}
+
+bool conclusion_failed(const std::string& c) {
+  return c == "failure" || c == "timed_out" || c == "startup_failure";
+}
+
+// docs/metrics.md, "Re-runs and flakiness": a completed attempt that failed, and a later
+// completed one that succeeded.
+bool reference_flaky(const RunRecord& run) {
+  auto attempts = known_attempts(run);
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    for (std::size_t j = i + 1; j < attempts.size(); ++j) {
+      if (attempts[i].first && conclusion_failed(attempts[i].second) && attempts[j].first &&
+          attempts[j].second == "success") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 struct Reference {
   std::int64_t total = 0, success = 0, failed = 0, neutral = 0, open = 0;
+  std::int64_t reruns = 0, flaky = 0, first_success = 0, first_failed = 0, lost = 0;
   std::vector<std::int64_t> durations;
   std::vector<std::int64_t> ttrs;
   std::optional<Timestamp> first, last;
@@ -89,6 +120,19 @@ struct Reference {
     if (run.updated_at >= run.started()) durations.push_back(run.updated_at - run.started());
     first = std::min(first.value_or(run.created_at), run.created_at);
     last = std::max(last.value_or(run.created_at), run.created_at);
+    reruns += run.run_attempt > 1;
+    flaky += reference_flaky(run);
+    std::optional<std::string> first_conclusion;
+    if (run.run_attempt == 1) first_conclusion = run.conclusion;
+    for (const AttemptRecord& a : run.earlier_attempts) {
+      if (a.attempt == 1 && a.found && a.status == "completed") first_conclusion = a.conclusion;
+      if (a.found && a.status == "completed" && a.run_started_at &&
+          a.updated_at >= *a.run_started_at) {
+        lost += a.updated_at - *a.run_started_at;
+      }
+    }
+    first_success += first_conclusion == "success";
+    first_failed += first_conclusion && conclusion_failed(*first_conclusion);
   }
   bool reported() const { return total > 0 || !ttrs.empty() || open > 0; }
 };
@@ -172,6 +216,17 @@ void expect_matches(const Metrics& m, const Reference& r, const std::string& wha
   EXPECT_EQ(m.mttr.median, percentile(r.ttrs, 50));
   EXPECT_EQ(m.first_run, r.first);
   EXPECT_EQ(m.last_run, r.last);
+  EXPECT_EQ(m.rerun_runs, r.reruns);
+  EXPECT_EQ(m.flaky_runs, r.flaky);
+  EXPECT_EQ(m.rerun_seconds_lost, r.lost);
+  auto percent = [](std::int64_t part, std::int64_t whole) -> std::optional<double> {
+    if (whole == 0) return std::nullopt;
+    return std::round(10000.0 * static_cast<double>(part) / static_cast<double>(whole)) / 100.0;
+  };
+  EXPECT_EQ(m.rerun_rate, percent(r.reruns, r.total));
+  EXPECT_EQ(m.flaky_rate, percent(r.flaky, r.total));
+  EXPECT_EQ(m.first_attempt_success_rate,
+            percent(r.first_success, r.first_success + r.first_failed));
 }
 
 void expect_matches_reference(const RunTable& table, const std::vector<RunRecord>& runs,
@@ -278,6 +333,25 @@ std::vector<RunRecord> random_history(std::uint32_t seed, int count,
     run.created_at = kNow + 4 * 3600 - 1800 * pick(12 * 48);
     if (pick(5) != 0) run.run_started_at = run.created_at + 60 * pick(5);
     run.updated_at = run.started() + 600 * (pick(12) - 1);  // -600 .. 6000 s
+    // One run in five re-run: up to three earlier attempts, some unknown (404), unfinished,
+    // without a start or ending before it, and some not fetched at all.
+    if (pick(5) == 0) {
+      run.run_attempt = 2 + pick(3);
+      for (int k = 1; k < run.run_attempt; ++k) {
+        if (pick(6) == 0) continue;  // not fetched
+        AttemptRecord a;
+        a.run_id = run.id;
+        a.attempt = k;
+        a.found = pick(8) != 0;
+        if (a.found) {
+          a.status = pick(10) == 0 ? "in_progress" : "completed";
+          a.conclusion = conclusions[static_cast<std::size_t>(pick(12))];
+          if (pick(6) != 0) a.run_started_at = run.created_at + 600 * (k - 1);
+          a.updated_at = a.run_started_at.value_or(run.created_at) + 300 * (pick(8) - 1);
+        }
+        run.earlier_attempts.push_back(a);
+      }
+    }
     runs.push_back(run);
   }
   return runs;
@@ -374,6 +448,12 @@ void expect_same(const Metrics& a, const Metrics& b) {
   EXPECT_EQ(a.mttr.median, b.mttr.median);
   EXPECT_EQ(a.first_run, b.first_run);
   EXPECT_EQ(a.last_run, b.last_run);
+  EXPECT_EQ(a.rerun_runs, b.rerun_runs);
+  EXPECT_EQ(a.rerun_rate, b.rerun_rate);
+  EXPECT_EQ(a.flaky_runs, b.flaky_runs);
+  EXPECT_EQ(a.flaky_rate, b.flaky_rate);
+  EXPECT_EQ(a.first_attempt_success_rate, b.first_attempt_success_rate);
+  EXPECT_EQ(a.rerun_seconds_lost, b.rerun_seconds_lost);
 }
 
 void expect_same(const MetricsReport& a, const MetricsReport& b) {

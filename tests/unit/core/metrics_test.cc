@@ -411,6 +411,47 @@ TEST(MetricsTest, ValidateScopeChecksRanges) {
 
 // --- Daily series -----------------------------------------------------------------------------
 
+TEST(MetricsTest, ReRunsAndFlakinessOfTheWorkedExample) {
+  // docs/metrics.md, "Re-runs and flakiness": A passed first time; B failed (4m) then passed;
+  // C timed out (10m), failed (3m), failed again.
+  RunRecord a = make_run(1, "success", kNow - 3 * kHour, 300);
+  RunRecord b = make_run(2, "success", kNow - 2 * kHour, 300);
+  b.run_attempt = 2;
+  b.earlier_attempts = {
+      {2, 1, true, "completed", "failure", kNow - 2 * kHour, kNow - 2 * kHour + 240}};
+  RunRecord c = make_run(3, "failure", kNow - kHour, 180);
+  c.run_attempt = 3;
+  c.earlier_attempts = {
+      {3, 1, true, "completed", "timed_out", kNow - kHour, kNow - kHour + 600},
+      {3, 2, true, "completed", "failure", kNow - kHour + 900, kNow - kHour + 1080}};
+  MetricsReport report = compute_metrics(table_of({a, b, c}), last_days(1));
+  const Metrics& m = report.totals;
+  EXPECT_EQ(m.total, 3);
+  EXPECT_EQ(m.success_rate, 66.67);
+  EXPECT_EQ(m.rerun_runs, 2);
+  EXPECT_EQ(m.rerun_rate, 66.67);
+  EXPECT_EQ(m.flaky_runs, 1);
+  EXPECT_EQ(m.flaky_rate, 33.33);
+  EXPECT_EQ(m.rerun_seconds_lost, 17 * 60);
+  EXPECT_EQ(m.first_attempt_success_rate, 33.33);
+  ASSERT_EQ(report.workflows.size(), 1u);
+  EXPECT_EQ(report.workflows[0].metrics.flaky_runs, 1);
+  // A branch filter reads row by row: the same answers.
+  Scope on_main = last_days(1);
+  on_main.branch = "main";
+  const Metrics& filtered = compute_metrics(table_of({a, b, c}), on_main).totals;
+  EXPECT_EQ(filtered.flaky_runs, 1);
+  EXPECT_EQ(filtered.rerun_seconds_lost, 17 * 60);
+  EXPECT_EQ(filtered.first_attempt_success_rate, 33.33);
+}
+
+TEST(MetricsTest, ReRunRatesAreNoneWithoutRuns) {
+  const Metrics& m = compute_metrics(table_of({}), last_days(1)).totals;
+  EXPECT_EQ(m.rerun_rate, std::nullopt);
+  EXPECT_EQ(m.flaky_rate, std::nullopt);
+  EXPECT_EQ(m.first_attempt_success_rate, std::nullopt);
+}
+
 TEST(DailySeriesTest, AllCoversAtMostTheLastHundredYearsOfRuns) {
   // 2000-01-01 and 2150-06-01: 150 years apart; the series keeps the last 36,525 days.
   Timestamp early = days_from_civil(2000, 1, 1) * kDay + kHour;

@@ -272,11 +272,21 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
       run.created_at = kT0 + static_cast<Timestamp>(random() % 5000);
       run.updated_at = run.created_at + static_cast<Timestamp>(random() % 400);
       if (random() % 10 == 0) run.status = "in_progress";
+      if (random() % 6 == 0) {  // re-run once: attempt 1 failed
+        run.run_attempt = 2;
+        run.earlier_attempts.push_back(
+            {run.id, 1, true, "completed", "failure", run.created_at, run.created_at + 20});
+      }
       (id <= 250 ? first : second).push_back(run);
     }
     for (int changes = 0; changes < 40; ++changes) {  // later versions of base runs
       RunRecord run = first[random() % first.size()];
       run.updated_at += 30;
+      if (random() % 3 == 0) {  // a new attempt; the one before it timed out
+        run.earlier_attempts.push_back({run.id, run.run_attempt, true, "completed", "timed_out",
+                                        run.created_at + 20, run.created_at + 25});
+        ++run.run_attempt;
+      }
       run.status = "completed";
       run.conclusion = random() % 2 ? "failure" : "success";
       if (random() % 4 == 0) run.head_branch = "release";
@@ -300,6 +310,11 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
     EXPECT_EQ(a.completed_at, b.completed_at) << "round " << round;
     EXPECT_EQ(a.branch, b.branch) << "round " << round;
     EXPECT_EQ(a.state, b.state) << "round " << round;
+    EXPECT_EQ(a.history, b.history) << "round " << round;
+    EXPECT_EQ(a.reruns.ids, b.reruns.ids) << "round " << round;
+    EXPECT_EQ(a.reruns.seconds_lost, b.reruns.seconds_lost) << "round " << round;
+    EXPECT_EQ(a.reruns.begin, b.reruns.begin) << "round " << round;
+    EXPECT_EQ(a.reruns.attempts, b.reruns.attempts) << "round " << round;
     EXPECT_EQ(a.sums, b.sums) << "round " << round;
     EXPECT_EQ(a.stream_order, b.stream_order) << "round " << round;
     EXPECT_EQ(a.incident_begin, b.incident_begin) << "round " << round;
@@ -312,6 +327,56 @@ TEST(RunTableTest, IncrementalBuildEqualsAFullBuildOnRandomChanges) {
   }
 }
 
+TEST(RunTableTest, KeepsTheEarlierAttemptsOfARunAndWhatTheyAdd) {
+  // Run 7: attempt 1 failed after 240 s, attempt 2 is unknown (GitHub answered 404), attempt 3
+  // (the run) succeeded. Run 8 was never re-run.
+  RunRecord rerun = make_run(7, "success");
+  rerun.run_attempt = 3;
+  rerun.earlier_attempts = {{7, 1, true, "completed", "failure", kT0 + 10, kT0 + 250},
+                            {7, 2, false, "", "", std::nullopt, 0}};
+  RunTable table = build({rerun, make_run(8, "failure")});
+  ASSERT_EQ(table.size(), 2u);
+  RunTable::Row row = table.row(0);
+  EXPECT_EQ(row.id, 7);
+  EXPECT_EQ(row.run_attempt, 3);
+  EXPECT_EQ(row.first_attempt, Outcome::kFailed);
+  EXPECT_TRUE(row.flaky);
+  EXPECT_EQ(row.seconds_lost, 240);
+  auto attempts = table.earlier_attempts(0);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].attempt, 1);
+  EXPECT_TRUE(attempts[0].found);
+  EXPECT_TRUE(attempts[0].completed);
+  EXPECT_EQ(attempts[0].outcome, Outcome::kFailed);
+  EXPECT_EQ(attempts[0].started_at, kT0 + 10);
+  EXPECT_EQ(attempts[0].updated_at, kT0 + 250);
+  EXPECT_EQ(attempts[1].attempt, 2);
+  EXPECT_FALSE(attempts[1].found);
+  EXPECT_FALSE(attempts[1].completed);
+  EXPECT_EQ(attempts[1].started_at, std::nullopt);
+
+  RunTable::Row plain = table.row(1);
+  EXPECT_EQ(plain.first_attempt, Outcome::kFailed);  // the run itself
+  EXPECT_FALSE(plain.flaky);
+  EXPECT_EQ(plain.seconds_lost, 0);
+  EXPECT_TRUE(table.earlier_attempts(1).empty());
+
+  // A refresh that brings the run again without attempts (a newer version from a store that
+  // lost them) drops them; one that leaves it alone keeps them.
+  RunTableBuilder keep(table);
+  keep.add(make_run(9, "success"));
+  RunTable kept = keep.build(2);
+  EXPECT_EQ(kept.earlier_attempts(0).size(), 2u);
+  RunTableBuilder drop(table);
+  RunRecord bare = rerun;
+  bare.earlier_attempts.clear();
+  drop.add(bare);
+  RunTable dropped = drop.build(3);
+  EXPECT_TRUE(dropped.earlier_attempts(0).empty());
+  EXPECT_EQ(dropped.row(0).first_attempt, std::nullopt);
+  EXPECT_FALSE(dropped.row(0).flaky);
+}
+
 TEST(RunTableTest, RunningSumsSumAnyRangeOfRows) {
   std::mt19937 random(11);
   std::vector<RunRecord> runs;
@@ -321,6 +386,17 @@ TEST(RunTableTest, RunningSumsSumAnyRangeOfRows) {
     if (random() % 11 == 0) run.status = "in_progress";
     run.updated_at = run.created_at + static_cast<Timestamp>(random() % 900);
     if (random() % 9 == 0) run.run_started_at = run.updated_at + 5;  // no duration
+    if (random() % 4 == 0) {  // re-run: attempt 1 failed or succeeded after 100 s
+      run.run_attempt = 2;
+      AttemptRecord first{run.id,
+                          1,
+                          true,
+                          "completed",
+                          random() % 2 == 0 ? "failure" : "success",
+                          run.created_at,
+                          run.created_at + 100};
+      run.earlier_attempts.push_back(first);
+    }
     runs.push_back(run);
   }
   RunTable table = build(runs);
@@ -339,6 +415,11 @@ TEST(RunTableTest, RunningSumsSumAnyRangeOfRows) {
           ++expected.timed;
           expected.duration += row.completed_at - row.started_at;
         }
+        expected.reruns += row.run_attempt > 1;
+        expected.flaky += row.flaky;
+        expected.first_success += row.first_attempt == Outcome::kSuccess;
+        expected.first_failed += row.first_attempt == Outcome::kFailed;
+        expected.seconds_lost += row.seconds_lost;
       }
       ASSERT_EQ(data.sums_between(begin, end), expected) << begin << ".." << end;
     }

@@ -115,5 +115,100 @@ TEST(RunTest, CompletedOnlyForStatusCompleted) {
   EXPECT_FALSE(run.completed());
 }
 
+TEST(RunTest, ValidateRunRefusesAttemptsOutOfRange) {
+  RunRecord run = valid_run();
+  run.run_attempt = kMaxRunAttempt + 1;
+  EXPECT_FALSE(validate_run(run));
+  run.run_attempt = 3;
+  run.earlier_attempts = {{42, 3, true, "completed", "failure", std::nullopt, 5}};
+  auto not_earlier = validate_run(run);
+  ASSERT_FALSE(not_earlier);
+  EXPECT_NE(not_earlier.error().message.find("not below run_attempt 3"), std::string::npos);
+  run.earlier_attempts = {{43, 1, true, "completed", "failure", std::nullopt, 5}};
+  EXPECT_FALSE(validate_run(run));  // another run's attempt
+  run.earlier_attempts = {{42, 2, true, "completed", "failure", std::nullopt, 5},
+                          {42, 1, true, "completed", "failure", std::nullopt, 5}};
+  EXPECT_FALSE(validate_run(run));  // out of order
+  run.earlier_attempts = {{42, 1, true, "", "", std::nullopt, 5}};
+  EXPECT_FALSE(validate_run(run));  // found without a status
+  run.earlier_attempts = {{42, 1, false, "", "", std::nullopt, 0},
+                          {42, 2, true, "completed", "success", std::nullopt, 5}};
+  EXPECT_TRUE(validate_run(run));
+}
+
+TEST(RunTest, VersionsMoveForwardByAttemptThenCompletionThenUpdatedAt) {
+  // Each version below must replace the one before it, and never the other way round.
+  const std::int64_t ordered[] = {
+      run_version(1, false, 500),  // attempt 1 running
+      run_version(1, false, 600),  // ... updated later
+      run_version(1, true, 100),   // completed, even with an older updated_at
+      run_version(1, true, 700),
+      run_version(2, false, 50),  // a re-run, queued: a higher attempt wins over all of attempt 1
+      run_version(2, true, 60),
+      run_version(3, false, 0),
+  };
+  for (std::size_t i = 1; i < std::size(ordered); ++i) {
+    EXPECT_LT(ordered[i - 1], ordered[i]) << i;
+  }
+  // Out-of-range inputs are clamped, never wrap into another attempt's range.
+  EXPECT_LT(run_version(1, true, std::int64_t{1} << 50), run_version(2, false, 0));
+  EXPECT_LT(run_version(1, false, -5), run_version(1, false, 1));
+  // An attempt not found is below every found version.
+  AttemptRecord missing{1, 1, false, "", "", std::nullopt, 0};
+  AttemptRecord queued{1, 1, true, "queued", "", std::nullopt, 0};
+  EXPECT_LT(attempt_version(missing), attempt_version(queued));
+}
+
+TEST(RunTest, SummarizesTheWorkedExampleOfTheMetricsDocument) {
+  // docs/metrics.md, "Re-runs and flakiness": runs A, B and C.
+  RunRecord a = valid_run();
+  a.conclusion = "success";
+  a.run_started_at = 1000;
+  a.updated_at = 1300;
+  AttemptSummary sa = summarize_attempts(a);
+  EXPECT_EQ(sa.first, Outcome::kSuccess);
+  EXPECT_FALSE(sa.flaky);
+  EXPECT_EQ(sa.seconds_lost, 0);
+
+  RunRecord b = valid_run();
+  b.run_attempt = 2;
+  b.conclusion = "success";
+  b.earlier_attempts = {{42, 1, true, "completed", "failure", 1000, 1240}};  // 4m
+  AttemptSummary sb = summarize_attempts(b);
+  EXPECT_EQ(sb.first, Outcome::kFailed);
+  EXPECT_TRUE(sb.flaky);
+  EXPECT_EQ(sb.seconds_lost, 240);
+
+  RunRecord c = valid_run();
+  c.run_attempt = 3;
+  c.conclusion = "failure";
+  c.earlier_attempts = {{42, 1, true, "completed", "timed_out", 1000, 1600},  // 10m
+                        {42, 2, true, "completed", "failure", 2000, 2180}};   // 3m
+  AttemptSummary sc = summarize_attempts(c);
+  EXPECT_EQ(sc.first, Outcome::kFailed);
+  EXPECT_FALSE(sc.flaky);
+  EXPECT_EQ(sc.seconds_lost, 780);
+}
+
+TEST(RunTest, SummaryLeavesUnknownUnfinishedAndNeutralAttemptsOut) {
+  RunRecord run = valid_run();
+  run.run_attempt = 4;
+  run.conclusion = "success";
+  run.earlier_attempts = {
+      {42, 1, false, "", "", std::nullopt, 0},                   // unknown: first unknown
+      {42, 2, true, "in_progress", "", 100, 200},                // unfinished: no duration
+      {42, 3, true, "completed", "cancelled", std::nullopt, 50}  // no start: no duration
+  };
+  AttemptSummary s = summarize_attempts(run);
+  EXPECT_EQ(s.first, std::nullopt);
+  EXPECT_FALSE(s.flaky);  // nothing failed
+  EXPECT_EQ(s.seconds_lost, 0);
+  run.earlier_attempts[2].conclusion = "startup_failure";
+  EXPECT_TRUE(summarize_attempts(run).flaky);
+  run.status = "in_progress";  // the success has not happened yet
+  run.conclusion = "";
+  EXPECT_FALSE(summarize_attempts(run).flaky);
+}
+
 }  // namespace
 }  // namespace cipette

@@ -69,10 +69,14 @@ ResolvedScope resolve_scope(const RunTable& table, const Scope& scope) {
   return out;
 }
 
-std::optional<double> success_rate(std::int64_t success, std::int64_t failed) {
-  if (success + failed == 0) return std::nullopt;
-  double ratio = static_cast<double>(success) / static_cast<double>(success + failed);
+std::optional<double> share_percent(std::int64_t part, std::int64_t whole) {
+  if (whole == 0) return std::nullopt;
+  double ratio = static_cast<double>(part) / static_cast<double>(whole);
   return std::round(10000.0 * ratio) / 100.0;
+}
+
+std::optional<double> success_rate(std::int64_t success, std::int64_t failed) {
+  return share_percent(success, success + failed);
 }
 
 std::size_t nearest_rank(std::size_t n, double p) {

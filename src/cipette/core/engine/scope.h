@@ -47,6 +47,9 @@ struct ResolvedScope {
 
 ResolvedScope resolve_scope(const RunTable& table, const Scope& scope);
 
+// 100 * part / whole, rounded to 2 decimals; none when whole is 0.
+std::optional<double> share_percent(std::int64_t part, std::int64_t whole);
+
 // 100 * success / (success + failed), rounded to 2 decimals; none when both are 0.
 std::optional<double> success_rate(std::int64_t success, std::int64_t failed);
 

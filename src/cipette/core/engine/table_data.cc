@@ -16,7 +16,7 @@ std::size_t vector_bytes(const std::vector<T>& v) {
 
 // Sums of rows [begin, end), one at a time.
 void add_rows(const TableData& data, std::size_t begin, std::size_t end, Sums& sums) {
-  for (std::size_t i = begin; i < end; ++i) sums.add(data.state[i], data.duration(i));
+  for (std::size_t i = begin; i < end; ++i) data.add_row(i, sums);
 }
 
 void index_sums(TableData& data) {
@@ -69,6 +69,38 @@ void index_streams(TableData& data, const TableData* base, const std::vector<boo
 
 }  // namespace
 
+constexpr std::uint8_t kFirstMask = 0x3;
+constexpr std::uint8_t kFlakyBit = 0x4;
+
+std::optional<std::size_t> Reruns::find(std::int64_t id) const {
+  auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it == ids.end() || *it != id) return std::nullopt;
+  return static_cast<std::size_t>(it - ids.begin());
+}
+
+void Reruns::append(std::int64_t id, std::int64_t lost, std::span<const EarlierAttempt> earlier) {
+  ids.push_back(id);
+  seconds_lost.push_back(lost);
+  attempts.insert(attempts.end(), earlier.begin(), earlier.end());
+  begin.push_back(static_cast<std::uint32_t>(attempts.size()));
+}
+
+std::size_t Reruns::memory_bytes() const {
+  return vector_bytes(ids) + vector_bytes(seconds_lost) + vector_bytes(begin) +
+         vector_bytes(attempts);
+}
+
+RunHistory TableData::run_history(std::size_t i) const {
+  RunHistory h;
+  h.rerun = attempt[i] > 1;
+  h.flaky = (history[i] & kFlakyBit) != 0;
+  h.first = static_cast<RunState>(history[i] & kFirstMask);
+  if (h.rerun) {
+    if (auto k = reruns.find(id[i])) h.seconds_lost = reruns.seconds_lost[*k];
+  }
+  return h;
+}
+
 std::pair<std::size_t, std::size_t> TableData::period_rows(NameId workflow, Timestamp lo,
                                                            Timestamp hi) const {
   auto first = created_at.begin();
@@ -109,6 +141,7 @@ void TableData::append(const TableData& from, std::size_t begin, std::size_t end
   copy(event, from.event);
   copy(attempt, from.attempt);
   copy(state, from.state);
+  copy(history, from.history);
 }
 
 void TableData::append(const RunTable::Row& run) {
@@ -122,6 +155,10 @@ void TableData::append(const RunTable::Row& run) {
   event.push_back(run.event);
   attempt.push_back(run.run_attempt);
   state.push_back(run_state(run.completed, run.outcome));
+  RunState first =
+      run.first_attempt ? static_cast<RunState>(*run.first_attempt) : RunState::kUnfinished;
+  history.push_back(
+      static_cast<std::uint8_t>(static_cast<std::uint8_t>(first) | (run.flaky ? kFlakyBit : 0)));
 }
 
 void TableData::reserve(std::size_t rows) {
@@ -135,6 +172,7 @@ void TableData::reserve(std::size_t rows) {
   event.reserve(rows);
   attempt.reserve(rows);
   state.reserve(rows);
+  history.reserve(rows);
 }
 
 void TableData::index(const TableData* base, const std::vector<bool>& touched) {
@@ -147,9 +185,9 @@ std::size_t TableData::memory_bytes() const {
   return vector_bytes(workflow_begin) + vector_bytes(id) + vector_bytes(created_at) +
          vector_bytes(started_at) + vector_bytes(completed_at) + vector_bytes(branch) +
          vector_bytes(actor) + vector_bytes(run_number) + vector_bytes(event) +
-         vector_bytes(attempt) + vector_bytes(state) + vector_bytes(sums) +
-         duration_ranks.memory_bytes() + vector_bytes(stream_order) + vector_bytes(incident_begin) +
-         vector_bytes(incidents);
+         vector_bytes(attempt) + vector_bytes(state) + vector_bytes(history) +
+         reruns.memory_bytes() + vector_bytes(sums) + duration_ranks.memory_bytes() +
+         vector_bytes(stream_order) + vector_bytes(incident_begin) + vector_bytes(incidents);
 }
 
 }  // namespace cipette::engine

@@ -4,6 +4,8 @@
 // queries read. Only core/ includes this (docs/decisions.md, "Metrics").
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -32,6 +34,14 @@ inline std::int64_t run_duration(Timestamp started_at, Timestamp completed_at) {
   return completed_at >= started_at ? completed_at - started_at : -1;
 }
 
+// What a run's attempts add (core/run.h, summarize_attempts), as a row holds it.
+struct RunHistory {
+  bool rerun = false;  // more than one attempt
+  bool flaky = false;
+  RunState first = RunState::kUnfinished;  // the first attempt's state; kUnfinished: unknown
+  std::int64_t seconds_lost = 0;
+};
+
 // The counts of a set of runs that the metrics read: the one rule for what a run adds.
 struct Sums {
   std::int64_t completed = 0;
@@ -39,14 +49,25 @@ struct Sums {
   std::int64_t failed = 0;
   std::int64_t timed = 0;     // completed runs with a duration
   std::int64_t duration = 0;  // the sum of those durations
+  // Re-runs and flakiness (docs/metrics.md), of the completed runs.
+  std::int64_t reruns = 0;
+  std::int64_t flaky = 0;
+  std::int64_t first_success = 0;  // first attempt succeeded
+  std::int64_t first_failed = 0;   // first attempt failed
+  std::int64_t seconds_lost = 0;
 
-  void add(RunState state, std::int64_t duration_or_none) {
+  void add(RunState state, std::int64_t duration_or_none, const RunHistory& history) {
     if (state == RunState::kUnfinished) return;
     ++completed;
     success += state == RunState::kSuccess;
     failed += state == RunState::kFailed;
     timed += duration_or_none >= 0;
     duration += duration_or_none >= 0 ? duration_or_none : 0;
+    reruns += history.rerun;
+    flaky += history.flaky;
+    first_success += history.first == RunState::kSuccess;
+    first_failed += history.first == RunState::kFailed;
+    seconds_lost += history.seconds_lost;
   }
   void add(const Sums& o) {
     completed += o.completed;
@@ -54,12 +75,53 @@ struct Sums {
     failed += o.failed;
     timed += o.timed;
     duration += o.duration;
+    reruns += o.reruns;
+    flaky += o.flaky;
+    first_success += o.first_success;
+    first_failed += o.first_failed;
+    seconds_lost += o.seconds_lost;
   }
   Sums minus(const Sums& o) const {
-    return {completed - o.completed, success - o.success, failed - o.failed, timed - o.timed,
-            duration - o.duration};
+    return {completed - o.completed,
+            success - o.success,
+            failed - o.failed,
+            timed - o.timed,
+            duration - o.duration,
+            reruns - o.reruns,
+            flaky - o.flaky,
+            first_success - o.first_success,
+            first_failed - o.first_failed,
+            seconds_lost - o.seconds_lost};
   }
   bool operator==(const Sums&) const = default;
+};
+
+// An earlier attempt of a run, as the run pages show it.
+struct EarlierAttempt {
+  Timestamp started_at = 0;    // run_started_at; kNoStart when GitHub gave none
+  Timestamp completed_at = 0;  // updated_at
+  std::uint16_t attempt = 0;
+  RunState state = RunState::kUnfinished;  // kUnfinished also when not found
+  bool found = true;
+  static constexpr Timestamp kNoStart = std::numeric_limits<Timestamp>::min();
+  bool operator==(const EarlierAttempt&) const = default;
+};
+
+// The earlier attempts of the runs that have some stored, by run id: a few percent of runs, so
+// kept apart from the columns (and independent of the row order, which merges change).
+struct Reruns {
+  std::vector<std::int64_t> ids;           // sorted
+  std::vector<std::int64_t> seconds_lost;  // per id (summarize_attempts)
+  std::vector<std::uint32_t> begin{0};     // ids[k]'s attempts: [begin[k], begin[k + 1])
+  std::vector<EarlierAttempt> attempts;
+
+  // ids[k] == id, or none.
+  std::optional<std::size_t> find(std::int64_t id) const;
+  std::span<const EarlierAttempt> attempts_of(std::size_t k) const {
+    return std::span(attempts).subspan(begin[k], begin[k + 1] - begin[k]);
+  }
+  void append(std::int64_t id, std::int64_t lost, std::span<const EarlierAttempt> earlier);
+  std::size_t memory_bytes() const;
 };
 
 // An incident of a stream (docs/metrics.md, "MTTR"), placed at its first failure.
@@ -84,6 +146,10 @@ struct TableData {
   std::vector<std::uint16_t> event;
   std::vector<std::uint16_t> attempt;
   std::vector<RunState> state;
+  // The first attempt's state (bits 0-1, a RunState; kUnfinished: unknown) and whether the run
+  // was flaky (bit 2): see RunHistory.
+  std::vector<std::uint8_t> history;
+  Reruns reruns;
 
   // Running sums every kSumStride rows: sums[j] covers rows [0, j * kSumStride).
   static constexpr std::size_t kSumStride = 64;
@@ -108,6 +174,9 @@ struct TableData {
     return run_duration(started_at[i], completed_at[i]);
   }
   bool ranks_durations() const { return duration_ranks.size() == size(); }
+  RunHistory run_history(std::size_t i) const;
+  // What row i adds to `sums` (Sums::add): every count of rows goes through here.
+  void add_row(std::size_t i, Sums& to) const { to.add(state[i], duration(i), run_history(i)); }
 
   // Workflow `workflow`'s rows created in [lo, hi).
   std::pair<std::size_t, std::size_t> period_rows(NameId workflow, Timestamp lo,
@@ -116,7 +185,8 @@ struct TableData {
   Sums sums_between(std::size_t begin, std::size_t end) const;
   std::span<const Incident> incidents_of(NameId workflow) const;
 
-  // Appends rows [begin, end) of `from`, or a new run, to the columns.
+  // Appends rows [begin, end) of `from`, or a new run, to the columns (not to reruns, which
+  // the builder fills by id).
   void append(const TableData& from, std::size_t begin, std::size_t end);
   void append(const RunTable::Row& run);
   void reserve(std::size_t rows);
