@@ -159,7 +159,7 @@ TEST(DbCopyTest, ARunUpdatedInTheSourceIsCopiedAsAnUpdate) {
     ASSERT_EQ(runs.size(), 1u);
     runs[0].updated_at += 3600;
     runs[0].run_attempt += 1;
-    ASSERT_EQ(*(*store)->upsert_runs(runs), (UpsertStats{0, 1, 0}));
+    ASSERT_EQ(*(*store)->upsert_runs(runs), (UpsertStats{0, 1, 0, 1}));  // a re-run
   }
   CommandResult again = copy(source, destination);
   ASSERT_EQ(again.exit_code, 0) << again.err;
