@@ -48,8 +48,10 @@ std::int64_t FakeGitHub::add_repository(std::string_view full_name, bool is_priv
 
 std::vector<RunRecord> FakeGitHub::add_generated_runs(std::string_view full_name,
                                                       const RunGeneration& generation) {
-  if (generation.count < 0 || generation.span_seconds < 1) {
-    throw std::invalid_argument("fake GitHub: count must be >= 0 and span_seconds >= 1");
+  if (generation.count < 0 || generation.span_seconds < 1 || !(generation.rerun_share >= 0) ||
+      generation.rerun_share > 1) {
+    throw std::invalid_argument(
+        "fake GitHub: count must be >= 0, span_seconds >= 1 and rerun_share in 0..1");
   }
   RunGeneration resolved = generation;
   if (resolved.end == 0) resolved.end = now_utc();
@@ -59,6 +61,7 @@ std::vector<RunRecord> FakeGitHub::add_generated_runs(std::string_view full_name
                                 state_->reserve_run_ids(generation.count), &repository.run_numbers};
   std::vector<RunRecord> runs = generate_runs(resolved, target);
   state_->insert_runs(repository, runs);
+  for (RunRecord& run : runs) run.earlier_attempts.clear();  // as listed
   return runs;
 }
 
@@ -75,7 +78,12 @@ RunRecord FakeGitHub::add_run(RunRecord run) {
   detail::Repository& repository = state_->repository(run.repository);
   run.repository = repository.full_name;
   run.repository_id = repository.id;
-  if (run.id == 0) run.id = state_->reserve_run_ids(1);
+  if (run.id == 0) {
+    run.id = state_->reserve_run_ids(1);
+    for (AttemptRecord& attempt : run.earlier_attempts) {
+      if (attempt.run_id == 0) attempt.run_id = run.id;
+    }
+  }
   if (run.html_url.empty()) {
     run.html_url = fmt::format("https://github.com/{}/actions/runs/{}", run.repository, run.id);
   }
@@ -85,6 +93,7 @@ RunRecord FakeGitHub::add_run(RunRecord run) {
     throw std::invalid_argument("fake GitHub: " + valid.error().message);
   }
   state_->insert_runs(repository, {run});
+  run.earlier_attempts.clear();  // as listed
   return run;
 }
 
@@ -96,6 +105,8 @@ RunRecord FakeGitHub::update_run(std::int64_t id, const std::function<void(RunRe
   changed.id = stored.id;
   changed.repository = stored.repository;
   changed.repository_id = stored.repository_id;
+  changed.run_attempt = stored.run_attempt;
+  changed.earlier_attempts.clear();
   if (changed.updated_at == stored.updated_at) ++changed.updated_at;
   stored = changed;
   state_->resort(id);
@@ -110,6 +121,50 @@ RunRecord FakeGitHub::complete_run(std::int64_t id, std::string_view conclusion,
 std::int64_t FakeGitHub::complete_in_progress_runs(Timestamp at) {
   std::lock_guard lock(state_->mutex);
   return state_->complete_unfinished(at);
+}
+
+RunRecord FakeGitHub::rerun(std::int64_t id, std::string_view conclusion, Timestamp at) {
+  std::lock_guard lock(state_->mutex);
+  return state_->rerun(id, "completed", conclusion, at);
+}
+
+RunRecord FakeGitHub::start_rerun(std::int64_t id, Timestamp at, std::string_view status) {
+  std::lock_guard lock(state_->mutex);
+  if (status == "completed") {
+    throw std::invalid_argument("fake GitHub: start_rerun leaves a run queued or in_progress");
+  }
+  return state_->rerun(id, status, "", at);
+}
+
+void FakeGitHub::expire_attempts(std::int64_t id) {
+  std::lock_guard lock(state_->mutex);
+  state_->expire_attempts(id);
+}
+
+std::vector<RunRecord> FakeGitHub::attempts(std::int64_t id) const {
+  std::lock_guard lock(state_->mutex);
+  std::vector<RunRecord> attempts = state_->earlier_attempts(id);
+  attempts.push_back(state_->run(id));
+  return attempts;
+}
+
+RunRecord FakeGitHub::run_with_attempts(std::int64_t id) const {
+  std::lock_guard lock(state_->mutex);
+  return state_->with_attempts(state_->run(id));
+}
+
+std::vector<RunRecord> FakeGitHub::runs_with_attempts(std::string_view full_name) const {
+  std::lock_guard lock(state_->mutex);
+  std::vector<RunRecord> runs;
+  for (const RunRecord& run : state_->repository(full_name).runs) {
+    runs.push_back(state_->with_attempts(run));
+  }
+  return runs;
+}
+
+std::int64_t FakeGitHub::save_replica() {
+  std::lock_guard lock(state_->mutex);
+  return state_->save_replica();
 }
 
 std::vector<RunRecord> FakeGitHub::runs(std::string_view full_name) const {

@@ -6,6 +6,8 @@
 //
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs        list-workflow-runs-for-repo
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}   get-workflow-run
+//   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}/attempts/{n}
+//                                                         get-workflow-run-attempt
 //   GET {prefix}/orgs/{org}/repos                         repositories whose owner is {org}
 //   GET {prefix}/rate_limit                               the live budget (not counted)
 //
@@ -28,6 +30,23 @@
 //   only the first 1,000 of them (in listing order) can be paged to. `Link` stops there (last =
 //   the page holding result 1,000) and later pages answer 200 with an empty `workflow_runs`.
 //   Without those parameters every run can be paged to.
+// - `page=N` may be asked for directly, with the same `per_page` and filters as the links carry:
+//   it holds results (N - 1) * per_page + 1 .. N * per_page of the listing at the time of the
+//   request (a run created since shifts every later page by one). A page past the last answers
+//   200 with `total_count` and an empty `workflow_runs`, and Link rel="prev" and "first".
+// - Re-runs (see rerun()): a run keeps its id, run_number, created_at, head_sha and head_branch;
+//   its `run_attempt` grows, `previous_attempt_url` names attempt run_attempt - 1 (null on
+//   attempt 1), `run_started_at` and `updated_at` are the new attempt's. Listings and
+//   get-workflow-run show the latest attempt. GET .../attempts/{n} answers attempt n in the
+//   run's shape: for n below run_attempt the earlier attempt as it ended (its own status,
+//   conclusion, run_started_at, updated_at), for n = run_attempt the run itself, and 404 for
+//   any other n, for an earlier attempt the fake does not hold (a run added with run_attempt > 1
+//   and no earlier_attempts) and for earlier attempts made unavailable by expire_attempts().
+// - Stale replicas, for testing that a client only ever moves a run forward: save_replica()
+//   keeps the state of that moment, and a request that a FaultKind::kStaleReplica fault fires
+//   for is answered from it (a run with a lower run_attempt, still in progress, or absent),
+//   ETag and 304 included. In the `fake-github` program: POST /_fake/replica, then POST
+//   /_fake/fault?spec=stale-replica:TIMES:PATH (or --fault at start).
 // - Every 200 carries `ETag: W/"<hash of the body>"`. `If-None-Match` naming it (or "*") gives a
 //   304 with no body that, like GitHub's, does not count against the rate limit.
 // - Rate limit: every response carries x-ratelimit-limit/-remaining/-used/-reset (epoch seconds)
@@ -43,7 +62,17 @@
 // - Test control endpoints (no auth, not logged, not counted, no latency): GET /_fake/runs (every
 //   run as a JSON array of GitHub run objects), GET /_fake/requests (the request log as JSON),
 //   POST /_fake/complete-in-progress (completes every unfinished run as "success" now; answers
-//   {"completed": N}).
+//   {"completed": N}). For re-runs and stale replicas (parameters in the query string; errors
+//   are 400 {"message": ...}):
+//     POST /_fake/rerun?id=ID[&conclusion=C][&status=S][&at=TIME]  rerun(), or start_rerun()
+//          when S is "queued" or "in_progress"; C defaults to "success", TIME (a date or time
+//          stamp) to now; answers the new attempt as a GitHub run object
+//     POST /_fake/expire-attempts?id=ID   expire_attempts(); answers {"id": ID, "expired_below": N}
+//     POST /_fake/replica                 save_replica(); answers {"runs": N}
+//     POST /_fake/fault?spec=SPEC         add_fault(parse_fault_spec(SPEC)); answers {"pending": N}
+//     GET  /_fake/attempts                every earlier attempt that GET .../attempts/{n} serves,
+//                                         as a JSON array of run objects (runs in /_fake/runs
+//                                         order, each run's attempts in increasing order)
 //
 // Thread safety: every member function may be called from any thread, also while serving.
 
@@ -98,6 +127,12 @@ enum class FaultKind {
                  // repository's full_name with their own repository's id
   kRunField,     // the page's first run (or the run of GET .../runs/{id}) has member `field`
                  // set to the JSON value `value` ("\"0000-01-01T00:00:00Z\"")
+  // A lagging replica: the runs listing, GET .../runs/{id} and GET .../attempts/{n} answer
+  // from the state saved by save_replica() (each run as it was then: a lower run_attempt, still
+  // in_progress, or absent), with its own ETag, as a load-balanced API whose replicas lag may.
+  // Attempts below the saved run's run_attempt are served as usual (an earlier attempt never
+  // changes). Repositories not saved, and any request before save_replica(), answer as usual.
+  kStaleReplica,
 };
 
 // An injected fault. It fires for the next `times` requests (after the User-Agent, token and
@@ -132,16 +167,23 @@ struct RecordedRequest {
 
 // How add_generated_runs makes a history: `count` runs created at spread-out times in
 // [end - span_seconds, end), ids and run numbers growing with created_at, on a few workflows
-// ("CI", "Lint", "Deploy"), branches and actors, with failure streaks, re-runs (run_attempt 2),
-// cancelled and skipped runs. The newest `in_progress` runs are still "in_progress" (conclusion
-// null, updated_at = run_started_at); every other run is "completed" and finished before `end`.
-// The same options, repository name and add order give the same runs.
+// ("CI", "Lint", "Deploy"), branches and actors, with failure streaks, re-runs, cancelled and
+// skipped runs. The newest `in_progress` runs are still "in_progress" (conclusion null,
+// updated_at = run_started_at); every other run is "completed" and finished before `end`.
+// About `rerun_share` of the completed runs were re-run: 3 in 4 of them have two attempts, 1 in
+// 4 three (fewer when the later attempts would not have finished by `end`). Their earlier
+// attempts ended "failure" (75%), "cancelled" (15%) or "success" (10%), their last attempt
+// "success" (80%) or "failure"; each re-run was requested 1 minute to 6 hours after the
+// previous attempt ended, so every attempt starts after the one before it ended. The earlier
+// attempts are served by GET .../attempts/{n}. The same options, repository name and add order
+// give the same runs.
 struct RunGeneration {
   std::int64_t count = 100;
   Timestamp end = 0;  // 0 = now
   std::int64_t span_seconds = 90 * kSecondsPerDay;
   std::int64_t in_progress = 1;
   std::uint64_t seed = 42;
+  double rerun_share = 0.08;  // 0..1
 };
 
 struct FakeGitHubOptions {
@@ -182,27 +224,67 @@ class FakeGitHub {
   // Adds an empty repository "owner/name" and returns its id (ids grow from 1000001).
   std::int64_t add_repository(std::string_view full_name, bool is_private = false);
   // Adds a generated history to the repository, creating the repository if needed. Returns
-  // the runs added, oldest first. Run ids are unique across the server (they grow from
-  // 5000000001, beyond 32 bits).
+  // the runs added, oldest first, as listed (earlier_attempts empty: see runs_with_attempts).
+  // Run ids are unique across the server (they grow from 5000000001, beyond 32 bits). Throws
+  // std::invalid_argument when count < 0, span_seconds < 1 or rerun_share is not in 0..1.
   std::vector<RunRecord> add_generated_runs(std::string_view full_name,
                                             const RunGeneration& generation);
   // `count` completed runs all created on the UTC day starting at `day` (midnight), spread
   // across it, for window-splitting tests. Creates the repository if needed.
   std::vector<RunRecord> add_runs_on_one_day(std::string_view full_name, std::int64_t count,
                                              Timestamp day, std::uint64_t seed = 7);
-  // Adds one run to the repository named by run.repository. Fills id (when 0, the next id),
-  // repository_id, html_url (when empty), updated_at (when 0: created_at) and run_number (when
-  // 0: one more than the largest of its workflow). Returns the run as stored. Throws
-  // std::invalid_argument when the id is taken or the result fails validate_run.
+  // Adds one run to the repository named by run.repository. Fills id (when 0, the next id, and
+  // the run_id of its earlier_attempts that have none), repository_id, html_url (when empty),
+  // updated_at (when 0: created_at) and run_number (when 0: one more than the largest of its
+  // workflow). Its earlier_attempts that are `found` become the earlier attempts GET
+  // .../attempts/{n} serves (the run's fields with the attempt's status, conclusion, run_started_at
+  // and updated_at); attempts below run_attempt not given, or given as not found, answer 404.
+  // Returns the run as stored and listed (earlier_attempts empty). Throws std::invalid_argument
+  // when the id is taken or the run fails validate_run.
   RunRecord add_run(RunRecord run);
   // Applies `change` to run `id` and returns it. When `change` leaves updated_at as it was it
-  // becomes one second later. id, repository and repository_id cannot be changed.
+  // becomes one second later. id, repository and repository_id cannot be changed; run_attempt
+  // and earlier_attempts neither (rerun() makes a new attempt).
   RunRecord update_run(std::int64_t id, const std::function<void(RunRecord&)>& change);
   // Completes run `id` with `conclusion` at `at`: status "completed", updated_at = at (or one
   // second after the old updated_at, whichever is later).
   RunRecord complete_run(std::int64_t id, std::string_view conclusion, Timestamp at);
   // Completes every run not yet completed as "success" at `at`; returns how many.
   std::int64_t complete_in_progress_runs(Timestamp at);
+
+  // --- Re-runs ----------------------------------------------------------------------------
+  // Re-runs the completed run `id` (of any age: the fake does not check GitHub's 30-day and
+  // 50-attempt limits), as GitHub does: the latest attempt becomes an earlier attempt (served
+  // by GET .../attempts/{n} as it is now), run_attempt grows by one, run_started_at = at,
+  // updated_at = max(at, old updated_at + 1), and the new attempt is "completed" with
+  // `conclusion`. id, run_number, created_at, head_sha, head_branch and every other field stay.
+  // Returns the run (its new attempt). Throws std::invalid_argument when the run is unknown,
+  // not completed (GitHub re-runs only finished runs) or `conclusion` is empty.
+  RunRecord rerun(std::int64_t id, std::string_view conclusion, Timestamp at);
+  // The same, leaving the new attempt `status` ("queued" or "in_progress", conclusion null);
+  // complete_run() finishes it later. Throws std::invalid_argument for another status too.
+  RunRecord start_rerun(std::int64_t id, Timestamp at, std::string_view status = "in_progress");
+  // Makes the run's earlier attempts unavailable, as a deleted run or expired retention does:
+  // GET .../attempts/{n} answers 404 for every n below the current run_attempt. Attempts made by
+  // later re-runs are served again. Throws std::invalid_argument when the run is unknown.
+  void expire_attempts(std::int64_t id);
+  // Every attempt of run `id` the fake holds, as GET .../attempts/{n} answers it or would have
+  // before expire_attempts: attempt 1 first, the run itself (its latest attempt) last. Throws
+  // std::invalid_argument when the run is unknown.
+  std::vector<RunRecord> attempts(std::int64_t id) const;
+  // Run `id` as a collector that fetched each of its earlier attempts would store it:
+  // earlier_attempts holds attempts 1 .. run_attempt - 1, each found (with that attempt's
+  // status, conclusion, run_started_at and updated_at) when GET .../attempts/{n} answers it now,
+  // else not found (only run_id and attempt set). Throws std::invalid_argument when unknown.
+  RunRecord run_with_attempts(std::int64_t id) const;
+  // runs(full_name), each as run_with_attempts gives it.
+  std::vector<RunRecord> runs_with_attempts(std::string_view full_name) const;
+
+  // --- Stale replicas ---------------------------------------------------------------------
+  // Saves every repository's runs as they are now, as the state a lagging replica serves to
+  // requests that a FaultKind::kStaleReplica fault fires for. Replaces what an earlier call
+  // saved. Returns how many runs were saved.
+  std::int64_t save_replica();
 
   // The runs of a repository in the order served: newest created first.
   std::vector<RunRecord> runs(std::string_view full_name) const;
@@ -222,6 +304,9 @@ class FakeGitHub {
   void set_rate_limit(const RateLimit& rate_limit);
   // The live budget (refilled first if its reset time has passed).
   RateLimit rate_limit() const;
+  // Faults fire as Fault says. A stale replica: save_replica() at the moment the replica stops
+  // following, change runs (rerun, complete_run, add_run), then add a kStaleReplica fault; the
+  // next `times` matching requests see the saved state, the others the current one.
   void add_fault(Fault fault);
   // Firings left over all faults.
   int pending_faults() const;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "cipette/github/run_json.h"
@@ -22,7 +23,7 @@ using testing::parse_link;
 using testing::start_or_fail;
 
 constexpr Timestamp kMarch1 = 1709251200;  // 2024-03-01T00:00:00Z (see created_filter_test.cc)
-constexpr Timestamp kEnd = kMarch1 + 30 * 86400;
+constexpr Timestamp kEnd = kMarch1 + 30 * kSecondsPerDay;
 
 RunRecord explicit_run(Timestamp created, std::string status, std::string conclusion) {
   RunRecord run;
@@ -44,7 +45,7 @@ RunRecord explicit_run(Timestamp created, std::string status, std::string conclu
 
 TEST(FakeGitHubListingTest, PagesRunsNewestFirstWithLinkHeaders) {
   FakeGitHub fake;
-  fake.add_generated_runs("acme/app", {250, kEnd, 90 * 86400, 0, 1});
+  fake.add_generated_runs("acme/app", {250, kEnd, 90 * kSecondsPerDay, 0, 1});
   start_or_fail(fake);
   auto client = client_for(fake);
   const auto expected = fake.runs("acme/app");
@@ -74,7 +75,7 @@ TEST(FakeGitHubListingTest, PagesRunsNewestFirstWithLinkHeaders) {
 
 TEST(FakeGitHubListingTest, FollowingNextVisitsEveryRunOnceNewestFirst) {
   FakeGitHub fake;
-  fake.add_generated_runs("acme/app", {250, kEnd, 90 * 86400, 3, 1});
+  fake.add_generated_runs("acme/app", {250, kEnd, 90 * kSecondsPerDay, 3, 1});
   start_or_fail(fake);
   auto client = client_for(fake);
   std::vector<std::int64_t> ids;
@@ -101,7 +102,7 @@ TEST(FakeGitHubListingTest, FollowingNextVisitsEveryRunOnceNewestFirst) {
 
 TEST(FakeGitHubListingTest, PerPageDefaultsTo30AndIsCappedAt100) {
   FakeGitHub fake;
-  fake.add_generated_runs("acme/app", {150, kEnd, 90 * 86400, 0, 1});
+  fake.add_generated_runs("acme/app", {150, kEnd, 90 * kSecondsPerDay, 0, 1});
   start_or_fail(fake);
   auto client = client_for(fake);
   auto plain = get(*client, "/repos/acme/app/actions/runs");
@@ -125,10 +126,11 @@ TEST(FakeGitHubListingTest, NoLinkHeaderWhenEverythingFitsOnOnePage) {
 TEST(FakeGitHubListingTest, CreatedFiltersSelectByCreationTime) {
   FakeGitHub fake;
   fake.add_repository("acme/app");
-  fake.add_run(explicit_run(kMarch1 + 36000, "completed", "success"));         // 03-01 10:00:00
-  fake.add_run(explicit_run(kMarch1 + 86399, "completed", "success"));         // 03-01 23:59:59
-  fake.add_run(explicit_run(kMarch1 + 86400, "completed", "failure"));         // 03-02 00:00:00
-  fake.add_run(explicit_run(kMarch1 + 2 * 86400 + 43200, "in_progress", ""));  // 03-03 12:00
+  fake.add_run(explicit_run(kMarch1 + 36000, "completed", "success"));  // 03-01 10:00:00
+  fake.add_run(explicit_run(kMarch1 + 86399, "completed", "success"));  // 03-01 23:59:59
+  fake.add_run(explicit_run(kMarch1 + 86400, "completed", "failure"));  // 03-02 00:00:00
+  fake.add_run(
+      explicit_run(kMarch1 + 2 * kSecondsPerDay + 43200, "in_progress", ""));  // 03-03 12:00
   start_or_fail(fake);
   auto client = client_for(fake);
   auto count = [&](const std::string& created) {
@@ -272,11 +274,23 @@ std::vector<std::string> keys_of(const JsonType& object) {
   return keys;
 }
 
+template <typename JsonType>
+std::vector<std::string> keys_without(const JsonType& object, const std::string& left_out) {
+  std::vector<std::string> keys = keys_of(object);
+  keys.erase(std::remove(keys.begin(), keys.end(), left_out), keys.end());
+  return keys;
+}
+
 TEST(FakeGitHubListingTest, RunObjectsHaveTheKeysOfGitHubsExample) {
   // nlohmann::ordered_json keeps key order, so the order is compared too.
   const auto example = nlohmann::ordered_json::parse(
       cipette::testing::read_file(cipette::testing::github_example("list-workflow-runs.json")));
   const auto& example_run = example["workflow_runs"][0];
+  // The single run's example has every key of the listing's, plus previous_attempt_url (which
+  // GitHub sends in listings too, null on attempt 1) and referenced_workflows (only for
+  // workflows that call reusable ones; the fake's call none).
+  const auto single = nlohmann::ordered_json::parse(
+      cipette::testing::read_file(cipette::testing::github_example("workflow-run.json")));
   FakeGitHub fake;
   fake.add_generated_runs("acme/app", {3, kEnd, 86400, 1, 1});
   start_or_fail(fake);
@@ -284,7 +298,9 @@ TEST(FakeGitHubListingTest, RunObjectsHaveTheKeysOfGitHubsExample) {
   const auto body = nlohmann::ordered_json::parse(page->body);
   EXPECT_EQ(keys_of(body), keys_of(example));
   const auto& run = body["workflow_runs"][0];
-  EXPECT_EQ(keys_of(run), keys_of(example_run));
+  EXPECT_EQ(keys_of(run), keys_without(single, "referenced_workflows"));
+  EXPECT_EQ(keys_without(run, "previous_attempt_url"), keys_of(example_run));
+  EXPECT_TRUE(run["previous_attempt_url"].is_null());  // attempt 1
   EXPECT_EQ(keys_of(run["repository"]), keys_of(example_run["repository"]));
   EXPECT_EQ(keys_of(run["actor"]), keys_of(example_run["actor"]));
   EXPECT_EQ(keys_of(run["head_commit"]), keys_of(example_run["head_commit"]));
@@ -305,7 +321,7 @@ TEST(FakeGitHubListingTest, RateLimitBodyHasTheShapeOfGitHubsExample) {
 
 TEST(FakeGitHubListingTest, TheImportParserReadsServedPagesBackIntoTheStoredRuns) {
   FakeGitHub fake;
-  fake.add_generated_runs("acme/app", {60, kEnd, 30 * 86400, 2, 9});
+  fake.add_generated_runs("acme/app", {60, kEnd, 30 * kSecondsPerDay, 2, 9});
   start_or_fail(fake);
   auto page = get(*client_for(fake), "/repos/acme/app/actions/runs?per_page=100");
   auto parsed = github::parse_runs_document(page->body, "fake page");

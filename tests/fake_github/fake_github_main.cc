@@ -9,20 +9,20 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cipette/core/time.h"
 #include "fake_github/fake_github.h"
+#include "fake_github/fault_spec.h"
 
 namespace {
 
 using cipette::fake_github::FakeGitHub;
 using cipette::fake_github::FakeGitHubOptions;
 using cipette::fake_github::Fault;
-using cipette::fake_github::FaultKind;
 
 struct Flags {
   std::string token = "test-token";
@@ -38,31 +38,10 @@ struct Flags {
   std::int64_t rate_limit = 5000;
   std::int64_t rate_limit_window = 3600;
   std::int64_t in_progress = 1;
+  double rerun_share = 0.08;
   int retry_after = -1;
   int fault_delay_ms = 30000;
 };
-
-const std::map<std::string, std::pair<FaultKind, int>>& fault_kinds() {
-  static const std::map<std::string, std::pair<FaultKind, int>> kinds = {
-      {"500", {FaultKind::kHttpError, 500}},
-      {"502", {FaultKind::kHttpError, 502}},
-      {"503", {FaultKind::kHttpError, 503}},
-      {"secondary-403", {FaultKind::kSecondaryRateLimit, 403}},
-      {"secondary-429", {FaultKind::kSecondaryRateLimit, 429}},
-      {"delay", {FaultKind::kDelay, 0}},
-      {"truncated", {FaultKind::kTruncatedBody, 0}},
-      {"half-json", {FaultKind::kHalfJson, 0}},
-      {"invalid-json", {FaultKind::kInvalidJson, 0}},
-      {"wrong-shape", {FaultKind::kWrongShape, 0}},
-      {"foreign-link", {FaultKind::kForeignLink, 0}},
-      {"redirect", {FaultKind::kRedirect, 302}},
-      {"redirect-301", {FaultKind::kRedirect, 301}},
-      {"self-link", {FaultKind::kSelfLink, 0}},
-      {"endless-link", {FaultKind::kEndlessLink, 0}},
-      {"total-count", {FaultKind::kTotalCount, 0}},
-  };
-  return kinds;
-}
 
 void add_options(CLI::App& app, Flags& flags) {
   app.add_option("--token", flags.token, "Token clients must send");
@@ -77,13 +56,17 @@ void add_options(CLI::App& app, Flags& flags) {
   app.add_option("--seed", flags.seed, "Seed of the generated histories");
   app.add_option("--end", flags.end, "Newest run created before this date or time (default now)");
   app.add_option("--in-progress", flags.in_progress, "Unfinished newest runs per repository");
+  app.add_option("--rerun-share", flags.rerun_share,
+                 "Share of completed generated runs that were re-run (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--rate-limit", flags.rate_limit, "Requests per rate-limit window");
   app.add_option("--rate-limit-window", flags.rate_limit_window, "Window length in seconds");
   app.add_option("--path-prefix", flags.path_prefix, "API path prefix, e.g. /api/v3 (GHES)");
   app.add_option("--fault", flags.faults,
                  "Injected fault KIND[:TIMES[:PATH]]; KIND: 500 502 503 secondary-403 "
                  "secondary-429 delay truncated half-json invalid-json wrong-shape foreign-link "
-                 "redirect redirect-301 self-link endless-link total-count (10^15)");
+                 "redirect redirect-301 self-link endless-link total-count (10^15) stale-replica "
+                 "(answers from the state POST /_fake/replica saved)");
   app.add_option("--retry-after", flags.retry_after,
                  "retry-after seconds of secondary and 50x faults");
   app.add_option("--fault-delay-ms", flags.fault_delay_ms, "Delay of the `delay` fault");
@@ -102,17 +85,9 @@ std::pair<std::string, std::int64_t> parse_repo_spec(const std::string& spec, co
 }
 
 Fault parse_fault(const std::string& spec, const Flags& flags) {
-  const std::size_t first = spec.find(':');
-  const auto kind = fault_kinds().find(spec.substr(0, first));
-  if (kind == fault_kinds().end()) throw CLI::ValidationError("--fault", "unknown kind " + spec);
-  Fault fault;
-  fault.kind = kind->second.first;
-  fault.status = kind->second.second;
-  if (first != std::string::npos) {
-    const std::size_t second = spec.find(':', first + 1);
-    fault.times = std::stoi(spec.substr(first + 1, second - first - 1));
-    if (second != std::string::npos) fault.path_contains = spec.substr(second + 1);
-  }
+  auto parsed = cipette::fake_github::parse_fault_spec(spec);
+  if (!parsed) throw CLI::ValidationError("--fault", parsed.error().message);
+  Fault fault = std::move(*parsed);
   if (flags.retry_after >= 0) fault.retry_after = flags.retry_after;
   fault.delay = std::chrono::milliseconds(flags.fault_delay_ms);
   return fault;
@@ -129,8 +104,8 @@ void populate(FakeGitHub& fake, const Flags& flags) {
   const cipette::Timestamp end = end_time(flags);
   for (const std::string& spec : flags.repos) {
     const auto [name, count] = parse_repo_spec(spec, flags);
-    fake.add_generated_runs(
-        name, {count, end, 90 * cipette::kSecondsPerDay, flags.in_progress, flags.seed});
+    fake.add_generated_runs(name, {count, end, 90 * cipette::kSecondsPerDay, flags.in_progress,
+                                   flags.seed, flags.rerun_share});
   }
   for (const std::string& spec : flags.one_day) {
     const auto [name, count] = parse_repo_spec(spec, flags);
@@ -145,9 +120,7 @@ void write_dump(const FakeGitHub& fake, const std::string& path) {
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app("Fake GitHub REST API server for tests");
   Flags flags;
   add_options(app, flags);
@@ -190,4 +163,17 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &received);
   fake.stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "fake-github: " << error.what() << "\n";
+  } catch (...) {
+    std::cerr << "fake-github: unknown error\n";
+  }
+  return 1;
 }

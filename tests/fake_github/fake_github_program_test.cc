@@ -2,10 +2,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -27,6 +27,7 @@ class Program {
     EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
     // Built before fork(): the child of a threaded process may not allocate.
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_ = ::fork();
@@ -131,6 +132,38 @@ TEST(FakeGitHubProgramTest, DumpsEveryRunAndHoldsOneDayRepositories) {
   EXPECT_EQ(nlohmann::json::parse(day->body)["total_count"], 1500);
   const auto links = parse_link(day->get_header_value("Link"));
   EXPECT_NE(links.at("last").find("page=10"), std::string::npos);  // capped at 1,000 = 10 pages
+  EXPECT_EQ(program.stop(SIGTERM), 0);
+}
+
+TEST(FakeGitHubProgramTest, GeneratesReRunsAsToldAndServesTheirAttempts) {
+  cipette::testing::TempDir dir;
+  const std::string dump = dir.file("runs.json");
+  Program program({"--token", "s3cret", "--repos", "acme/a:50", "--end", "2024-03-01",
+                   "--in-progress", "0", "--rerun-share", "1", "--dump", dump, "--fault",
+                   "stale-replica:1:/nothing"});
+  auto http = client(port_of(program.first_line()));
+  const auto runs = nlohmann::json::parse(cipette::testing::read_file(dump));
+  ASSERT_EQ(runs.size(), 50u);
+  // Every run is re-run but one whose re-run would end after --end: 50 runs over 90 days are
+  // created 1.8 days apart, and a re-run ends within 6 h + 4 h of the first attempt's end, so
+  // only the newest run can miss out.
+  std::int64_t rerun = 0, earlier = 0, rerun_id = 0;
+  for (const auto& run : runs) {
+    const std::int64_t attempt = run["run_attempt"];
+    rerun += attempt > 1;
+    earlier += attempt - 1;
+    if (attempt > 1) rerun_id = run["id"];
+  }
+  EXPECT_GE(rerun, 49);
+  auto attempts = http.Get("/_fake/attempts");
+  ASSERT_TRUE(attempts);
+  EXPECT_EQ(static_cast<std::int64_t>(nlohmann::json::parse(attempts->body).size()), earlier);
+  auto first = http.Get("/repos/acme/a/actions/runs/" + std::to_string(rerun_id) + "/attempts/1");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(first->body)["run_attempt"], 1);
+  EXPECT_NE(cipette::testing::run_command({FAKE_GITHUB_BINARY, "--rerun-share", "1.5"}).exit_code,
+            0);
   EXPECT_EQ(program.stop(SIGTERM), 0);
 }
 

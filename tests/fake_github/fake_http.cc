@@ -161,14 +161,16 @@ Answer serve(ServerState& state, const httplib::Request& req, const Admission& a
     std::lock_guard lock(state.mutex);
     prefix = state.options.path_prefix;
   }
+  // A stale replica answers like the server, ETag and all, from older data.
+  const bool stale = admission.fault && admission.fault->kind == FaultKind::kStaleReplica;
   Answer answer;
   if (req.method != "GET" || req.path.rfind(prefix, 0) != 0) {
     answer.reply = error_reply(404, "Not Found");
   } else {
-    answer.reply =
-        route_api(state, ApiRequest{req.path.substr(prefix.size()), req.params, api_base(state)});
+    answer.reply = route_api(
+        state, ApiRequest{req.path.substr(prefix.size()), req.params, api_base(state), stale});
   }
-  if (admission.fault) {
+  if (admission.fault && !stale) {
     fault_after_routing(state, *admission.fault, req, answer);
   } else {
     apply_etag(req, answer.reply);

@@ -81,13 +81,22 @@ struct RunsPage {
   std::vector<RunRecord> runs;
 };
 
+// The runs a request sees: the repository's, or the saved replica's when the request is stale.
+// REQUIRES: state.mutex held.
+const std::vector<RunRecord>& visible_runs(const ServerState& state, const Repository& repository,
+                                           bool stale) {
+  const std::vector<RunRecord>* replica = stale ? state.replica_runs(repository) : nullptr;
+  return replica != nullptr ? *replica : repository.runs;
+}
+
 std::optional<RunsPage> select_runs(ServerState& state, const std::string& full_name,
-                                    const RunFilter& filter, const QueryParams& params) {
+                                    const RunFilter& filter, const ApiRequest& request) {
+  const QueryParams& params = request.params;
   std::lock_guard lock(state.mutex);
   const Repository* repository = state.find_repository(full_name);
   if (repository == nullptr) return std::nullopt;
   std::vector<const RunRecord*> matching;
-  for (const RunRecord& run : repository->runs) {
+  for (const RunRecord& run : visible_runs(state, *repository, request.stale)) {
     if (filter.matches(run)) matching.push_back(&run);
   }
   RunsPage result{*repository, static_cast<std::int64_t>(matching.size()), {}, {}};
@@ -106,7 +115,7 @@ Reply select_runs(ServerState& state, const ApiRequest& request, const std::stri
     body["errors"] = Json::array({filter.error().message});
     return json_reply(422, body);
   }
-  const auto selected = select_runs(state, full_name, *filter, request.params);
+  const auto selected = select_runs(state, full_name, *filter, request);
   if (!selected) return error_reply(404, "Not Found");
   std::string body;
   body.reserve(selected->runs.size() * 12 * 1024 + 64);  // runs are ~11 KB each
@@ -123,22 +132,28 @@ Reply select_runs(ServerState& state, const ApiRequest& request, const std::stri
   return reply;
 }
 
+std::int64_t number_of(const std::string& text) {
+  std::int64_t number = 0;
+  std::from_chars(text.data(), text.data() + text.size(), number);
+  return number;
+}
+
+// GET .../runs/{id} (attempt 0) or GET .../runs/{id}/attempts/{attempt}.
 Reply get_run(ServerState& state, const ApiRequest& request, const std::string& full_name,
-              const std::string& id_text) {
-  std::int64_t id = 0;
-  std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+              std::int64_t id, std::int64_t attempt = 0) {
   std::unique_lock lock(state.mutex);
   const Repository* repository = state.find_repository(full_name);
   if (repository == nullptr) return error_reply(404, "Not Found");
-  const auto& runs = repository->runs;
+  const auto& runs = visible_runs(state, *repository, request.stale);
   const auto it =
       std::find_if(runs.begin(), runs.end(), [&](const RunRecord& run) { return run.id == id; });
   if (it == runs.end()) return error_reply(404, "Not Found");
-  const RunRecord run = *it;
+  const std::optional<RunRecord> run = attempt == 0 ? *it : state.attempt(*it, attempt);
+  if (!run) return error_reply(404, "Not Found");
   const RepositoryInfo info = *repository;
   lock.unlock();
   std::string body;
-  append_run_json(body, run, info, request.api_base);
+  append_run_json(body, *run, info, request.api_base);
   return json_text_reply(200, std::move(body));
 }
 
@@ -184,17 +199,27 @@ Reply error_reply(int status, std::string_view message) {
 }
 
 Reply route_api(ServerState& state, const ApiRequest& request) {
-  static const std::regex kRuns(R"(^/repos/([^/]+)/([^/]+)/actions/runs/?$)");
-  static const std::regex kRun(R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})$)");
-  static const std::regex kOrgRepos(R"(^/orgs/([^/]+)/repos/?$)");
+  static const std::regex runs_path(R"(^/repos/([^/]+)/([^/]+)/actions/runs/?$)");
+  static const std::regex run_path(R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})$)");
+  static const std::regex attempt_path(
+      R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})/attempts/([0-9]{1,18})$)");
+  static const std::regex org_repos_path(R"(^/orgs/([^/]+)/repos/?$)");
   std::smatch match;
-  if (std::regex_match(request.path, match, kRuns)) {
+  if (std::regex_match(request.path, match, runs_path)) {
     return select_runs(state, request, match[1].str() + "/" + match[2].str());
   }
-  if (std::regex_match(request.path, match, kRun)) {
-    return get_run(state, request, match[1].str() + "/" + match[2].str(), match[3].str());
+  if (std::regex_match(request.path, match, run_path)) {
+    return get_run(state, request, match[1].str() + "/" + match[2].str(),
+                   number_of(match[3].str()));
   }
-  if (std::regex_match(request.path, match, kOrgRepos)) {
+  if (std::regex_match(request.path, match, attempt_path)) {
+    // Attempt 0 is no attempt: 404, as any number outside 1..run_attempt.
+    const std::int64_t attempt = number_of(match[4].str());
+    if (attempt == 0) return error_reply(404, "Not Found");
+    return get_run(state, request, match[1].str() + "/" + match[2].str(), number_of(match[3].str()),
+                   attempt);
+  }
+  if (std::regex_match(request.path, match, org_repos_path)) {
     return list_org_repositories(state, request, match[1].str());
   }
   if (request.path == "/rate_limit") return rate_limit(state);

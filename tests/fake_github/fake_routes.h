@@ -16,6 +16,7 @@ struct ApiRequest {
   std::string path;      // without the server's path prefix, decoded
   QueryParams params;    // decoded
   std::string api_base;  // "http://127.0.0.1:PORT[/api/v3]"
+  bool stale = false;    // answer from the saved replica where there is one (kStaleReplica)
 };
 
 struct Reply {

@@ -11,6 +11,22 @@ bool newest_first(const RunRecord& a, const RunRecord& b) {
   return a.id > b.id;
 }
 
+// Attempt `attempt` of `run` in the run's shape: the run's fields with the attempt's own.
+RunRecord attempt_snapshot(const RunRecord& run, const AttemptRecord& attempt) {
+  RunRecord snapshot = run;
+  snapshot.earlier_attempts.clear();
+  snapshot.run_attempt = attempt.attempt;
+  snapshot.status = attempt.status;
+  snapshot.conclusion = attempt.conclusion;
+  snapshot.run_started_at = attempt.run_started_at;
+  snapshot.updated_at = attempt.updated_at;
+  return snapshot;
+}
+
+bool unfinished_status(std::string_view status) {
+  return status == "queued" || status == "in_progress";
+}
+
 }  // namespace
 
 std::string lower(std::string_view text) {
@@ -87,6 +103,10 @@ void ServerState::insert_runs(Repository& repository, std::vector<RunRecord> run
   }
   for (RunRecord& run : runs) {
     run_owner_[run.id] = &repository;
+    for (const AttemptRecord& attempt : run.earlier_attempts) {
+      if (attempt.found) attempts_[run.id].earlier.push_back(attempt_snapshot(run, attempt));
+    }
+    run.earlier_attempts.clear();
     std::int64_t& number = repository.run_numbers[run.workflow_id];
     number = std::max(number, run.run_number);
     next_run_id_ = std::max(next_run_id_, run.id + 1);
@@ -120,6 +140,82 @@ std::int64_t ServerState::complete_unfinished(Timestamp at) {
     }
   }
   return completed;
+}
+
+RunRecord ServerState::rerun(std::int64_t id, std::string_view status, std::string_view conclusion,
+                             Timestamp at) {
+  RunRecord& record = run(id);
+  if (!record.completed()) {
+    throw std::invalid_argument("fake GitHub: run " + std::to_string(id) + " is " + record.status +
+                                ", and only completed runs can be re-run");
+  }
+  const bool completed = status == "completed";
+  if (completed ? conclusion.empty() : !unfinished_status(status) || !conclusion.empty()) {
+    throw std::invalid_argument(
+        "fake GitHub: a re-run is completed with a conclusion, or queued "
+        "or in_progress without one; got status \"" +
+        std::string(status) + "\", conclusion \"" + std::string(conclusion) + "\"");
+  }
+  attempts_[id].earlier.push_back(record);
+  record.run_attempt += 1;
+  record.status = std::string(status);
+  record.conclusion = std::string(conclusion);
+  record.run_started_at = at;
+  record.updated_at = std::max(at, record.updated_at + 1);
+  return record;
+}
+
+void ServerState::expire_attempts(std::int64_t id) {
+  const std::int64_t latest = run(id).run_attempt;  // throws first for an unknown run
+  attempts_[id].expired_below = latest;
+}
+
+std::optional<RunRecord> ServerState::attempt(const RunRecord& latest, std::int64_t n) const {
+  if (n == latest.run_attempt) return latest;
+  const auto it = attempts_.find(latest.id);
+  if (n < 1 || n > latest.run_attempt || it == attempts_.end()) return std::nullopt;
+  if (n < it->second.expired_below) return std::nullopt;
+  for (const RunRecord& snapshot : it->second.earlier) {
+    if (snapshot.run_attempt == n) return snapshot;
+  }
+  return std::nullopt;
+}
+
+std::vector<RunRecord> ServerState::earlier_attempts(std::int64_t id) const {
+  const auto it = attempts_.find(id);
+  return it == attempts_.end() ? std::vector<RunRecord>{} : it->second.earlier;
+}
+
+RunRecord ServerState::with_attempts(const RunRecord& latest) const {
+  RunRecord result = latest;
+  result.earlier_attempts.clear();
+  for (std::int64_t n = 1; n < latest.run_attempt; ++n) {
+    AttemptRecord record{latest.id, n, false, "", "", std::nullopt, 0};
+    if (const auto served = attempt(latest, n)) {
+      record.found = true;
+      record.status = served->status;
+      record.conclusion = served->conclusion;
+      record.run_started_at = served->run_started_at;
+      record.updated_at = served->updated_at;
+    }
+    result.earlier_attempts.push_back(std::move(record));
+  }
+  return result;
+}
+
+std::int64_t ServerState::save_replica() {
+  replica_.clear();
+  std::int64_t saved = 0;
+  for (const auto& repository : repositories_) {
+    replica_[repository.get()] = repository->runs;
+    saved += static_cast<std::int64_t>(repository->runs.size());
+  }
+  return saved;
+}
+
+const std::vector<RunRecord>* ServerState::replica_runs(const Repository& repository) const {
+  const auto it = replica_.find(&repository);
+  return it == replica_.end() ? nullptr : &it->second;
 }
 
 void ServerState::refill(Timestamp now) {

@@ -26,6 +26,14 @@ struct Repository : RepositoryInfo {
   std::map<std::int64_t, std::int64_t> run_numbers;  // workflow id -> largest run_number
 };
 
+// The earlier attempts of one run.
+struct AttemptHistory {
+  // Each as GET .../attempts/{n} answers it (run_attempt = n), in increasing attempt order;
+  // attempts the fake never held are missing.
+  std::vector<RunRecord> earlier;
+  std::int64_t expired_below = 0;  // attempts below this answer 404 (expire_attempts)
+};
+
 // Where a log entry is, so its status can be filled in after the answer is decided.
 struct LogSlot {
   std::size_t index = 0;
@@ -63,7 +71,8 @@ class ServerState {
   RunRecord& run(std::int64_t id);
   // Reserves `count` consecutive run ids and returns the first.
   std::int64_t reserve_run_ids(std::int64_t count);
-  // Stores runs whose fields are complete; throws std::invalid_argument on a taken id.
+  // Stores runs whose fields are complete; throws std::invalid_argument on a taken id. The
+  // found earlier_attempts of each run become its attempt history, and are cleared.
   void insert_runs(Repository& repository, std::vector<RunRecord> runs);
   // Restores the listing order after a change to run `id`.
   void resort(std::int64_t id);
@@ -71,6 +80,27 @@ class ServerState {
   RunRecord complete(std::int64_t id, std::string_view conclusion, Timestamp at);
   // Completes every unfinished run as "success" at `at`; returns how many.
   std::int64_t complete_unfinished(Timestamp at);
+
+  // --- Attempts (REQUIRES: mutex held) ---
+  // A new attempt of completed run `id` (see FakeGitHub::rerun): `status` "completed" with a
+  // non-empty `conclusion`, or "queued" / "in_progress" with none. Throws std::invalid_argument.
+  RunRecord rerun(std::int64_t id, std::string_view status, std::string_view conclusion,
+                  Timestamp at);
+  // Attempts of run `id` below its run_attempt answer 404 from now on.
+  void expire_attempts(std::int64_t id);
+  // Attempt `n` of `run` (the run itself, or a stale replica's copy of it) as GET
+  // .../attempts/{n} answers it; nullopt for a 404.
+  std::optional<RunRecord> attempt(const RunRecord& run, std::int64_t n) const;
+  // The earlier attempts held for run `id`, expired ones included (empty when none).
+  std::vector<RunRecord> earlier_attempts(std::int64_t id) const;
+  // `run` with earlier_attempts filled as FakeGitHub::run_with_attempts describes.
+  RunRecord with_attempts(const RunRecord& run) const;
+
+  // --- Stale replica (REQUIRES: mutex held) ---
+  // Copies every repository's runs as the replica's state; returns how many.
+  std::int64_t save_replica();
+  // The replica's runs of `repository` (newest first); nullptr when none were saved for it.
+  const std::vector<RunRecord>* replica_runs(const Repository& repository) const;
 
   // --- Rate limit, faults, log (REQUIRES: mutex held) ---
   // Refills the budget if its reset time has passed.
@@ -85,8 +115,10 @@ class ServerState {
 
  private:
   std::vector<std::unique_ptr<Repository>> repositories_;
-  std::unordered_map<std::string, Repository*> by_name_;     // lower-cased full name
-  std::unordered_map<std::int64_t, Repository*> run_owner_;  // run id -> repository
+  std::unordered_map<std::string, Repository*> by_name_;       // lower-cased full name
+  std::unordered_map<std::int64_t, Repository*> run_owner_;    // run id -> repository
+  std::unordered_map<std::int64_t, AttemptHistory> attempts_;  // run id -> earlier attempts
+  std::unordered_map<const Repository*, std::vector<RunRecord>> replica_;
   std::int64_t next_repository_id_ = 1000001;
   std::int64_t next_run_id_ = 5000000001;
 };

@@ -22,7 +22,7 @@ std::int64_t user_id(std::string_view login) {
   return static_cast<std::int64_t>(fnv1a(login) % 90000000) + 1;
 }
 
-const std::string kNull = "null";
+const std::string null_json = "null";
 
 // The URL fields of a minimal repository, in GitHub's order, after `url`.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kRepositoryUrls = {{
@@ -257,7 +257,7 @@ void append_run_json(std::string& out, const RunRecord& run, const RepositoryInf
   const std::string id = std::to_string(run.id);
   const std::string repo_url = std::string(api_base) + "/repos/" + repository.full_name;
   const std::string run_url = repo_url + "/actions/runs/" + id;
-  const std::string& actor = run.actor.empty() ? kNull : cached_user(run.actor, api_base);
+  const std::string& actor = run.actor.empty() ? null_json : cached_user(run.actor, api_base);
   const std::string& repo = cached_repository(repository, api_base);
   ObjectWriter(out)
       .number("id", run.id)
@@ -290,6 +290,9 @@ void append_run_json(std::string& out, const RunRecord& run, const RepositoryInf
       .text("artifacts_url", run_url + "/artifacts")
       .text("cancel_url", run_url + "/cancel")
       .text("rerun_url", run_url + "/rerun")
+      .text_or_null(
+          "previous_attempt_url",
+          run.run_attempt > 1 ? run_url + "/attempts/" + std::to_string(run.run_attempt - 1) : "")
       .text("workflow_url", repo_url + "/actions/workflows/" + std::to_string(run.workflow_id))
       .raw("head_commit", head_commit_text(run))
       .raw("repository", repo)

@@ -34,8 +34,9 @@ Json repository_json(const RepositoryInfo& repository, std::string_view api_base
                      bool listing = false);
 
 // Appends a workflow-run object, serialised, to `out`. Empty conclusion, head_branch and actor
-// become null. The user and repository objects inside are serialised once per server and reused,
-// since they make up most of a run's ~10 KB (pages of 100 runs are about 1 MB).
+// become null; previous_attempt_url names attempt run_attempt - 1 (null on attempt 1). The user and
+// repository objects inside are serialised once per server and reused, since they make up most of a
+// run's ~10 KB (pages of 100 runs are about 1 MB).
 void append_run_json(std::string& out, const RunRecord& run, const RepositoryInfo& repository,
                      std::string_view api_base);
 

@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cipette/demo/demo_random.h"
 #include "fake_github/fake_hash.h"
@@ -33,11 +35,20 @@ constexpr std::array<std::string_view, 3> kFeatureBranches = {"feature/login", "
                                                               "release/1.2"};
 constexpr double kStartFailing = 0.08;
 constexpr double kRecover = 0.4;
-constexpr std::int64_t kMaxDurationSeconds = 4 * 3600;
+constexpr std::int64_t kMaxDurationSeconds = std::int64_t{4} * 3600;
+// Re-runs (RunGeneration): the share of re-run runs with a third attempt, the conclusions of
+// earlier and last attempts, and the wait before someone clicks "Re-run".
+constexpr double kThirdAttempt = 0.25;
+constexpr double kEarlierFailure = 0.75;
+constexpr double kEarlierCancelled = 0.15;  // the remaining 10% succeeded
+constexpr double kLastSuccess = 0.8;
+constexpr std::int64_t kMinRerunWait = 60;
+constexpr std::int64_t kMaxRerunWait = std::int64_t{6} * 3600;
 
 struct Generator {
   demo::DemoRandom random;
   const GenerationTarget& target;
+  double rerun_share = 0;
   std::array<bool, kWorkflows.size()> failing{};
 };
 
@@ -72,6 +83,43 @@ std::string pick_conclusion(Generator& gen, std::size_t workflow) {
   return failing ? "failure" : "success";
 }
 
+std::int64_t pick_duration(Generator& gen, std::size_t workflow) {
+  const double seconds = gen.random.log_normal(kWorkflows[workflow].median_seconds, 0.5);
+  return std::clamp<std::int64_t>(std::llround(seconds), 5, kMaxDurationSeconds);
+}
+
+std::string earlier_conclusion(demo::DemoRandom& random) {
+  const double draw = random.uniform();
+  if (draw < kEarlierFailure) return "failure";
+  return draw < kEarlierFailure + kEarlierCancelled ? "cancelled" : "success";
+}
+
+// Makes the completed single-attempt `run` one that was re-run: its first attempt starts when
+// the run did, each re-run some minutes to hours after the previous attempt ended, and the last
+// attempt becomes the run's. Attempts that would not end before `end` are not made.
+void add_reruns(Generator& gen, std::size_t workflow, Timestamp end, RunRecord& run) {
+  const std::size_t attempts = gen.random.chance(kThirdAttempt) ? 3 : 2;
+  std::vector<std::pair<Timestamp, Timestamp>> spans = {{*run.run_started_at, run.updated_at}};
+  while (spans.size() < attempts) {
+    const Timestamp started =
+        spans.back().second + gen.random.between(kMinRerunWait, kMaxRerunWait);
+    const Timestamp ended = started + pick_duration(gen, workflow);
+    if (ended >= end) break;
+    spans.emplace_back(started, ended);
+  }
+  if (spans.size() == 1) return;
+  run.earlier_attempts.clear();
+  for (std::size_t i = 0; i + 1 < spans.size(); ++i) {
+    run.earlier_attempts.push_back({run.id, static_cast<std::int64_t>(i + 1), true, "completed",
+                                    earlier_conclusion(gen.random), spans[i].first,
+                                    spans[i].second});
+  }
+  run.run_attempt = static_cast<std::int64_t>(spans.size());
+  run.conclusion = gen.random.chance(kLastSuccess) ? "success" : "failure";
+  run.run_started_at = spans.back().first;
+  run.updated_at = spans.back().second;
+}
+
 // Status, conclusion and times of a run created at run.created_at.
 void finish(Generator& gen, std::size_t workflow, bool in_progress, Timestamp end, RunRecord& run) {
   const Timestamp started = run.created_at + gen.random.between(0, 20);
@@ -83,11 +131,9 @@ void finish(Generator& gen, std::size_t workflow, bool in_progress, Timestamp en
   }
   run.status = "completed";
   run.conclusion = pick_conclusion(gen, workflow);
-  const double seconds = gen.random.log_normal(kWorkflows[workflow].median_seconds, 0.5);
-  const auto duration = std::clamp<std::int64_t>(std::llround(seconds), 5, kMaxDurationSeconds);
-  run.updated_at = std::min(started + duration, end - 1);
+  run.updated_at = std::min(started + pick_duration(gen, workflow), end - 1);
   run.run_started_at = std::min(started, run.updated_at);
-  run.run_attempt = gen.random.chance(0.08) ? 2 : 1;
+  if (gen.random.chance(gen.rerun_share)) add_reruns(gen, workflow, end, run);
 }
 
 RunRecord make_run(Generator& gen, std::int64_t index, Timestamp created) {
@@ -113,7 +159,10 @@ RunRecord make_run(Generator& gen, std::int64_t index, Timestamp created) {
 
 std::vector<RunRecord> generate_runs(const RunGeneration& generation,
                                      const GenerationTarget& target) {
-  Generator gen{demo::DemoRandom(generation.seed ^ fnv1a(target.repository)), target, {}};
+  Generator gen{demo::DemoRandom(generation.seed ^ fnv1a(target.repository)),
+                target,
+                generation.rerun_share,
+                {}};
   std::vector<RunRecord> runs;
   runs.reserve(static_cast<std::size_t>(generation.count));
   const Timestamp first = generation.end - generation.span_seconds;
