@@ -4,6 +4,7 @@
 
 #include "cipette/views/report_json.h"
 #include "cipette/web/api_documents.h"
+#include "unit/web/attempt_fixtures.h"
 #include "unit/web/http_test_support.h"
 
 namespace cipette::web {
@@ -169,6 +170,10 @@ TEST_F(HttpServerTest, TrendsRunsRepositoriesAndHealthAnswer) {
   EXPECT_EQ(page["runs"][0]["id"], 6);
   EXPECT_EQ(page["runs"][1]["id"], 5);
   EXPECT_EQ(get_json("/api/v1/runs?period=all&outcome=failed")["total"], 2);
+  // No run of the sample was re-run.
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&rerun=1")["total"], 0);
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&flaky=1")["total"], 0);
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&rerun=0&flaky=0")["total"], 6);
   json repositories = get_json("/api/v1/repositories");
   EXPECT_EQ(repositories["repositories"][0]["name"], "octo/app");
   json health = get_json("/healthz");
@@ -201,6 +206,9 @@ TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
   EXPECT_EQ(problem_parameter("/api/v1/metrics?repository=not-a-repo"), "repository");
   EXPECT_EQ(problem_parameter("/api/v1/runs?per_page=0"), "per_page");
   EXPECT_EQ(problem_parameter("/api/v1/runs?page=abc"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?rerun=yes"), "rerun");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?flaky=2"), "flaky");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?flaky=1"), "flaky");
   EXPECT_EQ(problem_parameter("/api/v1/export.csv?period=7&period=30"), "period");
   EXPECT_EQ(problem_parameter("/api/v1/repositories?x=1"), "x");
   EXPECT_EQ(problem_parameter("/healthz?x=1"), "x");
