@@ -108,8 +108,14 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   MetricsReport report = compute_metrics(*state.table, query.scope.scope);
   ListOptions options{std::nullopt, query.page, query.per_page, true};
   RunPage runs = select_runs(*state.table, query.scope.scope, options);
+  ListOptions flaky_options;
+  flaky_options.per_page = kFlakyRunsShown;
+  flaky_options.attempts = true;
+  flaky_options.flaky_only = true;
+  RunPage flaky = select_runs(*state.table, query.scope.scope, flaky_options);
   return make_response(
-      200, kHtml, render_workflow(state, query, WorkflowPageData{*found, &report, &runs}, auth));
+      200, kHtml,
+      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky}, auth));
 }
 
 }  // namespace
