@@ -169,6 +169,54 @@ TEST(CliTest, ARunWithAnImplausibleDateIsRejectedByNameAndPositionAndNothingIsWr
   EXPECT_EQ(sql_int(dir.file("c.db"), "SELECT count(*) FROM runs"), 1);
 }
 
+// A run re-run twice, saved as gh api writes it: the listing (which shows attempt 3) and the
+// objects of .../runs/42/attempts/1 and /2, in no particular order, attempt 2 twice (in
+// progress, then completed: the completed one is kept whatever the order).
+TEST(CliTest, ImportedAttemptObjectsBecomeTheEarlierAttemptsOfTheirRun) {
+  TempDir dir;
+  json third = run_json(42, "success", "2024-03-01T10:00:00Z", "2024-03-01T12:05:00Z");
+  third["run_attempt"] = 3;
+  third["run_started_at"] = "2024-03-01T12:00:00Z";
+  json first = run_json(42, "failure", "2024-03-01T10:00:00Z", "2024-03-01T10:04:00Z");
+  json second = run_json(42, "failure", "2024-03-01T10:00:00Z", "2024-03-01T11:03:00Z");
+  second["run_attempt"] = 2;
+  second["run_started_at"] = "2024-03-01T11:00:00Z";
+  json second_running = second;
+  second_running["status"] = "in_progress";
+  second_running["conclusion"] = nullptr;
+  second_running["updated_at"] = "2024-03-01T11:01:00Z";
+  testing::write_file(dir.file("attempts.json"), second.dump() + "\n" + page_json({third}).dump() +
+                                                     "\n" + second_running.dump() + "\n" +
+                                                     first.dump() + "\n");
+  std::string db = dir.file("c.db");
+  CommandResult imported = cipette({"import", dir.file("attempts.json"), "--db", db});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.err.find("imported 1 runs with 2 earlier attempts into sqlite:" + db +
+                              ": 1 new, 0 updated, 0 unchanged"),
+            std::string::npos)
+      << imported.err;
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM runs"), 1);
+  EXPECT_EQ(sql_int(db, "SELECT run_attempt FROM runs WHERE id = 42"), 3);
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM runs WHERE id = 42 AND conclusion = 'success'"), 1);
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM attempts"), 2);
+  // 2024-03-01T10:04:00Z = 1709287440; 11:03:00Z = 1709290980.
+  EXPECT_EQ(sql_int(db,
+                    "SELECT count(*) FROM attempts WHERE run_id = 42 AND attempt = 1 AND found = 1 "
+                    "AND status = 'completed' AND conclusion = 'failure' AND updated_at = "
+                    "1709287440"),
+            1);
+  EXPECT_EQ(sql_int(db,
+                    "SELECT count(*) FROM attempts WHERE run_id = 42 AND attempt = 2 AND "
+                    "status = 'completed' AND conclusion = 'failure' AND updated_at = 1709290980 "
+                    "AND run_started_at = 1709290800"),
+            1);
+  // Importing it again changes nothing.
+  CommandResult again = cipette({"import", dir.file("attempts.json"), "--db", db});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("0 new, 0 updated, 1 unchanged"), std::string::npos) << again.err;
+  EXPECT_EQ(sql_int(db, "SELECT last_seq FROM change_log_head"), 1);
+}
+
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
   TempDir dir;
   std::string db = dir.file("demo.db");

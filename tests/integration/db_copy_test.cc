@@ -38,12 +38,16 @@ CommandResult cipette(std::vector<std::string> args) {
   return testing::run_command(args, options);
 }
 
-// Two sync states as the collector leaves them: one mid-backlog with unfinished runs, one
-// caught up.
+// Two sync states as the collector leaves them: one mid-backlog with unfinished runs and pages
+// of a rescan read, one caught up.
 std::map<std::string, SyncState> sample_sync_states() {
   SyncState backlog = testing::backlog_sync_state(
       "acme/api",
       {PendingRun{901, 1'716'400'000, "\"e1\"", true}, PendingRun{902, 1'716'400'060, "", false}});
+  const std::string listing = "https://api.github.com/repos/acme/api/actions/runs?per_page=100";
+  backlog.rescan = {{listing + "&created=2024-05-20&page=2", "W/\"r2\""},
+                    {listing + "&created=2024-05-19", ""},
+                    {listing + "&created=2024-05-20", "\"r1\""}};
   SyncState caught_up;
   caught_up.floor = 1'690'000'000;
   caught_up.cursor = 1'717'000'000;
@@ -51,8 +55,37 @@ std::map<std::string, SyncState> sample_sync_states() {
   return {{"acme/api", backlog}, {"Acme/Web", caught_up}};
 }
 
+// The earlier attempts 1 .. run_attempt - 1 of every re-run run in `store`: completed, failed
+// ones, but every third run's first attempt was not found, and every fourth one's conclusion is
+// text that needs escaping almost everywhere.
+void add_earlier_attempts(RunStore& store) {
+  std::vector<AttemptRecord> attempts;
+  int reruns = 0;
+  auto scanned = store.scan_runs(0, [&](const RunRecord& run) {
+    if (run.run_attempt == 1) return ScanStep::kContinue;
+    ++reruns;
+    for (std::int64_t k = 1; k < run.run_attempt; ++k) {
+      AttemptRecord attempt{run.id,
+                            k,
+                            true,
+                            "completed",
+                            "failure",
+                            run.run_started_at,
+                            run.updated_at - 600 * (run.run_attempt - k)};
+      if (reruns % 4 == 0) attempt.conclusion = "\"{NULL}\",\\ 🚀";
+      if (reruns % 3 == 0 && k == 1) attempt = AttemptRecord{run.id, k, false, "", "", {}, 0};
+      attempts.push_back(attempt);
+    }
+    return ScanStep::kContinue;
+  });
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  ASSERT_GT(reruns, 3);  // the demo history re-runs a few percent of its runs
+  auto written = store.upsert_attempts(attempts);
+  ASSERT_TRUE(written) << written.error().message;
+}
+
 // A demo history of `runs` runs ending at a fixed time (so every run is the same on each
-// call), plus sample_sync_states().
+// call), with add_earlier_attempts(), plus sample_sync_states().
 std::string make_source(const TempDir& dir, int runs) {
   std::string path = dir.file("source.db");
   CommandResult demo = cipette({"demo", "--no-serve", "--runs", std::to_string(runs), "--end",
@@ -60,10 +93,25 @@ std::string make_source(const TempDir& dir, int runs) {
   EXPECT_EQ(demo.exit_code, 0) << demo.err;
   auto store = storage::SqliteStore::open(path);
   EXPECT_TRUE(store) << store.error().message;
+  add_earlier_attempts(**store);
   for (const auto& [repository, state] : sample_sync_states()) {
     EXPECT_TRUE((*store)->commit_sync(repository, {}, state));
   }
   return path;
+}
+
+// Each run's earlier attempts as a scan returns them, by run id (runs without any left out).
+std::map<std::int64_t, std::vector<AttemptRecord>> earlier_attempts(const std::string& database) {
+  std::map<std::int64_t, std::vector<AttemptRecord>> attempts;
+  auto store = storage::open_store(database);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return attempts;
+  auto scanned = (*store)->scan_runs(0, [&](const RunRecord& run) {
+    if (!run.earlier_attempts.empty()) attempts[run.id] = run.earlier_attempts;
+    return ScanStep::kContinue;
+  });
+  EXPECT_TRUE(scanned) << scanned.error().message;
+  return attempts;
 }
 
 // `cipette metrics --format json` over all time, without the time of the call.
@@ -122,6 +170,12 @@ TEST(DbCopyTest, SqliteToSqliteGivesIdenticalMetricsAndSyncStates) {
   EXPECT_EQ(metrics(destination), before);
   EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM runs"), 2000);
   EXPECT_EQ(sync_states(destination), sample_sync_states());
+  // Every earlier attempt, found or not, with every field.
+  auto attempts = earlier_attempts(source);
+  EXPECT_GT(attempts.size(), 3U);
+  EXPECT_EQ(earlier_attempts(destination), attempts);
+  EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM attempts"),
+            sql_int(source, "SELECT count(*) FROM attempts"));
 }
 
 TEST(DbCopyTest, ASecondCopyChangesNothing) {
@@ -159,7 +213,7 @@ TEST(DbCopyTest, ARunUpdatedInTheSourceIsCopiedAsAnUpdate) {
     ASSERT_EQ(runs.size(), 1u);
     runs[0].updated_at += 3600;
     runs[0].run_attempt += 1;
-    ASSERT_EQ(*(*store)->upsert_runs(runs), (UpsertStats{0, 1, 0}));
+    ASSERT_EQ(*(*store)->upsert_runs(runs), (UpsertStats{0, 1, 0, 1}));  // a re-run
   }
   CommandResult again = copy(source, destination);
   ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -276,6 +330,12 @@ TEST(DbCopyPostgresTest, SqliteToPostgresAndBackGivesIdenticalMetricsAndSyncStat
   EXPECT_EQ(metrics(back), original);
   EXPECT_EQ(sync_states(scratch->url()), sample_sync_states());
   EXPECT_EQ(sync_states(back), sample_sync_states());
+  auto attempts = earlier_attempts(source);
+  EXPECT_GT(attempts.size(), 3U);
+  EXPECT_EQ(earlier_attempts(scratch->url()), attempts);
+  EXPECT_EQ(earlier_attempts(back), attempts);
+  EXPECT_EQ(scratch->value("SELECT count(*) FROM attempts"),
+            std::to_string(sql_int(source, "SELECT count(*) FROM attempts")));
 
   std::string password = password_of(scratch->url());
   if (!password.empty()) {

@@ -16,13 +16,14 @@ namespace {
 
 struct CollectFlags {
   std::vector<std::string> repos, orgs;
-  std::string db, api_url, since, concurrency, lease_ttl, max_wait;
+  std::string db, api_url, since, concurrency, lease_ttl, max_wait, rescan_days;
   CLI::Option* repo_option = nullptr;
   CLI::Option* db_option = nullptr;
   CLI::Option* api_url_option = nullptr;
   CLI::Option* concurrency_option = nullptr;
   CLI::Option* lease_ttl_option = nullptr;
   CLI::Option* max_wait_option = nullptr;
+  CLI::Option* rescan_days_option = nullptr;
 };
 
 // --repo may be repeated and each may be a comma list; together they replace
@@ -69,6 +70,12 @@ Status resolve_sync(const CollectFlags& flags, const Environment& env,
       1, 86400);
   if (!lease_ttl) return lease_ttl.error();
   options.lease.ttl = std::chrono::seconds(*lease_ttl);
+  auto rescan_days =
+      read_int(resolve(flag_of(flags.rescan_days_option, flags.rescan_days), env,
+                       {"CIPETTE_RESCAN_DAYS"}, std::to_string(collector::kDefaultRescanDays)),
+               0, collector::kMaxRescanDays);
+  if (!rescan_days) return rescan_days.error();
+  options.sync.rescan_days = *rescan_days;
   return {};
 }
 
@@ -165,6 +172,11 @@ void add_collect_command(CLI::App& app, CommandContext& context) {
       "--max-wait", flags->max_wait,
       "Longest wait (rate limit, Retry-After, backoff) in seconds, 0-86400, before a repository "
       "fails instead [default: 600]");
+  flags->rescan_days_option = cmd->add_option(
+      "--rescan-days", flags->rescan_days,
+      fmt::format("Days of recent history listed again on every sync to catch re-runs, 0-{} "
+                  "(unchanged days cost a free 304) [default: CIPETTE_RESCAN_DAYS or {}]",
+                  collector::kMaxRescanDays, collector::kDefaultRescanDays));
   cmd->add_option("--since", flags->since,
                   "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
   flags->db_option =

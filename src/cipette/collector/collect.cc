@@ -89,7 +89,7 @@ struct Worker {
   ProgressSink& progress;
   Shared& shared;
   github::Client& client;
-  SyncStateStore& sync_states;  // both on the worker's own store connection
+  RunStore& store;  // runs, attempts, sync states and leases: the worker's own connection
   LeaseStore& leases;
 };
 
@@ -104,8 +104,8 @@ RepositoryReport failed_report(const std::string& name, std::string error) {
 RepositoryReport sync_leased(Worker& worker, const std::string& name) {
   Shared& shared = worker.shared;
   if (shared.keeper) shared.keeper->hold(name);
-  RepositoryReport report = sync_repository(worker.client, worker.sync_states, name,
-                                            worker.options.sync, worker.progress);
+  RepositoryReport report =
+      sync_repository(worker.client, worker.store, name, worker.options.sync, worker.progress);
   if (shared.keeper) shared.keeper->drop(name);
   if (auto released = worker.leases.release_lease(name, shared.holder); !released) {
     report.warnings.push_back("could not release the lease: " + released.error().message);

@@ -56,8 +56,11 @@ std::string describe_report(const RepositoryReport& report) {
   if (!report.synced_by.empty()) {
     return fmt::format("{}: synced by another collector ({})", report.repository, report.synced_by);
   }
-  std::string text = fmt::format("{}: {} new, {} updated, {} requests", report.repository,
-                                 report.inserted, report.updated, report.requests);
+  std::string text =
+      fmt::format("{}: {} new, {} updated", report.repository, report.inserted, report.updated);
+  if (report.reruns > 0) text += fmt::format(" ({} re-run)", report.reruns);
+  if (report.attempts > 0) text += fmt::format(", {} earlier attempts", report.attempts);
+  text += fmt::format(", {} requests", report.requests);
   if (report.not_modified > 0) text += fmt::format(" ({} answered 304)", report.not_modified);
   if (!ignored.empty()) text += ", " + ignored;
   return text;

@@ -21,6 +21,8 @@ struct RepositoryReport {
   std::string error;              // why it failed, when it did
   std::int64_t inserted = 0;      // runs new to the database
   std::int64_t updated = 0;       // runs changed (completed, re-run...)
+  std::int64_t reruns = 0;        // of those, runs written with a new attempt (re-runs)
+  std::int64_t attempts = 0;      // earlier attempts of re-run runs fetched and stored
   std::int64_t runs_read = 0;     // runs received, duplicates and unchanged ones included
   std::int64_t pages = 0;         // listing pages and single runs received
   std::int64_t requests = 0;      // HTTP requests made, retries included

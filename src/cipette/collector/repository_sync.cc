@@ -21,6 +21,19 @@
 //   The open window reaches back to unfinished runs up to a day older than it would, so that
 //   usually the listing alone shows them finish.
 //
+// - Re-runs (docs/metrics.md, "Re-runs and flakiness"): GitHub lists runs by creation only, so a
+//   run re-run days after it was read is seen only by listing its day again. Once everything
+//   before the last `rescan_days` days has been read (the cursor is past their start), a sync
+//   lists those days instead of the open window: one closed `created` window per UTC day (cut
+//   into hours, minutes, seconds when a day holds more runs than one listing returns), every
+//   page with the ETag it had, so that an unchanged day costs a 304, which GitHub does not
+//   count. Window bounds are fixed days, so their URLs, and ETags, stay valid from one sync to
+//   the next. A daily sync of a quiet repository then costs two counted requests: today's
+//   window and yesterday's, both new since the last sync.
+// - Then the earlier attempts of re-run runs that the store lacks are fetched one by one
+//   (GET .../runs/{id}/attempts/{n}); a 404 is stored as an unknown attempt, never asked again.
+//   The store says what is missing, so a killed sync resumes with what is left.
+//
 // Every page is committed with the state as it stands after that page; the cursor, the gap
 // and the ETag advance only with the last page of their window. Reading a page twice after a
 // crash is harmless: runs are upserted by id and a version never replaces a newer one.
@@ -49,7 +62,7 @@ using github::RunsPage;
 
 class RepositorySync {
  public:
-  RepositorySync(github::Client& client, SyncStateStore& store, const std::string& repository,
+  RepositorySync(github::Client& client, RunStore& store, const std::string& repository,
                  const SyncOptions& options, ProgressSink& progress)
       : client_(client),
         store_(store),
@@ -84,6 +97,12 @@ class RepositorySync {
   Timestamp next_head_from(Timestamp lo, Timestamp newest) const;
   Status refresh_pending();
   Status refresh_run(const PendingRun& pending);
+  Timestamp rescan_start() const;
+  Status rescan();
+  Status rescan_window(Timestamp from, Timestamp to, std::size_t level);
+  Result<ApiResponse> fetch_rescan_page(const std::string& path);
+  Status fetch_attempts();
+  Result<AttemptRecord> attempt_of(const AttemptKey& key, const ApiResponse& page);
 
   Result<ApiResponse> fetch(const std::string& target, std::string_view etag = {},
                             bool not_found_ok = false);
@@ -98,7 +117,7 @@ class RepositorySync {
   Timestamp now() const { return options_.now ? options_.now() : now_utc(); }
 
   github::Client& client_;
-  SyncStateStore& store_;
+  RunStore& store_;
   const std::string& repository_;
   const SyncOptions& options_;
   ProgressSink& progress_;
@@ -108,6 +127,9 @@ class RepositorySync {
   std::unordered_set<std::int64_t> verified_;  // pending runs a 304 showed unchanged
   std::optional<Timestamp> newest_seen_;
   std::optional<std::int64_t> repository_id_;  // GitHub's, from the first run accepted
+  // The rescan: the ETags saved by the last sync, by page URL, and the URLs requested now.
+  std::unordered_map<std::string, std::string> saved_etags_;
+  std::unordered_set<std::string> rescanned_;
   bool resumed_backlog_ = false;  // the backlog's newest window was read by an earlier sync
   std::string activity_;
   // The runs read in the current window, for the density of the next one.
@@ -135,12 +157,18 @@ Status RepositorySync::sync() {
     Timestamp below = *state_.gap_from - 1;
     if (auto read = read_backlog(state_.head_from, top, below, {}, {}); !read) return read;
   }
-  for (int pass = 0; pass < options_.max_head_passes; ++pass) {
-    auto again = head_pass();
-    if (!again) return again.error();
-    if (!*again) break;
+  bool rescanning = options_.rescan_days > 0 && state_.cursor && *state_.cursor >= rescan_start();
+  if (rescanning) {
+    if (auto read = rescan(); !read) return read;
+  } else {
+    for (int pass = 0; pass < options_.max_head_passes; ++pass) {
+      auto again = head_pass();
+      if (!again) return again.error();
+      if (!*again) break;
+    }
   }
-  return refresh_pending();
+  if (auto refreshed = refresh_pending(); !refreshed) return refreshed;
+  return fetch_attempts();
 }
 
 Status RepositorySync::load_state() {
@@ -325,6 +353,171 @@ Status RepositorySync::read_window(ApiResponse page, RunsPage runs, bool head,
   }
 }
 
+// The first second the rescan lists: the start of the UTC day rescan_days before today, or the
+// floor when that is later.
+Timestamp RepositorySync::rescan_start() const {
+  Timestamp today = now() - now() % kSecondsPerDay;
+  return std::max(state_.floor, today - Timestamp{options_.rescan_days} * kSecondsPerDay);
+}
+
+// Lists every day from rescan_start() to today again, newest first (see the top of this file).
+Status RepositorySync::rescan() {
+  for (const RescanPage& page : state_.rescan) saved_etags_[page.url] = page.etag;
+  const Timestamp lo = rescan_start();
+  const Timestamp today = now() - now() % kSecondsPerDay;
+  for (Timestamp day = today; day + kSecondsPerDay > lo; day -= kSecondsPerDay) {
+    Timestamp from = std::max(day, lo);
+    if (auto read = rescan_window(from, day + kSecondsPerDay - 1, 0); !read) return read;
+  }
+  // The days that left the range, and pages that no longer exist, are forgotten.
+  std::erase_if(state_.rescan,
+                [this](const RescanPage& page) { return !rescanned_.contains(page.url); });
+  if (newest_seen_) state_.cursor = std::max(state_.cursor.value_or(*newest_seen_), *newest_seen_);
+  // Should the rescan be turned off, the open window starts near the cursor again.
+  Timestamp head_from = next_head_from(state_.head_from, *state_.cursor);
+  if (head_from != state_.head_from) {
+    state_.head_from = head_from;
+    state_.etag.clear();
+    state_.etag_url.clear();
+  }
+  return commit({});
+}
+
+// Lists the window [from, to] page by page, each with its saved ETag; a window that holds more
+// runs than one listing returns is cut into the parts of the next level (hours, minutes,
+// seconds), aligned so that their URLs stay the same from one sync to the next.
+Status RepositorySync::rescan_window(Timestamp from, Timestamp to, std::size_t level) {
+  static constexpr Timestamp kPartSeconds[] = {kSecondsPerDay, 3600, 60, 1};
+  const bool can_split = level + 1 < std::size(kPartSeconds);
+  // The parts of the next level, newest first.
+  std::vector<std::pair<Timestamp, Timestamp>> parts;
+  if (can_split) {
+    const Timestamp part = kPartSeconds[level + 1];
+    for (Timestamp start = to - to % part;; start -= part) {
+      parts.emplace_back(std::max(from, start), std::min(to, start + part - 1));
+      if (start <= from) break;
+    }
+  }
+  auto split = [&]() -> Status {
+    for (auto [bottom, top] : parts) {
+      if (auto read = rescan_window(bottom, top, level + 1); !read) return read;
+    }
+    return {};
+  };
+  auto listing = [&](Timestamp bottom, Timestamp top) {
+    return github::list_runs_path(repository_, created_filter(bottom, top), options_.per_page);
+  };
+  const std::string base = listing(from, to);
+  // Cut last time (its newest part's first page has an ETag, its own has none): cut again
+  // without asking for the whole window.
+  if (can_split && !saved_etags_.contains(client_.url(base)) &&
+      saved_etags_.contains(client_.url(listing(parts.front().first, parts.front().second)))) {
+    return split();
+  }
+  show("checking runs created " + created_filter(from, to) + " for re-runs");
+  const std::int64_t max_pages = options_.result_cap / options_.per_page;
+  std::int64_t pages = 1;  // known to exist
+  for (std::int64_t k = 1; k <= pages && k <= max_pages; ++k) {
+    std::string path = k == 1 ? base : fmt::format("{}&page={}", base, k);
+    auto page = fetch_rescan_page(path);
+    if (!page) return page.error();
+    const std::string& url = page->url;
+    if (page->status == 304) {
+      // Unchanged: so is its run count, and the pages seen after it last time exist still.
+      if (saved_etags_.contains(client_.url(fmt::format("{}&page={}", base, k + 1)))) {
+        pages = k + 1;
+      }
+      continue;
+    }
+    auto runs = parse(*page);
+    if (!runs) return runs.error();
+    if (runs->total_count >= options_.result_cap - options_.per_page) {
+      if (!can_split) {
+        return fail(fmt::format(
+            "the window {} (one second) reports {} runs, more than the {} GitHub lists of a "
+            "window: cannot split it further",
+            created_filter(from, to), runs->total_count, options_.result_cap));
+      }
+      return split();
+    }
+    pages =
+        std::max<std::int64_t>(1, (runs->total_count + options_.per_page - 1) / options_.per_page);
+    note_runs(runs->runs, false);
+    std::erase_if(state_.rescan, [&](const RescanPage& saved) { return saved.url == url; });
+    if (!page->etag.empty()) state_.rescan.push_back(RescanPage{url, page->etag});
+    if (auto committed = commit(runs->runs); !committed) return committed;
+  }
+  // Every page of the window was read or shown unchanged: its unfinished runs not listed are
+  // unchanged too.
+  for (const PendingRun& run : state_.pending) {
+    if (run.created_at >= from && run.created_at <= to) verified_.insert(run.id);
+  }
+  return {};
+}
+
+Result<ApiResponse> RepositorySync::fetch_rescan_page(const std::string& path) {
+  std::string url = client_.url(path);
+  rescanned_.insert(url);
+  auto saved = saved_etags_.find(url);
+  return fetch(path, saved == saved_etags_.end() ? std::string_view{} : saved->second);
+}
+
+// Fetches the earlier attempts of re-run runs that the store lacks, newest runs first, at most
+// max_attempt_fetches in one sync; each is stored at once, so a killed sync loses none.
+Status RepositorySync::fetch_attempts() {
+  std::size_t fetched = 0;
+  while (fetched < options_.max_attempt_fetches) {
+    std::size_t batch = std::min<std::size_t>(100, options_.max_attempt_fetches - fetched);
+    auto missing = store_.missing_attempts(repository_, batch);
+    if (!missing) return missing.error();
+    if (missing->empty()) return {};
+    for (const AttemptKey& key : *missing) {
+      show(fmt::format("fetching attempt {} of run {}", key.attempt, key.run_id));
+      auto page = fetch(github::attempt_path(repository_, key.run_id, key.attempt), {}, true);
+      if (!page) return page.error();
+      auto attempt = attempt_of(key, *page);
+      if (!attempt) return attempt.error();
+      auto stored = store_.upsert_attempts({&*attempt, 1});
+      if (!stored) return stored.error();
+      ++report_.attempts;
+      ++fetched;
+      publish();
+    }
+  }
+  progress_.note(
+      repository_,
+      fmt::format("fetched {} earlier attempts; the rest wait for the next sync", fetched));
+  return {};
+}
+
+// The attempt GitHub answered for `key`: unknown on a 404, or on an answer about another run or
+// attempt (a consistent wrong answer would otherwise stop every later sync here).
+Result<AttemptRecord> RepositorySync::attempt_of(const AttemptKey& key, const ApiResponse& page) {
+  AttemptRecord attempt;
+  attempt.run_id = key.run_id;
+  attempt.attempt = key.attempt;
+  if (page.status == 404) {
+    attempt.found = false;
+    return attempt;
+  }
+  auto runs = github::parse_runs_document(page.body, page.url);
+  if (!runs) return runs.error();
+  drop_foreign_runs(*runs, page.url);
+  if (runs->size() != 1 || runs->front().id != key.run_id ||
+      runs->front().run_attempt != key.attempt) {
+    progress_.note(repository_, fmt::format("{}: not attempt {} of run {}; recorded as unknown",
+                                            page.url, key.attempt, key.run_id));
+    attempt.found = false;
+    return attempt;
+  }
+  const RunRecord& run = runs->front();
+  attempt.status = run.status;
+  attempt.conclusion = run.conclusion;
+  attempt.run_started_at = run.run_started_at;
+  attempt.updated_at = run.updated_at;
+  return attempt;
+}
+
 Status RepositorySync::refresh_pending() {
   std::vector<PendingRun> stale;
   for (const PendingRun& run : state_.pending) {
@@ -413,6 +606,7 @@ Status RepositorySync::commit(std::span<const RunRecord> runs) {
   if (!stats) return stats.error();
   report_.inserted += stats->inserted;
   report_.updated += stats->updated;
+  report_.reruns += stats->reruns;
   publish();
   return {};
 }
@@ -460,7 +654,7 @@ void RepositorySync::publish() {
 
 }  // namespace
 
-RepositoryReport sync_repository(github::Client& client, SyncStateStore& store,
+RepositoryReport sync_repository(github::Client& client, RunStore& store,
                                  const std::string& repository, const SyncOptions& options,
                                  ProgressSink& progress) {
   return RepositorySync(client, store, repository, options, progress).run();

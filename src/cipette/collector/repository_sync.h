@@ -14,6 +14,10 @@
 
 namespace cipette::collector {
 
+// GitHub allows re-runs for 30 days after a run's first attempt, and a run lasts at most 35 days.
+inline constexpr int kDefaultRescanDays = 35;
+inline constexpr int kMaxRescanDays = 90;
+
 struct SyncOptions {
   // The oldest created_at wanted. It limits the first sync of a repository; a later sync with
   // an earlier --since reads the history again from there. Empty: the whole history.
@@ -30,6 +34,13 @@ struct SyncOptions {
   std::int64_t result_cap = 1000;
   std::int64_t window_target = 800;
   int max_head_passes = 3;
+  // How many days of recent history every sync lists again, in closed `created` windows with
+  // their ETags, to see runs re-run or completed since they were read (0: none; at most
+  // kMaxRescanDays). The command line's default is kDefaultRescanDays.
+  int rescan_days = 0;
+  // How many earlier attempts of re-run runs one sync fetches at most (the rest wait for the
+  // next sync).
+  std::size_t max_attempt_fetches = 5000;
   std::function<Timestamp()> now;  // default: now_utc
 };
 
@@ -42,7 +53,7 @@ struct SyncOptions {
 // written before stays written. Runs of other repositories in GitHub's answers are not
 // written, only counted (RepositoryReport::foreign_runs). `client` and `store` are used from
 // this thread only.
-RepositoryReport sync_repository(github::Client& client, SyncStateStore& store,
+RepositoryReport sync_repository(github::Client& client, RunStore& store,
                                  const std::string& repository, const SyncOptions& options,
                                  ProgressSink& progress);
 

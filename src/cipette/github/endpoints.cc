@@ -68,6 +68,11 @@ std::string list_runs_path(std::string_view repository, std::string_view created
                      repository, per_page, encode_query_value(created));
 }
 
+std::string attempt_path(std::string_view repository, std::int64_t id, std::int64_t attempt) {
+  return fmt::format("/repos/{}/actions/runs/{}/attempts/{}?exclude_pull_requests=true", repository,
+                     id, attempt);
+}
+
 std::string run_path(std::string_view repository, std::int64_t id) {
   return fmt::format("/repos/{}/actions/runs/{}?exclude_pull_requests=true", repository, id);
 }

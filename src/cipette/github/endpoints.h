@@ -24,6 +24,9 @@ std::string list_runs_path(std::string_view repository, std::string_view created
 // "/repos/{repository}/actions/runs/{id}?exclude_pull_requests=true".
 std::string run_path(std::string_view repository, std::int64_t id);
 
+// GET one earlier attempt of a run (the run's shape, with that attempt's values).
+std::string attempt_path(std::string_view repository, std::int64_t id, std::int64_t attempt);
+
 // "/orgs/{org}/repos?per_page=N&type=all".
 std::string organisation_repositories_path(std::string_view organisation, int per_page);
 

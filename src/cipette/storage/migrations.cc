@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include "cipette/core/run.h"
 #include "cipette/storage/sqlite_handle.h"
 
 namespace cipette::storage {
@@ -107,7 +108,81 @@ CREATE TABLE sync_leases (
 );
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
+// Version 4: re-runs (core/run.h, AttemptRecord; docs/decisions.md, "Attempts in the store").
+// - runs.version: RunRecord::version() of the stored row, the key of the forward-only rule
+//   (run_version), which the writer compares in SQL. Existing rows get it from the C++ rule
+//   itself, through the temporary function cipette_run_version (see kMigrations).
+// - attempts: the earlier attempts of runs, by (run id, attempt), clustered so that one run's
+//   attempts are one range. found is 0 for an attempt GitHub did not find (status '' and
+//   version 0 then); conclusion and run_started_at are NULL when absent. No foreign key: the
+//   writer checks that the run is stored, and runs are never deleted.
+// - runs_reruns: the runs of a repository that can have earlier attempts (run_attempt > 1),
+//   for missing_attempts; partial, so that it holds a few percent of the runs.
+// - sync_rescan: the pages of the collector's rescan windows (SyncState::rescan), in order.
+constexpr std::string_view kMigration4 = R"sql(
+ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET version = cipette_run_version(run_attempt, status, updated_at);
+CREATE TABLE attempts (
+  run_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  found INTEGER NOT NULL,
+  run_started_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  conclusion TEXT,
+  PRIMARY KEY (run_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX runs_reruns ON runs (repository_id) WHERE run_attempt > 1;
+CREATE TABLE sync_rescan (
+  repository TEXT NOT NULL COLLATE NOCASE,
+  position INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  etag TEXT,
+  PRIMARY KEY (repository, position)
+) WITHOUT ROWID;
+)sql";
+
+struct Migration {
+  std::string_view script;
+  // The script calls cipette_run_version(run_attempt, status, updated_at): RunRecord::version()
+  // of a row, registered on the connection for the script's duration only (it is not part of
+  // the schema, so other connections never need it).
+  bool uses_run_version = false;
+};
+
+constexpr std::array<Migration, 4> kMigrations = {Migration{kMigration1}, Migration{kMigration2},
+                                                  Migration{kMigration3},
+                                                  Migration{kMigration4, true}};
+
+// cipette_run_version(run_attempt, status, updated_at): the version rule of core/run.h, so that
+// a migration fills runs.version exactly as the writer computes it.
+void sql_run_version(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  RunRecord run;
+  run.run_attempt = sqlite3_value_int64(argv[0]);
+  const auto* status = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  run.status.assign(status == nullptr ? "" : status,
+                    static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+  run.updated_at = sqlite3_value_int64(argv[2]);
+  sqlite3_result_int64(context, run.version());
+}
+
+Status set_run_version_function(sqlite3* db, bool on, std::string_view doing) {
+  int rc = sqlite3_create_function_v2(
+      db, "cipette_run_version", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, nullptr,
+      on ? sql_run_version : nullptr, nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) return {};
+  return sqlite_error(db, doing);
+}
+
+// Runs a migration's script, with the functions it calls registered meanwhile.
+Status run_script(sqlite3* db, const Migration& migration, std::string_view doing) {
+  if (!migration.uses_run_version) return exec(db, std::string(migration.script), doing);
+  if (auto on = set_run_version_function(db, true, doing); !on) return on;
+  Status done = exec(db, std::string(migration.script), doing);
+  Status off = set_run_version_function(db, false, doing);
+  return done ? off : done;
+}
 
 Result<std::int64_t> read_user_version(sqlite3* db, std::string_view path) {
   return query_int(db, "PRAGMA user_version", fmt::format("reading schema version of {}", path));
@@ -137,19 +212,19 @@ Status apply_pending(sqlite3* db, std::string_view path, std::int64_t version) {
     if (auto ours = check_is_ours(db, path); !ours) return ours;
   }
   std::string doing = fmt::format("migrating {} to schema version {}", path, version + 1);
-  auto script = std::string(kMigrations[static_cast<std::size_t>(version)]);
-  if (auto done = exec(db, script, doing); !done) return done;
+  const Migration& migration = kMigrations[static_cast<std::size_t>(version)];
+  if (auto done = run_script(db, migration, doing); !done) return done;
   // A pragma takes no bound parameters; the version is our own integer, not data.
   return exec(db, fmt::format("PRAGMA user_version = {}", version + 1), doing);
 }
 
-// One migration step in its own transaction. Sets `done` when the schema is current.
-Status migrate_step(sqlite3* db, std::string_view path, bool& done) {
+// One migration step in its own transaction. Sets `done` when the schema is at `target`.
+Status migrate_step(sqlite3* db, std::string_view path, int target, bool& done) {
   std::string doing = fmt::format("migrating {}", path);
   if (auto begun = exec(db, "BEGIN IMMEDIATE", doing); !begun) return begun;
   auto version = read_user_version(db, path);
   Status status = version ? check_not_newer(*version, path) : Status(version.error());
-  if (status && *version < schema_migration_count()) {
+  if (status && *version < target) {
     status = apply_pending(db, path, *version);
   } else if (status) {
     done = true;
@@ -166,14 +241,18 @@ Status migrate_step(sqlite3* db, std::string_view path, bool& done) {
 int schema_migration_count() { return static_cast<int>(kMigrations.size()); }
 
 Status migrate(sqlite3* db, std::string_view path) {
+  return migrate(db, path, schema_migration_count());
+}
+
+Status migrate(sqlite3* db, std::string_view path, int target) {
   // Cheap check first, without taking the write lock: an up-to-date database (the usual case)
   // opens even while another connection holds a long write transaction.
   auto version = read_user_version(db, path);
   if (!version) return version.error();
   if (auto newer = check_not_newer(*version, path); !newer) return newer;
-  bool done = *version == schema_migration_count();
+  bool done = *version >= target;
   while (!done) {
-    if (auto step = migrate_step(db, path, done); !step) return step;
+    if (auto step = migrate_step(db, path, target, done); !step) return step;
   }
   return {};
 }

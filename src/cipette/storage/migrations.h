@@ -20,6 +20,10 @@ int schema_migration_count();
 // error; a failed migration leaves the database at the previous version.
 Status migrate(sqlite3* db, std::string_view path);
 
+// migrate() up to schema version `target` only (at most schema_migration_count()): for tests
+// that need a database as an earlier version of the program left it.
+Status migrate(sqlite3* db, std::string_view path, int target);
+
 // Checks without writing that the database is at the latest schema (for read-only opens).
 Status check_schema_current(sqlite3* db, std::string_view path);
 

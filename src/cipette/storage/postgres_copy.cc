@@ -2,16 +2,23 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace cipette::storage {
 namespace {
 
 constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
-constexpr std::int16_t kStagedColumns = 19;
-constexpr std::int16_t kScannedColumns = 18;
+constexpr std::int16_t kStagedColumns = 20;
+constexpr std::int16_t kScannedColumns = 19;
+
+// The binary form of ScannedRunsDecoder::kAttempts: a text[] (element type OID 25) of
+// kAttemptFields columns.
+constexpr std::int32_t kTextOid = 25;
+constexpr std::int32_t kAttemptFields = 6;
 
 // Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid (overlong
 // forms, surrogates and code points above U+10FFFF included, as PostgreSQL checks).
@@ -117,6 +124,72 @@ class MessageReader {
   std::size_t at_ = 0;
 };
 
+// A whole integer in decimal, as PostgreSQL writes bigint::text.
+bool parse_int(std::string_view text, std::int64_t& value) {
+  const char* end = text.data() + text.size();
+  auto [at, error] = std::from_chars(text.data(), end, value);
+  return !text.empty() && error == std::errc() && at == end;
+}
+
+// One element of a text[] in binary form; NULL reads as nullopt.
+bool read_element(MessageReader& reader, std::optional<std::string_view>& element) {
+  std::int32_t length = 0;
+  if (!reader.read_int32(length)) return false;
+  if (length == -1) {
+    element.reset();
+    return true;
+  }
+  std::string_view bytes;
+  if (length < 0 || !reader.read_bytes(bytes, static_cast<std::size_t>(length))) return false;
+  element = bytes;
+  return true;
+}
+
+bool read_attempt(MessageReader& reader, std::int64_t run_id, AttemptRecord& attempt) {
+  std::optional<std::string_view> f[kAttemptFields];
+  for (auto& field : f) {
+    if (!read_element(reader, field)) return false;
+  }
+  std::int64_t found = 0;
+  attempt.run_id = run_id;
+  if (!f[0] || !parse_int(*f[0], attempt.attempt) || !f[1] || !parse_int(*f[1], found) || !f[3] ||
+      !parse_int(*f[3], attempt.updated_at) || !f[4]) {
+    return false;
+  }
+  attempt.found = found != 0;
+  attempt.run_started_at.reset();
+  if (f[2]) {
+    std::int64_t started = 0;
+    if (!parse_int(*f[2], started)) return false;
+    attempt.run_started_at = started;
+  }
+  attempt.status.assign(*f[4]);
+  attempt.conclusion.assign(f[5].value_or(std::string_view()));
+  return true;
+}
+
+// The kAttempts column (its bytes, without the length) into `attempts`.
+bool read_attempts(std::string_view bytes, std::int64_t run_id,
+                   std::vector<AttemptRecord>& attempts) {
+  MessageReader reader(bytes);
+  std::int32_t dimensions = 0, flags = 0, element_type = 0;
+  if (!reader.read_int32(dimensions) || !reader.read_int32(flags) ||
+      !reader.read_int32(element_type) || element_type != kTextOid) {
+    return false;
+  }
+  if (dimensions == 0) return reader.at_end();  // an empty array
+  std::int32_t rows = 0, columns = 0, lower_bound = 0;
+  if (dimensions != 2 || !reader.read_int32(rows) || !reader.read_int32(lower_bound) ||
+      !reader.read_int32(columns) || !reader.read_int32(lower_bound) || rows < 0 ||
+      columns != kAttemptFields) {
+    return false;
+  }
+  for (std::int32_t row = 0; row < rows; ++row) {
+    if (!read_attempt(reader, run_id, attempts.emplace_back())) return false;
+  }
+  return reader.at_end();
+}
+
 bool read_header(MessageReader& reader) {
   std::string_view signature;
   std::int32_t flags = 0;
@@ -138,6 +211,16 @@ bool read_fields(MessageReader& reader, RunRecord& run, ChangeSeq& seq) {
          reader.read_text(run.path) && reader.read_text(run.html_url);
 }
 
+bool read_attempts_field(MessageReader& reader, RunRecord& run) {
+  run.earlier_attempts.clear();
+  std::int32_t length = 0;
+  if (!reader.read_int32(length)) return false;
+  if (length == -1) return true;  // no attempts
+  std::string_view bytes;
+  if (length < 0 || !reader.read_bytes(bytes, static_cast<std::size_t>(length))) return false;
+  return read_attempts(bytes, run.id, run.earlier_attempts);
+}
+
 }  // namespace
 
 Status check_storable_in_postgres(const RunRecord& run) {
@@ -156,6 +239,23 @@ Status check_storable_in_postgres(const RunRecord& run) {
   for (const auto& [name, text] : fields) {
     if (auto why = unstorable(*text))
       return fail(fmt::format("run {}: field \"{}\" {}", run.id, name, *why));
+  }
+  for (const AttemptRecord& attempt : run.earlier_attempts) {
+    if (auto storable = check_storable_in_postgres(attempt); !storable) return storable;
+  }
+  return {};
+}
+
+Status check_storable_in_postgres(const AttemptRecord& attempt) {
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"status", &attempt.status},
+      {"conclusion", &attempt.conclusion},
+  };
+  for (const auto& [name, text] : fields) {
+    if (auto why = unstorable(*text)) {
+      return fail(fmt::format("run {} attempt {}: field \"{}\" {}", attempt.run_id, attempt.attempt,
+                              name, *why));
+    }
   }
   return {};
 }
@@ -189,6 +289,7 @@ void StagedRunsEncoder::add(const RunRecord& run, std::int64_t ord, std::int64_t
                                   &run.workflow_name, &run.path, &run.html_url}) {
     put_text(*text);
   }
+  put_bigint(run.version());
 }
 
 std::string StagedRunsEncoder::finish() {
@@ -232,7 +333,10 @@ Result<bool> ScannedRunsDecoder::decode(std::string_view message, RunRecord& run
   if (columns != kScannedColumns) {
     return fail(fmt::format("expected {} columns in a COPY row, got {}", kScannedColumns, columns));
   }
-  if (!read_fields(reader, run, seq) || !reader.at_end()) return fail("malformed COPY row");
+  if (!read_fields(reader, run, seq)) return fail("malformed COPY row");
+  if (!read_attempts_field(reader, run) || !reader.at_end()) {
+    return fail(fmt::format("malformed earlier attempts of run {} in a COPY row", run.id));
+  }
   return true;
 }
 

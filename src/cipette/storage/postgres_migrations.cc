@@ -4,7 +4,11 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string_view>
+#include <vector>
+
+#include "cipette/core/run.h"
 
 namespace cipette::storage {
 namespace {
@@ -96,7 +100,85 @@ CREATE TABLE sync_leases (
 CREATE UNIQUE INDEX sync_leases_repository ON sync_leases (lower(repository));
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
+// Version 4: re-runs, as in SQLite's version 4 (migrations.cc explains each part). runs.version
+// is filled from the C++ rule by backfill_run_versions after the script, and has no default
+// afterwards, so that a writer can never leave it out. attempts.attempt is an integer (at most
+// kMaxRunAttempt); the columns are ordered for alignment (the 8-byte ones first).
+constexpr std::string_view kMigration4 = R"sql(
+ALTER TABLE runs ADD COLUMN version bigint NOT NULL DEFAULT 0;
+CREATE TABLE attempts (
+  run_id bigint NOT NULL,
+  version bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  run_started_at bigint,
+  attempt integer NOT NULL,
+  found boolean NOT NULL,
+  status text NOT NULL,
+  conclusion text,
+  PRIMARY KEY (run_id, attempt)
+);
+CREATE INDEX runs_reruns ON runs (repository_id) WHERE run_attempt > 1;
+CREATE TABLE sync_rescan (
+  repository text NOT NULL,
+  position integer NOT NULL,
+  url text NOT NULL,
+  etag text
+);
+CREATE UNIQUE INDEX sync_rescan_key ON sync_rescan (lower(repository), position);
+)sql";
+
+// Runs read and written back per statement by backfill_run_versions.
+constexpr int kBackfillBatch = 10'000;
+
+constexpr std::string_view kReadVersionInputs = R"sql(
+SELECT id, run_attempt, status, updated_at FROM runs WHERE id > $1 ORDER BY id LIMIT $2)sql";
+
+constexpr std::string_view kWriteVersions = R"sql(
+UPDATE runs SET version = v.version
+FROM unnest($1::bigint[], $2::bigint[]) AS v (id, version) WHERE runs.id = v.id)sql";
+
+// Fills runs.version of every stored run with RunRecord::version(), in batches in id order.
+// REQUIRES: inside the migration transaction, after kMigration4's script.
+Status backfill_run_versions(PgConnection& connection, std::string_view doing) {
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  for (;;) {
+    auto rows = connection.exec(kReadVersionInputs,
+                                PgParams().add(after).add(std::int64_t{kBackfillBatch}), doing);
+    if (!rows) return rows.error();
+    const PGresult* result = rows->get();
+    int count = PQntuples(result);
+    if (count == 0) break;
+    std::vector<std::int64_t> ids, versions;
+    ids.reserve(static_cast<std::size_t>(count));
+    versions.reserve(static_cast<std::size_t>(count));
+    RunRecord run;
+    for (int row = 0; row < count; ++row) {
+      run.run_attempt = pg_int(result, row, 1);
+      run.status = pg_text(result, row, 2);
+      run.updated_at = pg_int(result, row, 3);
+      ids.push_back(pg_int(result, row, 0));
+      versions.push_back(run.version());
+    }
+    after = ids.back();
+    auto written = connection.exec(
+        kWriteVersions, PgParams().add(pg_int_array(ids)).add(pg_int_array(versions)), doing);
+    if (!written) return written.error();
+  }
+  auto required = connection.exec("ALTER TABLE runs ALTER COLUMN version DROP DEFAULT", doing);
+  if (!required) return required.error();
+  return {};
+}
+
+struct PgMigration {
+  std::string_view script;
+  // Runs after the script, in the same transaction: what SQL alone must not do (the version
+  // rule lives in C++ only).
+  Status (*then)(PgConnection& connection, std::string_view doing) = nullptr;
+};
+
+constexpr std::array<PgMigration, 4> kMigrations = {
+    PgMigration{kMigration1}, PgMigration{kMigration2}, PgMigration{kMigration3},
+    PgMigration{kMigration4, backfill_run_versions}};
 
 // The version table: one row per migration applied.
 constexpr std::string_view kCreateVersionTable = R"sql(
@@ -108,7 +190,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 // The tables a CIPette schema holds; one of them without schema_migrations means the schema
 // belongs to another program.
 constexpr std::string_view kOurTables =
-    "{repositories,workflows,runs,change_log_head,sync_state,sync_pending,sync_leases}";
+    "{repositories,workflows,runs,change_log_head,sync_state,sync_pending,sync_leases,attempts,"
+    "sync_rescan}";
 
 // First argument of the two-key advisory lock: "CIPT", so that it does not collide with
 // other programs' locks; the second is a hash of the schema name.
@@ -164,8 +247,9 @@ Status check_is_ours(PgConnection& connection, const SchemaInfo& info) {
       connection.describe(), info.schema, pg_text(tables->get(), 0, 0)));
 }
 
-// Applies the pending migrations. REQUIRES: inside the migration transaction, holding the lock.
-Status apply_pending(PgConnection& connection) {
+// Applies the pending migrations up to `target`. REQUIRES: inside the migration transaction,
+// holding the lock.
+Status apply_pending(PgConnection& connection, int target) {
   auto info = read_schema_info(connection);
   if (!info) return info.error();
   if (auto newer = check_not_newer(connection, *info); !newer) return newer;
@@ -174,10 +258,15 @@ Status apply_pending(PgConnection& connection) {
   }
   std::string doing = fmt::format("migrating {}", connection.describe());
   if (auto created = connection.exec(kCreateVersionTable, doing); !created) return created.error();
-  for (int version = info->version; version < postgres_schema_migration_count(); ++version) {
+  for (int version = info->version; version < target; ++version) {
     std::string step = fmt::format("{} to schema version {}", doing, version + 1);
-    auto script = std::string(kMigrations[static_cast<std::size_t>(version)]);
-    if (auto done = connection.exec_script(script, step); !done) return done;
+    const PgMigration& migration = kMigrations[static_cast<std::size_t>(version)];
+    if (auto done = connection.exec_script(std::string(migration.script), step); !done) {
+      return done;
+    }
+    if (migration.then != nullptr) {
+      if (auto done = migration.then(connection, step); !done) return done;
+    }
     auto recorded = connection.exec("INSERT INTO schema_migrations (version) VALUES ($1)",
                                     PgParams().add(std::int64_t{version + 1}), step);
     if (!recorded) return recorded.error();
@@ -190,18 +279,22 @@ Status apply_pending(PgConnection& connection) {
 int postgres_schema_migration_count() { return static_cast<int>(kMigrations.size()); }
 
 Status migrate_postgres(PgConnection& connection) {
+  return migrate_postgres(connection, postgres_schema_migration_count());
+}
+
+Status migrate_postgres(PgConnection& connection, int target) {
   // Cheap check first, without the lock: an up-to-date schema (the usual case) costs one query.
   auto info = read_schema_info(connection);
   if (!info) return info.error();
   if (auto newer = check_not_newer(connection, *info); !newer) return newer;
-  if (info->version == postgres_schema_migration_count()) return {};
+  if (info->version >= target) return {};
   std::string doing = fmt::format("migrating {}", connection.describe());
   PgTransaction transaction(connection);
   if (auto begun = transaction.begin("BEGIN", doing); !begun) return begun;
   auto locked = connection.exec("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
                                 PgParams().add(std::int64_t{kMigrationLockKey}), doing);
   if (!locked) return locked.error();
-  if (auto applied = apply_pending(connection); !applied) return applied;
+  if (auto applied = apply_pending(connection, target); !applied) return applied;
   return transaction.commit(doing);
 }
 

@@ -6,7 +6,7 @@
 namespace cipette::storage {
 
 // The number of PostgreSQL schema migrations this program knows: the same versions as the
-// SQLite schema's (migrations.cc), 1 and 2, plus 3 (sync_leases).
+// SQLite schema's (migrations.cc), 1 to 4.
 int postgres_schema_migration_count();
 
 // Brings the schema to the latest version. Everything lives in the connection's current
@@ -19,6 +19,11 @@ int postgres_schema_migration_count();
 // CIPette's but no schema_migrations table (another program's), when no schema of the
 // search_path exists, or on any server error; a failed migration changes nothing.
 Status migrate_postgres(PgConnection& connection);
+
+// migrate_postgres() up to schema version `target` only (at most
+// postgres_schema_migration_count()): for tests that need a schema as an earlier version of the
+// program left it.
+Status migrate_postgres(PgConnection& connection, int target);
 
 // The schema version of the connection's current schema (0 when it has none).
 Result<int> postgres_schema_version(PgConnection& connection);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cipette/storage/postgres_copy.h"
@@ -23,19 +25,19 @@ CREATE TEMPORARY TABLE IF NOT EXISTS staged_runs (
   created_at bigint NOT NULL, run_started_at bigint, updated_at bigint NOT NULL,
   status text NOT NULL, conclusion text, event text NOT NULL, head_branch text NOT NULL,
   head_sha text NOT NULL, actor text NOT NULL, workflow_name text NOT NULL, path text NOT NULL,
-  html_url text NOT NULL
+  html_url text NOT NULL, version bigint NOT NULL
 ) ON COMMIT DELETE ROWS)sql";
 
 constexpr std::string_view kCopyStaging = "COPY pg_temp.staged_runs FROM STDIN (FORMAT binary)";
 
-// The columns that make two versions of a run differ (updated_at aside).
-constexpr std::array<std::string_view, 15> kCompared = {
-    "repository_id",  "workflow_id", "run_number",    "run_attempt", "created_at",
-    "run_started_at", "status",      "conclusion",    "event",       "head_branch",
-    "head_sha",       "actor",       "workflow_name", "path",        "html_url"};
+// The columns that make two versions of a run differ.
+constexpr std::array<std::string_view, 16> kCompared = {
+    "repository_id", "workflow_id",   "run_number", "run_attempt", "created_at",  "run_started_at",
+    "updated_at",    "status",        "conclusion", "event",       "head_branch", "head_sha",
+    "actor",         "workflow_name", "path",       "html_url"};
 
-// SQL for "version `a` of a run replaces the stored version `b`": newer, or equally new with
-// an attempt at least as large and a difference somewhere (identical rows keep their
+// SQL for "version `a` of a run replaces the stored version `b`" (core/run.h, run_version): a
+// greater version, or an equal one with a difference somewhere (identical rows keep their
 // change_seq).
 std::string replaces(std::string_view a, std::string_view b) {
   std::vector<std::string> left, right;
@@ -44,27 +46,32 @@ std::string replaces(std::string_view a, std::string_view b) {
     right.push_back(fmt::format("{}.{}", b, column));
   }
   return fmt::format(
-      "({a}.updated_at > {b}.updated_at OR ({a}.updated_at = {b}.updated_at AND "
-      "{a}.run_attempt >= {b}.run_attempt AND ({l}) IS DISTINCT FROM ({r})))",
+      "({a}.version > {b}.version OR ({a}.version = {b}.version AND ({l}) IS DISTINCT FROM "
+      "({r})))",
       fmt::arg("a", a), fmt::arg("b", b), fmt::arg("l", fmt::join(left, ", ")),
       fmt::arg("r", fmt::join(right, ", ")));
 }
 
 // Round $2 of the staged runs: the new and the replacing ones get change_seq $1 + 1, $1 + 2,
 // ... in batch order. The filter and the conflict clause apply the same rule; the filter
-// decides the numbering, the conflict clause guards the write. Returns (inserted, updated).
+// decides the numbering (and which writes are re-runs: a later attempt than stored, or a
+// first one above 1), the conflict clause guards the write. Returns (inserted, updated,
+// reruns) of the rows written.
 const std::string& upsert_round_sql() {
   static const std::string sql = fmt::format(
-      "WITH changed AS ("
+      "WITH candidates AS ("
+      " SELECT $1::bigint + row_number() OVER (ORDER BY t.ord) AS change_seq, t.*,"
+      "  t.run_attempt > coalesce(s.run_attempt, 1) AS rerun"
+      " FROM pg_temp.staged_runs t LEFT JOIN runs s ON s.id = t.id"
+      " WHERE t.round = $2 AND (s.id IS NULL OR {})),"
+      " changed AS ("
       " INSERT INTO runs AS r (change_seq, id, repository_id, workflow_id, run_number,"
       "  run_attempt, created_at, run_started_at, updated_at, status, conclusion, event,"
-      "  head_branch, head_sha, actor, workflow_name, path, html_url)"
-      " SELECT $1::bigint + row_number() OVER (ORDER BY t.ord), t.id, t.repository_id,"
-      "  t.workflow_id, t.run_number, t.run_attempt, t.created_at, t.run_started_at,"
-      "  t.updated_at, t.status, t.conclusion, t.event, t.head_branch, t.head_sha, t.actor,"
-      "  t.workflow_name, t.path, t.html_url"
-      " FROM pg_temp.staged_runs t LEFT JOIN runs s ON s.id = t.id"
-      " WHERE t.round = $2 AND (s.id IS NULL OR {})"
+      "  head_branch, head_sha, actor, workflow_name, path, html_url, version)"
+      " SELECT c.change_seq, c.id, c.repository_id, c.workflow_id, c.run_number, c.run_attempt,"
+      "  c.created_at, c.run_started_at, c.updated_at, c.status, c.conclusion, c.event,"
+      "  c.head_branch, c.head_sha, c.actor, c.workflow_name, c.path, c.html_url, c.version"
+      " FROM candidates c"
       " ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq,"
       "  repository_id = excluded.repository_id, workflow_id = excluded.workflow_id,"
       "  run_number = excluded.run_number, run_attempt = excluded.run_attempt,"
@@ -73,13 +80,52 @@ const std::string& upsert_round_sql() {
       "  conclusion = excluded.conclusion, event = excluded.event,"
       "  head_branch = excluded.head_branch, head_sha = excluded.head_sha,"
       "  actor = excluded.actor, workflow_name = excluded.workflow_name,"
-      "  path = excluded.path, html_url = excluded.html_url"
-      " WHERE {} RETURNING r.xmax = 0 AS inserted)"
-      " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-      " FROM changed",
+      "  path = excluded.path, html_url = excluded.html_url, version = excluded.version"
+      " WHERE {} RETURNING r.id, r.xmax = 0 AS inserted)"
+      " SELECT count(*) FILTER (WHERE w.inserted), count(*) FILTER (WHERE NOT w.inserted),"
+      "  count(*) FILTER (WHERE c.rerun)"
+      " FROM changed w JOIN candidates c ON c.id = w.id",
       replaces("t", "s"), replaces("excluded", "r"));
   return sql;
 }
+
+// The runs of the given attempts (in order) that are not stored: the first one names the
+// attempt a batch is refused for.
+constexpr std::string_view kFindRunless = R"sql(
+SELECT i.run_id, i.attempt
+FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS i (run_id, attempt, ord)
+WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = i.run_id) ORDER BY i.ord LIMIT 1)sql";
+
+// Inserts or replaces attempts (each key once), under the runs' rule (core/run.h,
+// attempt_version), and gives each run with an attempt written a new change_seq, $9 + 1,
+// $9 + 2, ... in run id order, unless this batch already gave it one (above $10). Returns
+// (inserted, updated, runs moved).
+constexpr std::string_view kUpsertAttempts = R"sql(
+WITH changed AS (
+  INSERT INTO attempts AS a (run_id, attempt, version, found, run_started_at, updated_at,
+    status, conclusion)
+  SELECT i.run_id, i.attempt, i.version, i.found <> 0, i.run_started_at, i.updated_at,
+    i.status, i.conclusion
+  FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::integer[], $5::bigint[],
+    $6::bigint[], $7::text[], $8::text[])
+    AS i (run_id, attempt, version, found, run_started_at, updated_at, status, conclusion)
+  ON CONFLICT (run_id, attempt) DO UPDATE SET version = excluded.version,
+    found = excluded.found, run_started_at = excluded.run_started_at,
+    updated_at = excluded.updated_at, status = excluded.status, conclusion = excluded.conclusion
+  WHERE excluded.version > a.version OR (excluded.version = a.version AND
+    (a.found, a.run_started_at, a.updated_at, a.status, a.conclusion) IS DISTINCT FROM
+    (excluded.found, excluded.run_started_at, excluded.updated_at, excluded.status,
+     excluded.conclusion))
+  RETURNING a.run_id, a.xmax = 0 AS inserted
+), moved AS (
+  UPDATE runs SET change_seq = $9::bigint + m.n
+  FROM (SELECT r.id, row_number() OVER (ORDER BY r.id) AS n FROM runs r
+        WHERE r.id IN (SELECT run_id FROM changed) AND r.change_seq <= $10::bigint) AS m
+  WHERE runs.id = m.id
+  RETURNING runs.id
+)
+SELECT (SELECT count(*) FILTER (WHERE inserted) FROM changed),
+  (SELECT count(*) FILTER (WHERE NOT inserted) FROM changed), (SELECT count(*) FROM moved))sql";
 
 // Each workflow of the batch with repository, name and path of its newest run, unless what is
 // stored was seen more recently. A batch names few workflows: they travel as arrays.
@@ -146,14 +192,48 @@ Status PgRunWriter::ensure_staging_table() {
   return {};
 }
 
-Result<UpsertStats> PgRunWriter::write_batch(std::span<const RunRecord> runs) {
-  std::string writing = doing("writing runs to");
+Result<UpsertStats> PgRunWriter::upsert_attempts(std::span<const AttemptRecord> attempts) {
+  for (const AttemptRecord& attempt : attempts) {
+    if (auto valid = validate_attempt(attempt); !valid) return valid.error();
+    if (auto storable = check_storable_in_postgres(attempt); !storable) return storable.error();
+  }
+  if (attempts.empty()) return UpsertStats{};
+  std::string writing = doing("writing attempts to");
+  PgTransaction transaction(connection_);
+  if (auto begun = transaction.begin("BEGIN", writing); !begun) return begun.error();
+  if (auto begun = begin_batch(); !begun) return begun.error();
+  std::vector<const AttemptRecord*> all;
+  all.reserve(attempts.size());
+  for (const AttemptRecord& attempt : attempts) all.push_back(&attempt);
+  auto stats = write_attempts(all);
+  if (!stats) return stats.error();
+  if (auto ended = end_batch(); !ended) return ended.error();
+  if (auto committed = transaction.commit(writing); !committed) return committed.error();
+  return stats;
+}
+
+// Locks the change log (writers queue here) and reads its head.
+Status PgRunWriter::begin_batch() {
+  std::string reading = doing("reading the change log of");
   auto head =
-      connection_.exec("SELECT last_seq FROM change_log_head WHERE id = 1 FOR UPDATE", writing);
+      connection_.exec("SELECT last_seq FROM change_log_head WHERE id = 1 FOR UPDATE", reading);
   if (!head) return head.error();
-  if (PQntuples(head->get()) != 1) return fail(writing, ": change_log_head is empty");
+  if (PQntuples(head->get()) != 1) return fail(reading, ": change_log_head is empty");
   last_seq_ = pg_int(head->get(), 0, 0);
-  const std::int64_t first_seq = last_seq_;
+  first_seq_ = last_seq_;
+  return {};
+}
+
+Status PgRunWriter::end_batch() {
+  if (last_seq_ == first_seq_) return {};
+  auto written = connection_.exec("UPDATE change_log_head SET last_seq = $1 WHERE id = 1",
+                                  PgParams().add(last_seq_), doing("writing the change log of"));
+  if (!written) return written.error();
+  return {};
+}
+
+Result<UpsertStats> PgRunWriter::write_batch(std::span<const RunRecord> runs) {
+  if (auto begun = begin_batch(); !begun) return begun.error();
   if (auto resolved = repositories_.resolve(runs); !resolved) return resolved.error();
   std::int64_t rounds = 0;
   if (auto staged = stage_runs(runs, rounds); !staged) return staged.error();
@@ -164,13 +244,91 @@ Result<UpsertStats> PgRunWriter::write_batch(std::span<const RunRecord> runs) {
     if (!applied) return applied.error();
     stats.inserted += applied->inserted;
     stats.updated += applied->updated;
+    stats.reruns += applied->reruns;
   }
   stats.unchanged = static_cast<std::int64_t>(runs.size()) - stats.inserted - stats.updated;
-  if (last_seq_ != first_seq) {
-    auto written = connection_.exec("UPDATE change_log_head SET last_seq = $1 WHERE id = 1",
-                                    PgParams().add(last_seq_), writing);
-    if (!written) return written.error();
+  // After the run rows, whether or not they were replaced: the attempts' runs are stored.
+  std::vector<const AttemptRecord*> attempts;
+  for (const RunRecord& run : runs) {
+    for (const AttemptRecord& attempt : run.earlier_attempts) attempts.push_back(&attempt);
   }
+  if (auto written = write_attempts(attempts); !written) return written.error();
+  if (auto ended = end_batch(); !ended) return ended.error();
+  return stats;
+}
+
+Result<UpsertStats> PgRunWriter::write_attempts(const std::vector<const AttemptRecord*>& attempts) {
+  UpsertStats stats;
+  if (attempts.empty()) return stats;
+  if (auto stored = check_runs_stored(attempts); !stored) return stored.error();
+  // Round k holds the k-th occurrence of each key, so that repeated keys apply in order.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> occurrences;
+  std::vector<std::vector<const AttemptRecord*>> rounds;
+  for (const AttemptRecord* attempt : attempts) {
+    std::size_t round = occurrences[{attempt->run_id, attempt->attempt}]++;
+    if (round == rounds.size()) rounds.emplace_back();
+    rounds[round].push_back(attempt);
+  }
+  for (const auto& round : rounds) {
+    auto applied = upsert_attempt_round(round);
+    if (!applied) return applied.error();
+    stats.inserted += applied->inserted;
+    stats.updated += applied->updated;
+  }
+  stats.unchanged = static_cast<std::int64_t>(attempts.size()) - stats.inserted - stats.updated;
+  return stats;
+}
+
+Status PgRunWriter::check_runs_stored(const std::vector<const AttemptRecord*>& attempts) {
+  std::vector<std::int64_t> run_ids, numbers;
+  for (const AttemptRecord* attempt : attempts) {
+    run_ids.push_back(attempt->run_id);
+    numbers.push_back(attempt->attempt);
+  }
+  auto runless = connection_.exec(kFindRunless,
+                                  PgParams().add(pg_int_array(run_ids)).add(pg_int_array(numbers)),
+                                  doing("writing attempts to"));
+  if (!runless) return runless.error();
+  if (PQntuples(runless->get()) == 0) return {};
+  std::int64_t run_id = pg_int(runless->get(), 0, 0);
+  return fail(fmt::format("writing attempt {} of run {} to {}: run {} is not stored",
+                          pg_int(runless->get(), 0, 1), run_id, connection_.describe(), run_id));
+}
+
+Result<UpsertStats> PgRunWriter::upsert_attempt_round(
+    const std::vector<const AttemptRecord*>& attempts) {
+  std::vector<std::int64_t> run_ids, numbers, versions, found, updated_at;
+  std::vector<std::string> started;  // decimal, "" for NULL
+  std::vector<std::string_view> statuses, conclusions;
+  for (const AttemptRecord* attempt : attempts) {
+    run_ids.push_back(attempt->run_id);
+    numbers.push_back(attempt->attempt);
+    versions.push_back(attempt_version(*attempt));
+    found.push_back(attempt->found ? 1 : 0);
+    started.push_back(attempt->run_started_at ? std::to_string(*attempt->run_started_at) : "");
+    updated_at.push_back(attempt->updated_at);
+    statuses.push_back(attempt->status);
+    conclusions.push_back(attempt->conclusion);
+  }
+  std::vector<std::string_view> started_views(started.begin(), started.end());
+  auto counted = connection_.exec(kUpsertAttempts,
+                                  PgParams()
+                                      .add(pg_int_array(run_ids))
+                                      .add(pg_int_array(numbers))
+                                      .add(pg_int_array(versions))
+                                      .add(pg_int_array(found))
+                                      .add(pg_text_array(started_views, true))
+                                      .add(pg_int_array(updated_at))
+                                      .add(pg_text_array(statuses, false))
+                                      .add(pg_text_array(conclusions, true))
+                                      .add(last_seq_)
+                                      .add(first_seq_),
+                                  doing("writing attempts to"));
+  if (!counted) return counted.error();
+  UpsertStats stats;
+  stats.inserted = pg_int(counted->get(), 0, 0);
+  stats.updated = pg_int(counted->get(), 0, 1);
+  last_seq_ += pg_int(counted->get(), 0, 2);
   return stats;
 }
 
@@ -215,6 +373,7 @@ Result<UpsertStats> PgRunWriter::upsert_round(std::int64_t round) {
   UpsertStats stats;
   stats.inserted = pg_int(counted->get(), 0, 0);
   stats.updated = pg_int(counted->get(), 0, 1);
+  stats.reruns = pg_int(counted->get(), 0, 2);
   last_seq_ += stats.inserted + stats.updated;
   return stats;
 }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
@@ -25,7 +26,9 @@ namespace cipette::storage {
 //   4. workflows are upserted in one statement (a batch names few: they travel as arrays);
 //   5. runs in one INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE ... WHERE <the rules> per
 //      round: round k holds the k-th occurrence of each run id in the batch (ON CONFLICT
-//      cannot touch one row twice in a statement), so repeated ids are applied in order.
+//      cannot touch one row twice in a statement), so repeated ids are applied in order;
+//   6. the runs' earlier attempts, as upsert_attempts writes them (arrays, a round per
+//      repeated key), after every run row.
 // Changed runs get consecutive change sequences in batch order within a round. Does not own
 // `connection`.
 class PgRunWriter final : private RepositoryTable {
@@ -40,9 +43,21 @@ class PgRunWriter final : private RepositoryTable {
   Result<UpsertStats> upsert(std::span<const RunRecord> runs,
                              const std::function<Status()>& also = {});
 
+  // Validates every attempt (validate_attempt, then check_storable_in_postgres), then writes
+  // them in one transaction: refused, writing nothing, when an attempt's run is not stored.
+  // Each run with an attempt inserted or changed gets a new change sequence.
+  Result<UpsertStats> upsert_attempts(std::span<const AttemptRecord> attempts);
+
  private:
   Status ensure_staging_table();
+  // Locks the change log's row and reads its head into last_seq_ and first_seq_; end_batch()
+  // writes last_seq_ back when the batch moved it. REQUIRES: inside the write transaction.
+  Status begin_batch();
+  Status end_batch();
   Result<UpsertStats> write_batch(std::span<const RunRecord> runs);
+  Result<UpsertStats> write_attempts(const std::vector<const AttemptRecord*>& attempts);
+  Status check_runs_stored(const std::vector<const AttemptRecord*>& attempts);
+  Result<UpsertStats> upsert_attempt_round(const std::vector<const AttemptRecord*>& attempts);
   Status stage_runs(std::span<const RunRecord> runs, std::int64_t& rounds);
   Status upsert_workflows(std::span<const RunRecord> runs);
   Result<UpsertStats> upsert_round(std::int64_t round);
@@ -65,6 +80,7 @@ class PgRunWriter final : private RepositoryTable {
   PgConnection& connection_;
   std::uint64_t staging_session_ = 0;  // the connection session that created staged_runs
   std::int64_t last_seq_ = 0;          // the largest change_seq assigned, within a batch
+  std::int64_t first_seq_ = 0;         // the change log's head when the batch began
   RepositoryResolver repositories_;
 };
 

@@ -25,10 +25,10 @@ constexpr std::string_view kSetSince = "SELECT set_config('cipette.scan_since', 
 
 const std::string& scan_copy_sql() {
   static const std::string sql = fmt::format(
-      "COPY (SELECT {} FROM runs WHERE change_seq > "
+      "COPY (SELECT {}, {} FROM runs r WHERE change_seq > "
       "current_setting('cipette.scan_since')::bigint ORDER BY change_seq) TO STDOUT "
       "(FORMAT binary)",
-      ScannedRunsDecoder::kColumns);
+      ScannedRunsDecoder::kColumns, ScannedRunsDecoder::kAttempts);
   return sql;
 }
 
@@ -79,6 +79,10 @@ Result<T> PostgresStore::with_retry(const std::function<Result<T>()>& attempt) {
 
 Result<UpsertStats> PostgresStore::upsert_runs(std::span<const RunRecord> runs) {
   return with_retry<UpsertStats>([&] { return writer_->upsert(runs); });
+}
+
+Result<UpsertStats> PostgresStore::upsert_attempts(std::span<const AttemptRecord> attempts) {
+  return with_retry<UpsertStats>([&] { return writer_->upsert_attempts(attempts); });
 }
 
 Result<ChangeSeq> PostgresStore::scan_runs(ChangeSeq since,
@@ -159,6 +163,12 @@ Result<UpsertStats> PostgresStore::commit_sync(std::string_view repository,
     return writer_->upsert(
         runs, [&] { return save_postgres_sync_state(*connection_, repository, state); });
   });
+}
+
+Result<std::vector<AttemptKey>> PostgresStore::missing_attempts(std::string_view repository,
+                                                                std::size_t limit) {
+  return with_retry<std::vector<AttemptKey>>(
+      [&] { return find_missing_postgres_attempts(*connection_, repository, limit); });
 }
 
 Result<std::vector<std::string>> PostgresStore::sync_repositories() {

@@ -34,11 +34,11 @@ class PgRunWriter;
 // Lost connections: every call first replaces a connection known to be lost. A call that
 // fails because the connection was lost (libpq reports it closed, or the server ended the
 // session: a FATAL error, SQLSTATE class 08 or 57P01 admin_shutdown and the like) is retried
-// on a new connection, up to three times, when that is safe: upsert_runs and commit_sync
-// (idempotent under the upsert rules: if an earlier COMMIT did reach the server, the retry
-// finds identical rows and counts them as unchanged), acquire_lease and release_lease (a
-// renewal or a no-op the second time), and the reads; scan_runs only when `visit` has not been
-// called yet (otherwise the caller would see runs twice; it fails, and the next call
+// on a new connection, up to three times, when that is safe: upsert_runs, commit_sync
+// and upsert_attempts (idempotent under the upsert rules: if an earlier COMMIT did reach the
+// server, the retry finds identical rows and counts them as unchanged), acquire_lease and
+// release_lease (a renewal or a no-op the second time), and the reads; scan_runs only when `visit`
+// has not been called yet (otherwise the caller would see runs twice; it fails, and the next call
 // reconnects).
 class PostgresStore final : public RunStore {
  public:
@@ -56,6 +56,9 @@ class PostgresStore final : public RunStore {
   // See RunWriter::upsert_runs and PgRunWriter (postgres_run_writer.h): one transaction, the
   // runs sent with one binary COPY and applied with one INSERT ... ON CONFLICT per batch.
   Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override;
+  // See RunWriter::upsert_attempts and PgRunWriter: one transaction, one statement per batch
+  // (per round of repeated keys), retried on a lost connection as upsert_runs.
+  Result<UpsertStats> upsert_attempts(std::span<const AttemptRecord> attempts) override;
   // See RunReader::scan_runs. Reads one snapshot (a REPEATABLE READ READ ONLY transaction):
   // a batch committed concurrently is seen entirely or not at all. The runs stream from one
   // binary COPY in change order, never buffered whole; when `visit` stops the scan, the
@@ -71,6 +74,8 @@ class PostgresStore final : public RunStore {
   Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
   Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
                                   const SyncState& state) override;
+  Result<std::vector<AttemptKey>> missing_attempts(std::string_view repository,
+                                                   std::size_t limit) override;
   Result<std::vector<std::string>> sync_repositories() override;
   // The clock is the database server's, so collectors on machines whose clocks disagree agree.
   Result<LeaseState> acquire_lease(std::string_view repository, std::string_view holder,

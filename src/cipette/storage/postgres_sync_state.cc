@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 #include "cipette/core/time.h"
@@ -9,12 +11,19 @@
 namespace cipette::storage {
 namespace {
 
-// The state and its unfinished runs in one statement, so that they come from one snapshot.
+// The state, its unfinished runs (kind 0, by run id) and its rescan pages (kind 1, by
+// position) in one statement, so that they come from one snapshot.
 constexpr std::string_view kLoadState = R"sql(
 SELECT s.cursor, s.etag, s.floor, s.gap_top, s.gap_from, s.head_from, s.etag_url,
-  p.run_id, p.created_at, p.etag, p.on_head_page
-FROM sync_state s LEFT JOIN sync_pending p ON lower(p.repository) = lower(s.repository)
-WHERE lower(s.repository) = lower($1) ORDER BY p.run_id)sql";
+  x.kind, x.n, x.created_at, x.etag, x.on_head_page, x.url
+FROM sync_state s LEFT JOIN (
+  SELECT 0 AS kind, p.run_id AS n, p.created_at, p.etag, p.on_head_page, NULL::text AS url
+  FROM sync_pending p WHERE lower(p.repository) = lower($1)
+  UNION ALL
+  SELECT 1, r.position, NULL, r.etag, NULL, r.url
+  FROM sync_rescan r WHERE lower(r.repository) = lower($1)
+) x ON true
+WHERE lower(s.repository) = lower($1) ORDER BY x.kind, x.n)sql";
 
 constexpr std::string_view kSaveState = R"sql(
 INSERT INTO sync_state (repository, cursor, etag, updated_at, floor, gap_top, gap_from,
@@ -24,6 +33,32 @@ ON CONFLICT ((lower(repository))) DO UPDATE SET cursor = excluded.cursor,
   etag = excluded.etag, updated_at = excluded.updated_at, floor = excluded.floor,
   gap_top = excluded.gap_top, gap_from = excluded.gap_from, head_from = excluded.head_from,
   etag_url = excluded.etag_url)sql";
+
+constexpr std::string_view kSaveRescan = R"sql(
+INSERT INTO sync_rescan (repository, position, url, etag)
+SELECT $1, p.position - 1, p.url, p.etag
+FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p (url, etag, position))sql";
+
+// The repository's runs that lack an earlier attempt (each lacks one at least, so `limit` runs
+// are enough), newest first, and their missing attempt numbers: the first `limit` gaps of a run
+// lie at or below its stored count + `limit`, which bounds the series.
+constexpr std::string_view kMissingAttempts = R"sql(
+WITH reruns AS (
+  SELECT r.id, r.created_at, r.run_attempt,
+    (SELECT count(*) FROM attempts a WHERE a.run_id = r.id AND a.attempt < r.run_attempt)
+      AS stored
+  FROM runs r
+  WHERE r.repository_id IN (SELECT id FROM repositories WHERE lower(full_name) = lower($1))
+    AND r.run_attempt > 1
+), incomplete AS (
+  SELECT * FROM reruns WHERE stored < run_attempt - 1
+  ORDER BY created_at DESC, id DESC LIMIT $2
+)
+SELECT i.id, n.attempt FROM incomplete i
+CROSS JOIN LATERAL generate_series(1, least(i.run_attempt - 1,
+  i.stored + least($2::bigint, i.run_attempt))) AS n (attempt)
+WHERE NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = i.id AND a.attempt = n.attempt)
+ORDER BY i.created_at DESC, i.id DESC, n.attempt LIMIT $2)sql";
 
 constexpr std::string_view kSavePending = R"sql(
 INSERT INTO sync_pending (repository, run_id, created_at, etag, on_head_page)
@@ -72,14 +107,39 @@ Status read_state_row(const PGresult* rows, SyncState& state, std::string_view d
   state.head_from = pg_int(rows, 0, 5);
   state.etag_url = pg_text(rows, 0, 6);
   for (int row = 0; row < PQntuples(rows); ++row) {
-    if (pg_is_null(rows, row, 7)) continue;  // no unfinished runs: the join's empty row
+    if (pg_is_null(rows, row, 7)) continue;  // neither unfinished runs nor pages: the empty row
+    if (pg_int(rows, row, 7) == 1) {
+      state.rescan.push_back(
+          RescanPage{std::string(pg_text(rows, row, 12)), std::string(pg_text(rows, row, 10))});
+      continue;
+    }
     PendingRun run;
-    run.id = pg_int(rows, row, 7);
-    run.created_at = pg_int(rows, row, 8);
-    run.etag = pg_text(rows, row, 9);
-    run.on_head_page = pg_int(rows, row, 10) != 0;
+    run.id = pg_int(rows, row, 8);
+    run.created_at = pg_int(rows, row, 9);
+    run.etag = pg_text(rows, row, 10);
+    run.on_head_page = pg_int(rows, row, 11) != 0;
     state.pending.push_back(std::move(run));
   }
+  return {};
+}
+
+Status save_rescan(PgConnection& connection, std::string_view repository, const SyncState& state) {
+  std::string doing =
+      fmt::format("writing the rescan pages of {} to {}", repository, connection.describe());
+  auto cleared = connection.exec("DELETE FROM sync_rescan WHERE lower(repository) = lower($1)",
+                                 PgParams().add(repository), doing);
+  if (!cleared) return cleared.error();
+  if (state.rescan.empty()) return {};
+  std::vector<std::string_view> urls, etags;
+  for (const RescanPage& page : state.rescan) {
+    urls.push_back(page.url);
+    etags.push_back(page.etag);
+  }
+  auto written = connection.exec(
+      kSaveRescan,
+      PgParams().add(repository).add(pg_text_array(urls, false)).add(pg_text_array(etags, true)),
+      doing);
+  if (!written) return written.error();
   return {};
 }
 
@@ -153,7 +213,26 @@ Status save_postgres_sync_state(PgConnection& connection, std::string_view repos
                                    .add_text_or_null(state.etag_url),
                                doing);
   if (!saved) return saved.error();
-  return save_pending(connection, repository, state);
+  if (auto pending = save_pending(connection, repository, state); !pending) return pending;
+  return save_rescan(connection, repository, state);
+}
+
+Result<std::vector<AttemptKey>> find_missing_postgres_attempts(PgConnection& connection,
+                                                               std::string_view repository,
+                                                               std::size_t limit) {
+  std::vector<AttemptKey> keys;
+  if (limit == 0) return keys;
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  auto rows = connection.exec(
+      kMissingAttempts,
+      PgParams().add(repository).add(static_cast<std::int64_t>(std::min(limit, kMaxLimit))),
+      fmt::format("reading the missing attempts of {} from {}", repository, connection.describe()));
+  if (!rows) return rows.error();
+  keys.reserve(static_cast<std::size_t>(PQntuples(rows->get())));
+  for (int row = 0; row < PQntuples(rows->get()); ++row) {
+    keys.push_back(AttemptKey{pg_int(rows->get(), row, 0), pg_int(rows->get(), row, 1)});
+  }
+  return keys;
 }
 
 Result<std::vector<std::string>> list_postgres_sync_states(PgConnection& connection) {

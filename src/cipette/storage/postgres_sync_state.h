@@ -1,8 +1,9 @@
 #pragma once
 
-// The collector's bookkeeping in PostgreSQL: sync states (sync_state, sync_pending) and leases
-// (sync_leases). Repository names are compared case-insensitively (lower(), as the unique
-// indexes of postgres_migrations.cc). Each function is one statement or one transaction on
+// The collector's bookkeeping in PostgreSQL: sync states (sync_state, sync_pending,
+// sync_rescan), the earlier attempts it has yet to fetch, and leases (sync_leases). Repository
+// names are compared case-insensitively (lower(), as the unique indexes of
+// postgres_migrations.cc). Each function is one statement or one transaction on
 // `connection` and is safe to repeat after a lost connection.
 
 #include <chrono>
@@ -26,6 +27,12 @@ Result<std::optional<SyncState>> load_postgres_sync_state(PgConnection& connecti
 // REQUIRES: a transaction is open on `connection`.
 Status save_postgres_sync_state(PgConnection& connection, std::string_view repository,
                                 const SyncState& state);
+
+// See SyncStateStore::missing_attempts: one statement. The runs_reruns index (migration 4)
+// yields the repository's runs with run_attempt > 1.
+Result<std::vector<AttemptKey>> find_missing_postgres_attempts(PgConnection& connection,
+                                                               std::string_view repository,
+                                                               std::size_t limit);
 
 // The repositories with a saved state, sorted by their ASCII lower-case bytes.
 Result<std::vector<std::string>> list_postgres_sync_states(PgConnection& connection);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
@@ -29,16 +30,34 @@ class RunWriter final : private RepositoryTable {
   // Validates every run, then writes them all in one BEGIN IMMEDIATE transaction (rolled back
   // on any error). See SqliteStore::upsert_runs for the rules. `also`, when given, runs inside
   // the same transaction after the runs are written; its failure rolls everything back.
+  // Each run's earlier_attempts are written after all the runs, as by upsert_attempts.
   Result<UpsertStats> upsert(std::span<const RunRecord> runs,
                              const std::function<Status()>& also = {});
 
+  // Validates every attempt, then writes them all in one BEGIN IMMEDIATE transaction (rolled
+  // back on any error, such as an attempt whose run is not stored). See
+  // SqliteStore::upsert_attempts.
+  Result<UpsertStats> upsert_attempts(std::span<const AttemptRecord> attempts);
+
  private:
   enum class RunChange { kInserted, kUpdated, kUnchanged };
+  struct RunWritten {
+    RunChange change = RunChange::kUnchanged;
+    bool rerun = false;  // written with a later attempt than stored (UpsertStats::reruns)
+  };
 
   Status prepare_statements();
+  // Reads the change log's head into last_seq_ and first_seq_; end_batch() writes last_seq_
+  // back when the batch moved it. REQUIRES: inside the write transaction.
+  Status begin_batch();
+  Status end_batch();
   Result<UpsertStats> write_batch(std::span<const RunRecord> runs);
   Status upsert_workflows(std::span<const RunRecord> runs);
-  Result<RunChange> upsert_run(const RunRecord& run, std::int64_t repository_id);
+  Result<RunWritten> upsert_run(const RunRecord& run, std::int64_t repository_id);
+  Result<UpsertStats> write_attempts(const std::vector<const AttemptRecord*>& attempts);
+  Result<RunChange> upsert_attempt(const AttemptRecord& attempt);
+  // The change_seq of run `run_id`, nullopt when it is not stored.
+  Result<std::optional<ChangeSeq>> read_run_seq(std::int64_t run_id, std::string_view doing);
   Status step_done(sqlite3_stmt* stmt, std::string_view doing);
 
   // RepositoryTable, over this writer's statements.
@@ -58,7 +77,8 @@ class RunWriter final : private RepositoryTable {
 
   sqlite3* db_;
   std::string path_;
-  std::int64_t last_seq_ = 0;  // the largest change_seq assigned, within a batch
+  std::int64_t last_seq_ = 0;   // the largest change_seq assigned, within a batch
+  std::int64_t first_seq_ = 0;  // the change log's head when the batch began
   RepositoryResolver repositories_;
 
   StatementPtr read_seq_;
@@ -69,6 +89,11 @@ class RunWriter final : private RepositoryTable {
   StatementPtr find_repository_;
   StatementPtr read_repository_;
   StatementPtr store_repository_;
+  StatementPtr read_attempt_;
+  StatementPtr read_run_seq_;
+  StatementPtr move_run_;
+  StatementPtr insert_attempt_;
+  StatementPtr update_attempt_;
 };
 
 }  // namespace cipette::storage

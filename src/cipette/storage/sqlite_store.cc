@@ -10,6 +10,7 @@
 
 #include "cipette/storage/migrations.h"
 #include "cipette/storage/run_writer.h"
+#include "cipette/storage/sqlite_attempts.h"
 #include "cipette/storage/sqlite_handle.h"
 #include "cipette/storage/sqlite_leases.h"
 #include "cipette/storage/sync_state_table.h"
@@ -42,6 +43,12 @@ SELECT id, change_seq, repository_id, workflow_id, run_number, run_attempt, crea
   run_started_at, updated_at, status, conclusion, event, head_branch, head_sha, actor,
   workflow_name, path, html_url
 FROM runs WHERE change_seq > ?1 ORDER BY change_seq)sql";
+
+// The stored earlier attempts of one run, below its run_attempt, in attempt order: one range of
+// the attempts table's key. Asked only for runs with run_attempt > 1, which alone can have any.
+constexpr std::string_view kScanAttempts = R"sql(
+SELECT attempt, found, run_started_at, updated_at, status, conclusion
+FROM attempts WHERE run_id = ?1 AND attempt < ?2 ORDER BY attempt)sql";
 
 bool is_special_name(const std::string& path) {
   return path == ":memory:" || path.starts_with("file:");
@@ -138,6 +145,29 @@ void read_run(sqlite3_stmt* stmt, RunRecord& run, ChangeSeq& seq) {
   column_text(stmt, 17, run.html_url);
 }
 
+// Replaces run.earlier_attempts by the stored ones. REQUIRES: inside the scan's read
+// transaction; `stmt` is kScanAttempts.
+Status read_attempts(sqlite3* db, sqlite3_stmt* stmt, std::string_view doing, RunRecord& run) {
+  run.earlier_attempts.clear();
+  if (run.run_attempt <= 1) return {};
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, run.id);
+  bind_int(stmt, 2, run.run_attempt);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    AttemptRecord& attempt = run.earlier_attempts.emplace_back();
+    attempt.run_id = run.id;
+    attempt.attempt = column_int(stmt, 0);
+    attempt.found = column_int(stmt, 1) != 0;
+    attempt.run_started_at = column_optional_int(stmt, 2);
+    attempt.updated_at = column_int(stmt, 3);
+    column_text(stmt, 4, attempt.status);
+    column_text(stmt, 5, attempt.conclusion);
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db, doing);
+  return {};
+}
+
 // Loads id -> full_name of every repository. REQUIRES: inside the scan's read transaction.
 Status read_repository_names(sqlite3* db, sqlite3_stmt* stmt, std::string_view doing,
                              std::unordered_map<std::int64_t, std::string>& names) {
@@ -166,6 +196,7 @@ struct SqliteStore::Connection {
   SyncStateTable sync_states;
   SqliteLeases leases;
   StatementPtr scan_runs;
+  StatementPtr scan_attempts;
   StatementPtr read_repositories;
 };
 
@@ -203,11 +234,18 @@ Status SqliteStore::prepare_scan() {
   std::string doing = fmt::format("preparing to read runs from {}", c.path);
   auto names = prepare(c.db.get(), "SELECT id, full_name FROM repositories", doing);
   if (!names) return names.error();
+  auto attempts = prepare(c.db.get(), kScanAttempts, doing);
+  if (!attempts) return attempts.error();
   auto runs = prepare(c.db.get(), kScanRuns, doing);
   if (!runs) return runs.error();
   c.read_repositories = std::move(*names);
-  c.scan_runs = std::move(*runs);
+  c.scan_attempts = std::move(*attempts);
+  c.scan_runs = std::move(*runs);  // last: its presence marks the set as prepared
   return {};
+}
+
+Result<UpsertStats> SqliteStore::upsert_attempts(std::span<const AttemptRecord> attempts) {
+  return connection_->writer.upsert_attempts(attempts);
 }
 
 Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
@@ -248,6 +286,9 @@ Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
     read_run(stmt, run, last);
     auto name = names.find(run.repository_id);
     run.repository.assign(name == names.end() ? std::string_view() : name->second);
+    if (auto read = read_attempts(c.db.get(), c.scan_attempts.get(), doing, run); !read) {
+      return read.error();
+    }
     if (visit(run) == ScanStep::kStop) {
       sqlite3_reset(stmt);  // the rest stays unread; the statement is done before the commit
       rc = SQLITE_DONE;
@@ -273,6 +314,11 @@ Result<UpsertStats> SqliteStore::commit_sync(std::string_view repository,
                                              const SyncState& state) {
   return connection_->writer.upsert(
       runs, [&] { return connection_->sync_states.save(repository, state); });
+}
+
+Result<std::vector<AttemptKey>> SqliteStore::missing_attempts(std::string_view repository,
+                                                              std::size_t limit) {
+  return find_missing_attempts(connection_->db.get(), connection_->path, repository, limit);
 }
 
 Result<std::vector<std::string>> SqliteStore::sync_repositories() {

@@ -49,18 +49,25 @@ class SqliteStore final : public RunStore {
   // A run id given twice in one batch is applied in order (the second counts as updated or
   // unchanged). Fails, writing nothing, on an invalid run or any database error.
   Result<UpsertStats> upsert_runs(std::span<const RunRecord> runs) override;
+  // See RunWriter::upsert_attempts. One BEGIN IMMEDIATE transaction, as upsert_runs.
+  Result<UpsertStats> upsert_attempts(std::span<const AttemptRecord> attempts) override;
   // See RunReader::scan_runs. Reads one snapshot (a read transaction): a batch written
-  // concurrently by another connection is seen entirely or not at all. `visit` must not use
-  // this object; if it throws, the read transaction ends and the exception propagates.
+  // concurrently by another connection is seen entirely or not at all. The earlier attempts of
+  // a run are read by a second statement (one key range of the attempts table), only for runs
+  // with run_attempt > 1: the others cost nothing more. `visit` must not use this object; if
+  // it throws, the read transaction ends and the exception propagates.
   Result<ChangeSeq> scan_runs(ChangeSeq since,
                               const std::function<ScanStep(const RunRecord&)>& visit) override;
   Result<std::int64_t> count_runs() override;
   std::string describe() const override;
-  // See SyncStateStore. The state lives in the sync_state and sync_pending tables; commit_sync
-  // writes runs and state in one BEGIN IMMEDIATE transaction.
+  // See SyncStateStore. The state lives in the sync_state, sync_pending and sync_rescan
+  // tables; commit_sync writes runs and state in one BEGIN IMMEDIATE transaction.
   Result<std::optional<SyncState>> load_sync_state(std::string_view repository) override;
   Result<UpsertStats> commit_sync(std::string_view repository, std::span<const RunRecord> runs,
                                   const SyncState& state) override;
+  // See SyncStateStore::missing_attempts and sqlite_attempts.h.
+  Result<std::vector<AttemptKey>> missing_attempts(std::string_view repository,
+                                                   std::size_t limit) override;
   Result<std::vector<std::string>> sync_repositories() override;
   // See LeaseStore. The leases live in the sync_leases table; the clock is this machine's
   // (every process sharing the file runs on it). acquire_lease is one BEGIN IMMEDIATE

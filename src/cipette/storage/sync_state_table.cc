@@ -32,6 +32,14 @@ constexpr std::string_view kWritePending = R"sql(
 INSERT OR REPLACE INTO sync_pending (repository, run_id, created_at, etag, on_head_page)
 VALUES (?1, ?2, ?3, ?4, ?5))sql";
 
+constexpr std::string_view kReadRescan = R"sql(
+SELECT url, etag FROM sync_rescan WHERE repository = ?1 ORDER BY position)sql";
+
+constexpr std::string_view kClearRescan = "DELETE FROM sync_rescan WHERE repository = ?1";
+
+constexpr std::string_view kWriteRescan = R"sql(
+INSERT INTO sync_rescan (repository, position, url, etag) VALUES (?1, ?2, ?3, ?4))sql";
+
 }  // namespace
 
 Status SyncStateTable::prepare_statements() {
@@ -42,8 +50,13 @@ Status SyncStateTable::prepare_statements() {
     std::string_view sql;
   };
   const Entry entries[] = {
-      {&read_state_, kReadState},       {&read_pending_, kReadPending},
-      {&write_state_, kWriteState},     {&clear_pending_, kClearPending},
+      {&read_state_, kReadState},
+      {&read_pending_, kReadPending},
+      {&write_state_, kWriteState},
+      {&clear_pending_, kClearPending},
+      {&read_rescan_, kReadRescan},
+      {&clear_rescan_, kClearRescan},
+      {&write_rescan_, kWriteRescan},
       {&write_pending_, kWritePending},  // last: its presence marks the set as prepared
   };
   for (const Entry& entry : entries) {
@@ -64,6 +77,7 @@ Result<std::optional<SyncState>> SyncStateTable::load(std::string_view repositor
   if (!found) return found.error();
   if (!*found) return std::optional<SyncState>();
   if (auto pending = read_pending(repository, state); !pending) return pending.error();
+  if (auto rescan = read_rescan(repository, state); !rescan) return rescan.error();
   if (auto committed = transaction.commit(doing); !committed) return committed.error();
   return std::optional<SyncState>(std::move(state));
 }
@@ -110,6 +124,21 @@ Status SyncStateTable::read_pending(std::string_view repository, SyncState& stat
                       fmt::format("reading the unfinished runs of {} from {}", repository, path_));
 }
 
+Status SyncStateTable::read_rescan(std::string_view repository, SyncState& state) {
+  sqlite3_stmt* stmt = read_rescan_.get();
+  StatementReset reset(stmt);
+  bind_text(stmt, 1, repository);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    RescanPage& page = state.rescan.emplace_back();
+    column_text(stmt, 0, page.url);
+    column_text(stmt, 1, page.etag);
+  }
+  if (rc == SQLITE_DONE) return {};
+  return sqlite_error(db_,
+                      fmt::format("reading the rescan pages of {} from {}", repository, path_));
+}
+
 Result<std::vector<std::string>> SyncStateTable::repositories() {
   std::string doing = fmt::format("listing the sync states in {}", path_);
   auto stmt = prepare(db_, kListRepositories, doing);  // rare: not worth keeping prepared
@@ -139,7 +168,8 @@ Status SyncStateTable::save(std::string_view repository, const SyncState& state)
   bind_int(stmt, 8, state.head_from);
   bind_text_or_null(stmt, 9, state.etag_url);
   if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_, doing);
-  return write_pending(repository, state);
+  if (auto pending = write_pending(repository, state); !pending) return pending;
+  return write_rescan(repository, state);
 }
 
 Status SyncStateTable::write_pending(std::string_view repository, const SyncState& state) {
@@ -157,6 +187,26 @@ Status SyncStateTable::write_pending(std::string_view repository, const SyncStat
     bind_int(stmt, 3, run.created_at);
     bind_text_or_null(stmt, 4, run.etag);
     bind_int(stmt, 5, run.on_head_page ? 1 : 0);
+    if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_, doing);
+  }
+  return {};
+}
+
+Status SyncStateTable::write_rescan(std::string_view repository, const SyncState& state) {
+  std::string doing = fmt::format("writing the rescan pages of {} to {}", repository, path_);
+  {
+    StatementReset reset(clear_rescan_.get());
+    bind_text(clear_rescan_.get(), 1, repository);
+    if (sqlite3_step(clear_rescan_.get()) != SQLITE_DONE) return sqlite_error(db_, doing);
+  }
+  sqlite3_stmt* stmt = write_rescan_.get();
+  std::int64_t position = 0;
+  for (const RescanPage& page : state.rescan) {
+    StatementReset reset(stmt);
+    bind_text(stmt, 1, repository);
+    bind_int(stmt, 2, position++);
+    bind_text(stmt, 3, page.url);
+    bind_text_or_null(stmt, 4, page.etag);
     if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_, doing);
   }
   return {};

@@ -14,8 +14,8 @@
 namespace cipette::storage {
 
 // Reads and writes the collector's SyncState in the sync_state and sync_pending tables
-// (migration 2), keyed by repository name, case-insensitively. Keeps its prepared statements.
-// Does not own `db`.
+// (migration 2) and sync_rescan (migration 4; positions 0, 1, ... in SyncState::rescan order),
+// keyed by repository name, case-insensitively. Keeps its prepared statements. Does not own `db`.
 class SyncStateTable {
  public:
   SyncStateTable(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -36,6 +36,8 @@ class SyncStateTable {
   Result<bool> read_state(std::string_view repository, SyncState& state);
   Status read_pending(std::string_view repository, SyncState& state);
   Status write_pending(std::string_view repository, const SyncState& state);
+  Status read_rescan(std::string_view repository, SyncState& state);
+  Status write_rescan(std::string_view repository, const SyncState& state);
 
   sqlite3* db_;
   std::string path_;
@@ -44,6 +46,9 @@ class SyncStateTable {
   StatementPtr write_state_;
   StatementPtr clear_pending_;
   StatementPtr write_pending_;
+  StatementPtr read_rescan_;
+  StatementPtr clear_rescan_;
+  StatementPtr write_rescan_;
 };
 
 }  // namespace cipette::storage

@@ -68,7 +68,14 @@ const std::vector<std::pair<const char*, StoreCall>>& calls_after_a_lost_connect
        [](PostgresStore& s) {
          return s.upsert_runs(std::vector<RunRecord>{make_run(1)}).has_value();
        }},
+      {"upsert_attempts",
+       [](PostgresStore& s) {
+         AttemptRecord attempt{1, 1, false, "", "", std::nullopt, 0};
+         return s.upsert_attempts(std::vector<AttemptRecord>{attempt}).has_value();
+       }},
       {"scan_runs", [](PostgresStore& s) { return scan_store(s).runs.size() == 1; }},
+      {"missing_attempts",
+       [](PostgresStore& s) { return s.missing_attempts("octo/app", 10).has_value(); }},
       {"commit_sync",
        [](PostgresStore& s) {
          return s.commit_sync("octo/app", std::vector<RunRecord>{make_run(2)}, SyncState{})
@@ -206,14 +213,14 @@ TEST_F(PostgresStoreTest, AMissingDatabaseIsOneLineNamingIt) {
 TEST_F(PostgresStoreTest, OpeningCreatesTheLatestSchemaInTheSearchPathSchema) {
   if (!scratch_) return;
   EXPECT_EQ(*store_->schema_version(), PostgresStore::latest_schema_version());
-  EXPECT_EQ(PostgresStore::latest_schema_version(), 3);
+  EXPECT_EQ(PostgresStore::latest_schema_version(), 4);
   EXPECT_EQ(scratch_->query("SELECT version FROM schema_migrations ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3"}));
-  EXPECT_EQ(
-      scratch_->query("SELECT tablename FROM pg_tables WHERE schemaname = '" + scratch_->schema() +
-                      "' ORDER BY tablename"),
-      (std::vector<std::string>{"change_log_head", "repositories", "runs", "schema_migrations",
-                                "sync_leases", "sync_pending", "sync_state", "workflows"}));
+            (std::vector<std::string>{"1", "2", "3", "4"}));
+  EXPECT_EQ(scratch_->query("SELECT tablename FROM pg_tables WHERE schemaname = '" +
+                            scratch_->schema() + "' ORDER BY tablename"),
+            (std::vector<std::string>{"attempts", "change_log_head", "repositories", "runs",
+                                      "schema_migrations", "sync_leases", "sync_pending",
+                                      "sync_rescan", "sync_state", "workflows"}));
   EXPECT_EQ(scratch_->value("SELECT count(*) FROM change_log_head"), "1");
   auto parts = url_parts(scratch_->server_url());
   EXPECT_EQ(store_->describe(), fmt::format("postgresql://{}@{}:{}/{}", parts["user"],
@@ -226,7 +233,7 @@ TEST_F(PostgresStoreTest, ReopeningAnUpToDateSchemaKeepsSchemaAndData) {
   auto again = PostgresStore::open(scratch_->url());
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*(*again)->count_runs(), 2);
-  EXPECT_EQ(scratch_->value("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(scratch_->value("SELECT count(*) FROM schema_migrations"), "4");
 }
 
 TEST(PostgresMigrationTest, StoresOpeningAFreshSchemaTogetherMigrateItOnce) {
@@ -248,7 +255,7 @@ TEST(PostgresMigrationTest, StoresOpeningAFreshSchemaTogetherMigrateItOnce) {
     }
     for (std::thread& thread : threads) thread.join();
     for (const std::string& error : errors) EXPECT_EQ(error, "");
-    EXPECT_EQ(scratch->value("SELECT count(*) FROM schema_migrations"), "3");
+    EXPECT_EQ(scratch->value("SELECT count(*) FROM schema_migrations"), "4");
     EXPECT_EQ(scratch->value("SELECT count(*) FROM change_log_head"), "1");
   }
 }
@@ -258,7 +265,7 @@ TEST_F(PostgresStoreTest, ASchemaNewerThanThisProgramIsRefused) {
   scratch_->query("INSERT INTO schema_migrations (version) VALUES (9)");
   EXPECT_EQ(open_error(scratch_->url()),
             fmt::format("{} (schema \"{}\") has schema version 9, newer than this program knows "
-                        "(3); upgrade CIPette to open it",
+                        "(4); upgrade CIPette to open it",
                         store_->describe(), scratch_->schema()));
 }
 

@@ -3,7 +3,6 @@
 // version 2 database. The backend-agnostic rules are in the store contract suite.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +12,7 @@
 
 #include "cipette/core/time.h"
 #include "cipette/storage/sqlite_store.h"
+#include "old_schema.h"
 #include "store_contract.h"
 #include "support/test_support.h"
 
@@ -27,17 +27,6 @@ std::unique_ptr<SqliteStore> open_store(const std::string& path) {
   auto store = SqliteStore::open(path);
   EXPECT_TRUE(store) << store.error().message;
   return store ? std::move(*store) : nullptr;
-}
-
-// Runs SQL on a database file through a separate raw connection.
-void raw_exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-  EXPECT_EQ(rc, SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
 }
 
 LeaseState acquire(RunStore& store, std::string_view repository, std::string_view holder,
@@ -195,31 +184,40 @@ TEST(SqliteLeasesTest, SyncRepositoriesListsSavedStatesInTheirSpellingSortedIgno
             (std::vector<std::string>{"Alpha/one", "beta/two", "octo/Zeta"}));
 }
 
-TEST(SqliteLeasesTest, AVersionTwoDatabaseUpgradesToThreeKeepingRunsAndSyncStates) {
+TEST(SqliteLeasesTest, AVersionTwoDatabaseUpgradesToTheLatestKeepingRunsAndSyncStates) {
   TempDir dir;
   std::string path = dir.file("v2.db");
   SyncState state;
   state.floor = 1'690'000'000;
-  state.cursor = 1'700'000'100;
+  state.cursor = 1'700'000'100;  // 2023-11-14T22:15:00Z
   state.etag = "W/\"abc\"";
   state.pending = {PendingRun{3, 1'700'000'003, "", true}};
-  {
-    auto store = open_store(path);
-    std::vector<RunRecord> runs = {make_run(1), make_run(2), make_run(3)};
-    ASSERT_TRUE(store->commit_sync("octo/app", runs, state));
-  }
-  // Version 2 is version 3 without the sync_leases table (migration 3 only adds it).
-  raw_exec(path, "DROP TABLE sync_leases; PRAGMA user_version = 2;");
+  // Version 2 has the sync tables but no sync_leases (version 3) and no runs.version (4).
+  testing::create_sqlite_at_version(
+      path, 2,
+      std::string("INSERT INTO repositories (id, full_name) VALUES (10, 'octo/app');"
+                  "INSERT INTO workflows (id, repository_id, name, path) VALUES "
+                  "(20, 10, 'CI', '.github/workflows/ci.yml');"
+                  "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
+                  "INSERT INTO runs (") +
+          testing::kRunColumnsBeforeVersion4 +
+          ") SELECT i, i, 10, 20, i, 1, 1700000000, NULL, 1700000300, 'completed', 'success', "
+          "'push', 'main', 'abc', 'octocat', 'CI', '.github/workflows/ci.yml', 'u' FROM n;"
+          "UPDATE change_log_head SET last_seq = 3;"
+          "INSERT INTO sync_state (repository, cursor, etag, updated_at, floor, head_from) VALUES "
+          "('octo/app', '2023-11-14T22:15:00Z', 'W/\"abc\"', 0, 1690000000, 0);"
+          "INSERT INTO sync_pending (repository, run_id, created_at, on_head_page) VALUES "
+          "('octo/app', 3, 1700000003, 1);");
   auto read_only = SqliteStore::open(path, SqliteStore::Mode::kReadOnly);
   ASSERT_FALSE(read_only);
-  EXPECT_NE(read_only.error().message.find("schema version 2, older than this program's 3"),
+  EXPECT_NE(read_only.error().message.find("schema version 2, older than this program's 4"),
             std::string::npos)
       << read_only.error().message;
 
   auto store = open_store(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(SqliteStore::latest_schema_version(), 3);
-  EXPECT_EQ(*store->schema_version(), 3);
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 4);
+  EXPECT_EQ(*store->schema_version(), 4);
   EXPECT_EQ(*store->count_runs(), 3);
   auto loaded = store->load_sync_state("octo/app");
   ASSERT_TRUE(loaded && loaded->has_value());

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "old_schema.h"
 #include "store_contract.h"
 #include "support/test_support.h"
 
@@ -244,6 +245,78 @@ TEST(SqliteStoreTest, ReadOnlyModeReadsButNeitherCreatesNorMigrates) {
   ASSERT_FALSE(written);
   EXPECT_EQ(written.error().message,
             "writing runs to " + path + ": the database was opened read-only");
+}
+
+// Four runs as version 3 stored them (no runs.version), worked out by hand:
+//   101: attempt 1, completed, updated at +300
+//   102: attempt 2, in progress, updated at +400
+//   103: attempt 3, completed, updated at +200
+//   104: attempt 1, queued, updated at +100
+// By the rule (core/run.h): 104 < 101 (completed beats unfinished) < 102 < 103 (attempts).
+TEST(SqliteStoreTest, MigratingFromVersion3GivesEveryRunItsVersionAndLosesNothing) {
+  TempDir dir;
+  std::string path = dir.file("v3.db");
+  testing::create_sqlite_at_version(
+      path, 3,
+      std::string("INSERT INTO repositories (id, full_name, seen_at) VALUES (10, 'octo/app', 5);"
+                  "INSERT INTO workflows (id, repository_id, name, path) VALUES "
+                  "(20, 10, 'CI', '.github/workflows/ci.yml');"
+                  "INSERT INTO runs (") +
+          testing::kRunColumnsBeforeVersion4 +
+          ") VALUES "
+          "(1, 101, 10, 20, 1, 1, 1700000000, 1700000010, 1700000300, 'completed', 'success', "
+          "'push', 'main', 'sha1', 'octocat', 'CI', '.github/workflows/ci.yml', 'u101'),"
+          "(2, 102, 10, 20, 2, 2, 1700000000, NULL, 1700000400, 'in_progress', NULL, "
+          "'push', 'main', 'sha2', '', 'CI', '.github/workflows/ci.yml', 'u102'),"
+          "(3, 103, 10, 20, 3, 3, 1700000000, 1700000020, 1700000200, 'completed', 'failure', "
+          "'pull_request', 'feature/x', 'sha3', 'hubot', 'CI', '.github/workflows/ci.yml', 'u103'),"
+          "(4, 104, 10, 20, 4, 1, 1700000000, NULL, 1700000100, 'queued', NULL, "
+          "'push', 'main', 'sha4', 'octocat', 'CI', '.github/workflows/ci.yml', 'u104');"
+          "UPDATE change_log_head SET last_seq = 4;");
+
+  auto store = SqliteStore::open(path);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(*(*store)->schema_version(), 4);
+  EXPECT_EQ(raw_query(path, "SELECT id FROM runs ORDER BY version"),
+            (std::vector<std::string>{"104", "101", "102", "103"}));
+  EXPECT_EQ(raw_query(path, "SELECT version FROM runs ORDER BY id"),
+            (std::vector<std::string>{
+                std::to_string(run_version(1, true, 1'700'000'300)),
+                std::to_string(run_version(2, false, 1'700'000'400)),
+                std::to_string(run_version(3, true, 1'700'000'200)),
+                std::to_string(run_version(1, false, 1'700'000'100)),
+            }));
+  // Nothing lost or moved: the same rows in the same change order.
+  contract::Scan all = contract::scan_store(**store);
+  EXPECT_EQ(contract::ids(all), (std::vector<std::int64_t>{101, 102, 103, 104}));
+  EXPECT_EQ(all.last, 4);
+  ASSERT_EQ(all.runs.size(), 4U);
+  RunRecord expected = make_run(102, 1'700'000'400);
+  expected.run_number = 2;
+  expected.run_attempt = 2;
+  expected.status = "in_progress";
+  expected.conclusion = "";
+  expected.run_started_at.reset();
+  expected.head_sha = "sha2";
+  expected.actor = "";
+  expected.html_url = "u102";
+  EXPECT_EQ(all.runs[1], expected);
+  EXPECT_EQ(all.runs[2].head_branch, "feature/x");
+  EXPECT_EQ(all.runs[2].conclusion, "failure");
+  EXPECT_EQ(all.runs[2].run_started_at, 1'700'000'020);
+  for (const char* table : {"attempts", "sync_rescan"}) {
+    EXPECT_EQ(raw_query(path, fmt::format("SELECT count(*) FROM {}", table)),
+              std::vector<std::string>{"0"})
+        << table;
+  }
+  // The migrated rows follow the new rule: run 102 completes with an older updated_at.
+  RunRecord completed = expected;
+  completed.status = "completed";
+  completed.conclusion = "success";
+  completed.updated_at = 1'700'000'390;
+  auto stats = (*store)->upsert_runs(std::vector<RunRecord>{completed});
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(*stats, (UpsertStats{0, 1, 0, 0}));
 }
 
 TEST(SqliteStoreTest, AnInMemoryDatabaseWorksForTests) {

@@ -53,8 +53,9 @@ TYPED_TEST(StoreRunsContractTest, AnOlderVersionNeverOverwritesANewerOne) {
   newer.conclusion = "failure";
   ASSERT_EQ(this->upsert({newer}), (UpsertStats{1, 0, 0}));
 
+  // The same attempt, completed, updated earlier. (A later attempt would replace it, whatever
+  // its updated_at: store_contract_attempts_test.cc.)
   RunRecord older = make_run(1, 1'700'000'300);
-  older.run_attempt = 3;  // even a later attempt: updated_at decides first
   EXPECT_EQ(this->upsert({older}), (UpsertStats{0, 0, 1}));
   Scan all = this->scan();
   ASSERT_EQ(all.runs.size(), 1U);
@@ -66,7 +67,7 @@ TYPED_TEST(StoreRunsContractTest, AtEqualUpdatedAtTheLargerAttemptWins) {
   RunRecord second = make_run(1);
   second.run_attempt = 2;
   second.conclusion = "failure";
-  ASSERT_EQ(this->upsert({second}), (UpsertStats{1, 0, 0}));
+  ASSERT_EQ(this->upsert({second}), (UpsertStats{1, 0, 0, 1}));  // a re-run
 
   RunRecord first = make_run(1);  // same updated_at, attempt 1
   EXPECT_EQ(this->upsert({first}), (UpsertStats{0, 0, 1}));
@@ -74,7 +75,7 @@ TYPED_TEST(StoreRunsContractTest, AtEqualUpdatedAtTheLargerAttemptWins) {
 
   RunRecord third = make_run(1);
   third.run_attempt = 3;
-  EXPECT_EQ(this->upsert({third}), (UpsertStats{0, 1, 0}));
+  EXPECT_EQ(this->upsert({third}), (UpsertStats{0, 1, 0, 1}));
   EXPECT_EQ(this->scan().runs.at(0), third);
 }
 
@@ -182,7 +183,7 @@ TYPED_TEST(StoreRunsContractTest, EveryFieldSurvivesARoundTripIncludingNullsAndH
   extremes.updated_at = std::numeric_limits<std::int64_t>::max();
   extremes.created_at = std::numeric_limits<std::int64_t>::min();
 
-  ASSERT_EQ(this->upsert({hostile, extremes}), (UpsertStats{2, 0, 0}));
+  ASSERT_EQ(this->upsert({hostile, extremes}), (UpsertStats{2, 0, 0, 1}));  // attempt 7: a re-run
   Scan all = this->scan();
   ASSERT_EQ(all.runs.size(), 2U);
   EXPECT_EQ(all.runs[0], hostile);
