@@ -122,13 +122,13 @@ TEST(CollectCommandTest, CollectThenMetricsEqualTheFakeServersOwnData) {
   EXPECT_EQ(doc["workflows"].size(), expected.workflows.size());
 }
 
-TEST(CollectCommandTest, ASecondCollectMakesAtMostOneRequestPerRepository) {
+TEST(CollectCommandTest, WithoutTheRescanASecondCollectMakesOneRequestPerRepository) {
   auto fake = start_fake();
   fake->add_generated_runs("acme/api", generated_runs(1500));
   fake->add_generated_runs("acme/web", generated_runs(250));
   TempDir dir;
-  std::vector<std::string> args = {"collect", "--repo", "acme/api,acme/web", "--db",
-                                   dir.file("c.db")};
+  std::vector<std::string> args = {"collect", "--repo", "acme/api,acme/web", "--rescan-days",
+                                   "0",       "--db",   dir.file("c.db")};
   ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
   fake->clear_requests();
   CommandResult second = cipette(args, collect_env(*fake));
@@ -137,6 +137,24 @@ TEST(CollectCommandTest, ASecondCollectMakesAtMostOneRequestPerRepository) {
   EXPECT_EQ(log.size(), 2u);
   for (const auto& request : log) EXPECT_EQ(request.status, 304) << request.target;
   EXPECT_NE(second.err.find("0 runs new, 0 updated, 2 requests"), std::string::npos) << second.err;
+}
+
+TEST(CollectCommandTest, WithTheRescanAnUnchangedRepositoryCostsOnly304s) {
+  auto fake = start_fake();
+  fake->add_generated_runs("acme/api", generated_runs(1500));
+  TempDir dir;
+  std::vector<std::string> args = {"collect",       "--repo", "acme/api",
+                                   "--rescan-days", "10",     "--db",
+                                   dir.file("c.db")};
+  ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
+  ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);  // saves each day's ETag
+  fake->clear_requests();
+  CommandResult third = cipette(args, collect_env(*fake));
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  auto log = fake->requests();
+  // Today and the 10 days before, one page each (1,500 runs over 90 days: ~17 a day).
+  EXPECT_EQ(log.size(), 11u);
+  for (const auto& request : log) EXPECT_EQ(request.status, 304) << request.target;
 }
 
 TEST(CollectCommandTest, RunsThatCompletedSinceAreUpdated) {

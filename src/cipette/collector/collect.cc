@@ -297,15 +297,17 @@ CollectReport collect(const CollectOptions& options, const StoreOpener& open_sto
 }
 
 std::string describe_summary(const CollectReport& report) {
-  std::int64_t inserted = 0, updated = 0, failed = 0;
+  std::int64_t inserted = 0, updated = 0, reruns = 0, failed = 0;
   for (const RepositoryReport& r : report.repositories) {
     inserted += r.inserted;
     updated += r.updated;
+    reruns += r.reruns;
     failed += r.done ? 0 : 1;
   }
-  std::string text =
-      fmt::format("collected {} repositories ({} failed): {} runs new, {} updated, {} requests",
-                  report.repositories.size(), failed, inserted, updated, report.requests);
+  std::string text = fmt::format("collected {} repositories ({} failed): {} runs new, {} updated",
+                                 report.repositories.size(), failed, inserted, updated);
+  if (reruns > 0) text += fmt::format(" ({} re-run)", reruns);
+  text += fmt::format(", {} requests", report.requests);
   if (report.rate.known) {
     text += fmt::format("; {} of {} requests left until {}", report.rate.remaining,
                         report.rate.limit, format_timestamp(report.rate.reset));

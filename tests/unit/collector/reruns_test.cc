@@ -10,6 +10,7 @@
 
 #include "cipette/core/metrics.h"
 #include "cipette/core/run_table.h"
+#include "support/run_fixtures.h"
 #include "unit/collector/fake_harness.h"
 
 namespace cipette::collector::testing {
@@ -117,6 +118,11 @@ TEST(RerunsTest, ReRunsOfFiveToTwentyFiveDayOldRunsAreSeenAndGiveTheMetricsOfAFr
   const RepositoryReport& repo = report_of(report, "acme/api");
   EXPECT_EQ(repo.reruns, 3);
   EXPECT_EQ(repo.updated, 3);
+  std::string summary = describe_summary(report);
+  EXPECT_NE(summary.find("0 runs new, 3 updated (3 re-run), "), std::string::npos) << summary;
+  EXPECT_NE(summary.find("acme/api: 0 new, 3 updated (3 re-run), 5 earlier attempts, "),
+            std::string::npos)
+      << summary;
   // Attempts 1 of two runs, 1 to 3 of the third: one request each.
   EXPECT_EQ(repo.attempts, 5);
   EXPECT_EQ(requests_containing(harness, "/attempts/"), 5);
