@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import {
-  cipette, hostileRepository, hostileRunsFile, makeDemoDatabase, removeDir, startServer,
-  stopServer, tempDir,
+  cipette, flakyRunsFile, hostileRepository, hostileRunsFile, makeDemoDatabase, removeDir,
+  startServer, stopServer, tempDir,
 } from "./support.mjs";
 
 let dir;
@@ -33,6 +33,7 @@ function sameNumbers(api, cli, label) {
 before(async () => {
   dir = tempDir("cipette-api-");
   db = makeDemoDatabase(dir, 20000);
+  cipette(["import", "--db", db, flakyRunsFile(dir)], { cwd: dir });
   server = await startServer(db, { cwd: dir, env: { MTTR_REFRESH_INTERVAL: "1" } });
 });
 
@@ -85,6 +86,37 @@ describe("other endpoints", () => {
     assert.equal(failed.total, metrics.totals.failed);
   });
 
+  test("re-run and flaky runs are the ones the metrics count, with their attempts", async () => {
+    const metrics = await getJson("/api/v1/metrics?period=all");
+    // Every page of the re-run runs.
+    const reruns = [];
+    for (let page = 1, pages = 1; page <= pages; page++) {
+      const doc = await getJson(`/api/v1/runs?period=all&rerun=1&per_page=500&page=${page}`);
+      assert.equal(doc.total, metrics.totals.rerun_runs);
+      pages = doc.pages;
+      reruns.push(...doc.runs);
+    }
+    assert.equal(reruns.length, metrics.totals.rerun_runs);
+    assert.ok(reruns.every((run) => run.run_attempt > 1));
+    const lost = reruns.reduce((sum, run) => sum + run.rerun_seconds_lost, 0);
+    assert.equal(lost, metrics.totals.rerun_seconds_lost);
+    assert.equal(reruns.filter((run) => run.flaky).length, metrics.totals.flaky_runs);
+    const flaky = await getJson("/api/v1/runs?period=all&flaky=1&per_page=500");
+    assert.ok(metrics.totals.flaky_runs >= 2, "flaky-org's two flaky runs at least");
+    assert.equal(flaky.total, metrics.totals.flaky_runs);
+    for (const run of flaky.runs) {
+      assert.equal(run.flaky, true);
+      const numbers = run.attempts.map((a) => a.attempt);
+      const ordered = numbers.every((n, i) => n >= 1 && (i === 0 || n > numbers[i - 1]));
+      assert.ok(ordered && numbers.every((n) => n < run.run_attempt),
+                `run ${run.id}: attempts ${numbers} increasing, below ${run.run_attempt}`);
+      for (const attempt of run.attempts) {
+        assert.ok(["completed", "unfinished", "unknown"].includes(attempt.status));
+        if (attempt.status !== "completed") assert.equal(attempt.outcome, null);
+      }
+    }
+  });
+
   test("repositories list every repository", async () => {
     const doc = await getJson("/api/v1/repositories");
     const names = doc.repositories.map((r) => r.name);
@@ -133,6 +165,9 @@ describe("bad parameters", () => {
     ["/api/v1/metrics?branch=%C0%AF", "branch"],
     ["/api/v1/runs?per_page=100000", "per_page"],
     ["/api/v1/runs?outcome=maybe", "outcome"],
+    ["/api/v1/runs?rerun=yes", "rerun"],
+    ["/api/v1/runs?flaky=2", "flaky"],
+    ["/api/v1/metrics?flaky=1", "flaky"],
     ["/api/v1/export.csv?repository=nope", "repository"],
   ];
   for (const [path, parameter] of cases) {

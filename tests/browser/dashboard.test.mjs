@@ -7,8 +7,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  ensureArtifactsDir, hostileBranch, hostileRepository, hostileWorkflow, makeDemoDatabase,
-  removeDir, sourceDir, startServer, stopServer, tempDir,
+  cipette, ensureArtifactsDir, flakyRepository, flakyRunsFile, hostileBranch, hostileRepository,
+  hostileWorkflow, makeDemoDatabase, removeDir, sourceDir, startServer, stopServer, tempDir,
 } from "./support.mjs";
 
 // playwright-core is a devDependency of web/package.json (npm ci --prefix web).
@@ -31,6 +31,7 @@ before(async () => {
   dir = tempDir("cipette-browser-");
   artifacts = ensureArtifactsDir();
   const db = makeDemoDatabase(dir, 20000);
+  cipette(["import", "--db", db, flakyRunsFile(dir)], { cwd: dir });
   server = await startServer(db, { cwd: dir });
   // A fresh profile directory for every run.
   context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
@@ -139,6 +140,78 @@ test("table headers sort the rows", async () => {
   await page.close();
 });
 
+// The numbers the flaky rate column sorts by (its cells' data-value; null for none).
+async function flakyRates(page) {
+  return page.$$eval("#workflow-table tbody tr td:nth-child(5)", (cells) =>
+    cells.map((cell) => (cell.dataset.value === "" ? null : Number(cell.dataset.value))));
+}
+
+test("the flaky rate column sorts and the re-run badge says what the re-runs cost", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  const header = page.locator("#workflow-table th:nth-child(5) button");
+  assert.equal((await header.textContent()).trim(), "Flaky rate");
+  // flaky-org's one workflow: runs 1 and 3 of 4 are flaky (50.00%); 1, 3 and 4 were re-run,
+  // losing 2 + (2 + 2) + 2 = 8 minutes.
+  const row = page.locator("#workflow-table tbody tr", { hasText: flakyRepository });
+  const cell = row.locator("td:nth-child(5)");
+  assert.match((await cell.textContent()).trim(), /^↻ 3 50\.00%$/);
+  assert.equal(await cell.locator(".rerun-badge").getAttribute("title"),
+               "3 runs re-run, 2 flaky, 8m lost");
+
+  await header.click();
+  const ascending = await flakyRates(page);
+  const known = ascending.filter((rate) => rate !== null);
+  assert.ok(known.length > 1);
+  assert.deepEqual(known, [...known].sort((a, b) => a - b));
+  assert.deepEqual(ascending.slice(0, known.length), known, "rows without a rate sort last");
+  await header.click();
+  const descending = await flakyRates(page);
+  assert.deepEqual(descending.filter((rate) => rate !== null), [...known].sort((a, b) => b - a));
+  assert.equal(descending[0], 50, "flaky-org's 50% is the highest");
+  assert.equal((await tableRows(page))[0][0], flakyRepository);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// The links of the attempts of row `row` of the flaky runs table: [text, href].
+async function attemptLinks(page, row) {
+  return page.$$eval(`#flaky-table tbody tr:nth-child(${row}) .attempts a`, (links) =>
+    links.map((a) => [a.textContent.trim(), a.href]));
+}
+
+test("the workflow page lists the flaky runs with a link to every attempt", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30&repository=${flakyRepository}`);
+  await page.click("#workflow-table tbody tr:first-child td:nth-child(2) a");
+  await page.waitForURL(/\/workflow\?/);
+  await chartsReady(page);
+  const runs = `https://github.com/${flakyRepository}/actions/runs/`;
+  // Runs 3 and 1, newest first; 2 passed first time and 4 never passed.
+  const numbers = await page.$$eval("#flaky-table tbody tr td:first-child a", (as) =>
+    as.map((a) => [a.textContent.trim(), a.href]));
+  assert.deepEqual(numbers, [["#3", `${runs}880000003`], ["#1", `${runs}880000001`]]);
+  assert.deepEqual(await attemptLinks(page, 1), [
+    ["attempt 1 ✗ failed", `${runs}880000003/attempts/1`],
+    ["attempt 2 – neutral", `${runs}880000003/attempts/2`],
+    ["attempt 3 ✓ success", `${runs}880000003`],
+  ]);
+  assert.deepEqual(await attemptLinks(page, 2), [
+    ["attempt 1 ✗ failed", `${runs}880000001/attempts/1`],
+    ["attempt 2 ✓ success", `${runs}880000001`],
+  ]);
+  const lost = await page.$$eval("#flaky-table tbody tr td:last-child", (cells) =>
+    cells.map((cell) => cell.textContent.trim()));
+  assert.deepEqual(lost, ["4m 0s", "2m 0s"]);
+  // 2 flaky of 4; first attempts: failure, success, failure, failure: 1 of 4 succeeded.
+  assert.equal(await cardValue(page, "flaky-rate"), "50.00%");
+  assert.equal((await page.locator("#card-success-rate .card-detail").textContent()).trim(),
+               "first attempt 25.00%");
+  await page.screenshot({ path: path.join(artifacts, "workflow-flaky.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("the workflow page opens and lists runs with links to GitHub", async () => {
   const { page, problems } = await watchedPage();
   await page.goto(`${server.url}/?period=30&repository=acme/api-gateway`);
@@ -165,6 +238,7 @@ test("names that look like markup are shown as text", async () => {
   const branches = await page.$$eval("#runs-table tbody tr td:nth-child(3)", (cells) =>
     cells.map((cell) => cell.textContent));
   assert.ok(branches.length > 0 && branches.every((text) => text === hostileBranch));
+  assert.equal(await page.locator("#flaky-empty").count(), 1, "no flaky runs: the empty state");
   assert.equal(await page.locator("img[src='x']").count(), 0, "no injected <img>");
   const injected = await page.$$eval("script", (scripts) =>
     scripts.filter((s) => !s.src || s.textContent.includes("alert")).length);

@@ -74,6 +74,56 @@ export function hostileRunsFile(dir, now = Date.now(), firstId = 990000001) {
   return file;
 }
 
+export const flakyRepository = "flaky-org/flaky-repo";
+
+// The attempts of the "Flaky CI" runs of flakyRepository, each run's list in attempt order: run
+// 1 failed then passed (flaky), 2 passed first time, 3 failed, was cancelled, then passed
+// (flaky), 4 failed twice. Every attempt takes 2 minutes, so 8 minutes are lost to re-runs.
+export const flakyAttempts = [
+  ["failure", "success"],
+  ["success"],
+  ["failure", "cancelled", "success"],
+  ["failure", "failure"],
+];
+
+// Attempt objects (GET .../runs/{id}/attempts/{n}, the run's shape with that attempt's values)
+// of the flakyAttempts runs, created an hour apart before `now`, for `cipette import`.
+export function flakyRunsFile(dir, now = Date.now(), firstId = 880000001) {
+  const fixture = JSON.parse(
+    readFileSync(path.join(sourceDir, "tests/fixtures/github/list-workflow-runs.json"), "utf8"));
+  const template = fixture.workflow_runs[0];
+  const stamp = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  const objects = [];
+  flakyAttempts.forEach((conclusions, i) => {
+    const created = now - (flakyAttempts.length - i) * 3600 * 1000;
+    conclusions.forEach((conclusion, k) => {
+      const run = structuredClone(template);
+      const started = created + k * 600 * 1000;
+      run.id = firstId + i;
+      run.run_number = 1 + i;
+      run.run_attempt = k + 1;
+      run.name = "Flaky CI";
+      run.head_branch = "main";
+      run.path = ".github/workflows/flaky.yml";
+      run.workflow_id = 880001;
+      run.status = "completed";
+      run.conclusion = conclusion;
+      run.created_at = stamp(created);
+      run.run_started_at = stamp(started);
+      run.updated_at = stamp(started + 120 * 1000);
+      run.html_url = `https://github.com/${flakyRepository}/actions/runs/${run.id}`;
+      run.repository.id = 880;
+      run.repository.name = "flaky-repo";
+      run.repository.full_name = flakyRepository;
+      run.repository.owner.login = "flaky-org";
+      objects.push(run);
+    });
+  });
+  const file = path.join(dir, `flaky-runs-${firstId}.json`);
+  writeFileSync(file, JSON.stringify(objects));
+  return file;
+}
+
 // A demo database of `runs` runs plus the hostile runs, in `dir`.
 export function makeDemoDatabase(dir, runs = 20000) {
   const db = path.join(dir, "demo.db");

@@ -71,7 +71,8 @@ int run_metrics(const MetricsOptions& options, const Environment& env) {
 void add_metrics_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<MetricsOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "metrics", "Print duration, success rate, throughput and MTTR per workflow");
+      "metrics",
+      "Print duration, success rate, re-runs and flakiness, throughput and MTTR per workflow");
   options->db_option =
       cmd->add_option("--db,--database-url", options->db, "Database (default: DATABASE_URL)");
   options->period_option =

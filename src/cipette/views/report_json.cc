@@ -51,6 +51,12 @@ json metrics_object(const Metrics& m) {
         {"open_incidents", m.mttr.open}}},
       {"first_run", optional_time(m.first_run)},
       {"last_run", optional_time(m.last_run)},
+      {"rerun_runs", m.rerun_runs},
+      {"rerun_rate", optional_json(m.rerun_rate)},
+      {"flaky_runs", m.flaky_runs},
+      {"flaky_rate", optional_json(m.flaky_rate)},
+      {"first_attempt_success_rate", optional_json(m.first_attempt_success_rate)},
+      {"rerun_seconds_lost", m.rerun_seconds_lost},
   };
 }
 

@@ -54,8 +54,14 @@ std::string optional_seconds(const std::optional<std::int64_t>& s, std::string (
   return s ? format(static_cast<double>(*s)) : "-";
 }
 
-constexpr std::size_t kColumns = 11;
+constexpr std::size_t kColumns = 13;
+constexpr std::size_t kSuccessRateColumn = 5;
 using Line = std::array<std::string, kColumns>;
+
+// "2 (1.50%)": flaky runs and their share of the runs.
+std::string flaky_cell(const Metrics& m) {
+  return fmt::format("{} ({})", m.flaky_runs, format_rate(m.flaky_rate));
+}
 
 Line line_for(const std::string& repository, const std::string& workflow, const Metrics& m) {
   return Line{clip(printable(repository), kMaxNameWidth),
@@ -64,6 +70,8 @@ Line line_for(const std::string& repository, const std::string& workflow, const 
               std::to_string(m.success),
               std::to_string(m.failed),
               format_rate(m.success_rate),
+              format_rate(m.first_attempt_success_rate),
+              flaky_cell(m),
               optional_seconds(m.duration.mean, format_duration),
               optional_seconds(m.duration.p95, format_duration),
               optional_seconds(m.mttr.mean, format_mttr),
@@ -84,7 +92,7 @@ std::string render_line(const Line& line, const std::array<std::size_t, kColumns
   for (std::size_t c = 0; c < kColumns; ++c) {
     std::string pad(widths[c] - width(line[c]), ' ');
     std::string cell = line[c];
-    if (rate != nullptr && c == 5) cell = colourise(cell, *rate);
+    if (rate != nullptr && c == kSuccessRateColumn) cell = colourise(cell, *rate);
     out += c < 2 ? cell + pad : pad + cell;
     out += c + 1 < kColumns ? "  " : "\n";
   }
@@ -134,7 +142,13 @@ std::string csv_row(const std::string& repository, std::int64_t workflow_id,
                                     std::to_string(m.mttr.recovered),
                                     std::to_string(m.mttr.open),
                                     m.first_run ? format_timestamp(*m.first_run) : "",
-                                    m.last_run ? format_timestamp(*m.last_run) : ""};
+                                    m.last_run ? format_timestamp(*m.last_run) : "",
+                                    std::to_string(m.rerun_runs),
+                                    csv_optional(m.rerun_rate),
+                                    std::to_string(m.flaky_runs),
+                                    csv_optional(m.flaky_rate),
+                                    csv_optional(m.first_attempt_success_rate),
+                                    std::to_string(m.rerun_seconds_lost)};
   return fmt::format("{}\r\n", fmt::join(cells, ","));
 }
 
@@ -169,7 +183,8 @@ std::string metrics_csv(const MetricsReport& report) {
       "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
       "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
       "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
-      "last_run\r\n";
+      "last_run,rerun_runs,rerun_rate,flaky_runs,flaky_rate,first_attempt_success_rate,"
+      "rerun_seconds_lost\r\n";
   for (const WorkflowMetrics& row : report.workflows) {
     out += csv_row(row.repository, row.workflow_id, row.workflow, row.path, row.metrics);
   }
@@ -179,8 +194,8 @@ std::string metrics_csv(const MetricsReport& report) {
 
 std::string metrics_table(const MetricsReport& report, bool colour) {
   std::vector<Line> lines;
-  lines.push_back(Line{"REPOSITORY", "WORKFLOW", "RUNS", "OK", "FAILED", "SUCCESS", "MEAN", "P95",
-                       "MTTR", "OPEN", "RUNS/DAY"});
+  lines.push_back(Line{"REPOSITORY", "WORKFLOW", "RUNS", "OK", "FAILED", "SUCCESS", "1ST TRY",
+                       "FLAKY", "MEAN", "P95", "MTTR", "OPEN", "RUNS/DAY"});
   for (const WorkflowMetrics& row : report.workflows) {
     lines.push_back(line_for(row.repository, row.workflow, row.metrics));
   }

@@ -10,9 +10,11 @@ namespace cipette::views {
 // Cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with '.
 std::string metrics_csv(const MetricsReport& report);
 
-// The metrics as an aligned terminal table with a title line and a totals line. With `colour`,
-// success rates are green/amber/red (ANSI). Control characters in names are shown as '?', so
-// a hostile workflow name cannot drive the terminal.
+// The metrics as an aligned terminal table with a title line and a totals line: beside the
+// success rate, the first-attempt success rate ("1ST TRY") and the flaky runs with their share
+// of the runs ("FLAKY", "2 (1.50%)"). With `colour`, success rates are green/amber/red (ANSI).
+// Control characters in names are shown as '?', so a hostile workflow name cannot drive the
+// terminal.
 std::string metrics_table(const MetricsReport& report, bool colour);
 
 // A one-line description of the scope: "last 30 days", "all time", "2024-01-01 to 2024-01-31",

@@ -14,10 +14,30 @@ namespace {
 
 using nlohmann::json;
 
-json run_json(const RunTable& table, const RunTable::Row& row) {
+json optional_time(const std::optional<Timestamp>& t) {
+  return t ? json(format_timestamp(*t)) : json();
+}
+
+// {"attempt", "status", "outcome", "started_at", "updated_at"}: nothing but the number and the
+// status of an attempt GitHub no longer has, an outcome only once completed.
+json attempt_json(const RunTable::Attempt& attempt) {
+  bool found = attempt.found;
+  return json{{"attempt", attempt.attempt},
+              {"status", attempt_status(attempt)},
+              {"outcome", attempt.completed ? json(outcome_name(attempt.outcome)) : json()},
+              {"started_at", found ? optional_time(attempt.started_at) : json()},
+              {"updated_at", found ? json(format_timestamp(attempt.updated_at)) : json()}};
+}
+
+json run_json(const RunTable& table, const ListedRun& run) {
+  const RunTable::Row& row = run.row;
   const RunTable::Workflow& workflow = table.workflows()[row.workflow];
   std::string url = run_html_url(table, row);
   bool has_duration = row.completed_at >= row.started_at;
+  json attempts = json::array();
+  for (const RunTable::Attempt& attempt : run.earlier_attempts) {
+    attempts.push_back(attempt_json(attempt));
+  }
   return json{{"id", row.id},
               {"repository", table.repositories()[workflow.repository]},
               {"workflow_id", workflow.workflow_id},
@@ -32,7 +52,12 @@ json run_json(const RunTable& table, const RunTable::Row& row) {
               {"started_at", format_timestamp(row.started_at)},
               {"completed_at", format_timestamp(row.completed_at)},
               {"duration_seconds", has_duration ? json(row.completed_at - row.started_at) : json()},
-              {"html_url", url.empty() ? json() : json(url)}};
+              {"html_url", url.empty() ? json() : json(url)},
+              {"flaky", row.flaky},
+              {"first_attempt_outcome",
+               row.first_attempt ? json(outcome_name(*row.first_attempt)) : json()},
+              {"rerun_seconds_lost", row.seconds_lost},
+              {"attempts", std::move(attempts)}};
 }
 
 }  // namespace
@@ -49,7 +74,7 @@ json error_json(int status, const std::string& message) {
 
 json runs_json(const RunTable& table, const Scope& scope, const RunPage& page) {
   json runs = json::array();
-  for (const ListedRun& run : page.runs) runs.push_back(run_json(table, run.row));
+  for (const ListedRun& run : page.runs) runs.push_back(run_json(table, run));
   std::int64_t pages = (page.total + page.per_page - 1) / page.per_page;
   return json{{"schema_version", views::kSchemaVersion},
               {"scope", views::scope_json(scope)},

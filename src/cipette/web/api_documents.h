@@ -24,7 +24,9 @@ nlohmann::json error_json(int status, const std::string& message);
 // GET /api/v1/runs: {"schema_version", "scope", "page", "per_page", "total", "pages",
 // "runs": [{"id", "repository", "workflow_id", "workflow", "run_number", "run_attempt", "branch",
 // "event", "actor", "outcome", "created_at", "started_at", "completed_at", "duration_seconds",
-// "html_url"}]}.
+// "html_url", "flaky", "first_attempt_outcome", "rerun_seconds_lost", "attempts": [{"attempt",
+// "status", "outcome", "started_at", "updated_at"}]}]}. "attempts" lists the earlier attempts
+// of each run that `page` was selected with (ListOptions::attempts), else none.
 nlohmann::json runs_json(const RunTable& table, const Scope& scope, const RunPage& page);
 
 // GET /api/v1/repositories: {"schema_version", "repositories": [{"name", "html_url", "runs",

@@ -112,8 +112,14 @@ void write_metrics(JsonWriter& w, const Metrics& m, const WorkflowMetrics* row) 
   write_duration(w, m.duration);
   w.key("failed");
   w.value(m.failed);
+  w.key("first_attempt_success_rate");
+  w.value(m.first_attempt_success_rate);
   w.key("first_run");
   optional_time(w, m.first_run);
+  w.key("flaky_rate");
+  w.value(m.flaky_rate);
+  w.key("flaky_runs");
+  w.value(m.flaky_runs);
   w.key("last_run");
   optional_time(w, m.last_run);
   w.key("mttr");
@@ -126,6 +132,12 @@ void write_metrics(JsonWriter& w, const Metrics& m, const WorkflowMetrics* row) 
     w.key("repository");
     w.value(row->repository);
   }
+  w.key("rerun_rate");
+  w.value(m.rerun_rate);
+  w.key("rerun_runs");
+  w.value(m.rerun_runs);
+  w.key("rerun_seconds_lost");
+  w.value(m.rerun_seconds_lost);
   w.key("runs");
   w.value(m.total);
   w.key("success");
@@ -178,7 +190,7 @@ void write_day(JsonWriter& w, const DailyPoint& p) {
 }
 
 // A generous first guess of a document's size, so that the string grows once or twice.
-constexpr std::size_t kBytesPerRow = 640;
+constexpr std::size_t kBytesPerRow = 800;
 
 }  // namespace
 

@@ -142,7 +142,9 @@ mstch::array cards(const Metrics& m) {
            fmt::format("{} success · {} failed · {} neutral", format_count(m.success),
                        format_count(m.failed), format_count(m.neutral))),
       card("success-rate", "Success rate", format_rate(m.success_rate),
-           "success ÷ (success + failed)", std::string(rate_class(m.success_rate))),
+           "first attempt " + format_rate(m.first_attempt_success_rate),
+           std::string(rate_class(m.success_rate))),
+      card("flaky-rate", "Flaky rate", format_rate(m.flaky_rate), rerun_summary(m)),
       card("median-duration", "Median duration", optional_duration(m.duration.p50), mean),
       card("p95-duration", "p95 duration", optional_duration(m.duration.p95),
            fmt::format("{} timed runs", format_count(m.duration.count))),
@@ -150,6 +152,17 @@ mstch::array cards(const Metrics& m) {
       card("throughput", "Throughput", format_throughput(m.throughput_per_day) + "/day",
            "completed runs per day"),
   };
+}
+
+std::string rerun_summary(const Metrics& m) {
+  return fmt::format("{} run{} re-run, {} flaky, {} lost", format_count(m.rerun_runs),
+                     m.rerun_runs == 1 ? "" : "s", format_count(m.flaky_runs),
+                     format_mttr(static_cast<double>(m.rerun_seconds_lost)));
+}
+
+mstch::node rerun_badge(const Metrics& m) {
+  if (m.rerun_runs == 0) return false;
+  return mstch::map{{"count", format_count(m.rerun_runs)}, {"title", rerun_summary(m)}};
 }
 
 std::string scope_title(const Scope& scope) {

@@ -37,8 +37,16 @@ struct FilterSetup {
 };
 mstch::map filters(const RunTable& table, const ScopeQuery& query, FilterSetup setup);
 
-// The summary cards of `metrics`.
+// The summary cards of `metrics`: runs, success rate (with the first-attempt success rate),
+// flaky rate (with rerun_summary), median and p95 duration, MTTR, throughput.
 mstch::array cards(const Metrics& metrics);
+
+// "12 runs re-run, 5 flaky, 1h 2m lost" (the time lost to re-runs as format_mttr writes it).
+std::string rerun_summary(const Metrics& metrics);
+
+// A workflow row's re-run badge: {"count": "12", "title": rerun_summary}, or false (no badge)
+// when no run was re-run.
+mstch::node rerun_badge(const Metrics& metrics);
 
 // "Last 30 days" / "All time" / "Custom range", and the dates it covers "2024-01-01 – ...".
 std::string scope_title(const Scope& scope);

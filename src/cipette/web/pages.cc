@@ -25,6 +25,11 @@ std::string date_or_blank(const std::optional<Timestamp>& t) {
   return t ? format_date(*t) : std::string();
 }
 
+// "2024-03-01 10:05" (UTC).
+std::string created_text(Timestamp t) {
+  return format_timestamp(t).substr(0, 16).replace(10, 1, " ");
+}
+
 mstch::map workflow_row(const RunTable& table, const WorkflowMetrics& row, const ScopeQuery& q) {
   const Metrics& m = row.metrics;
   auto repository = table.find_repository(row.repository);
@@ -45,6 +50,9 @@ mstch::map workflow_row(const RunTable& table, const WorkflowMetrics& row, const
       {"rate", format_rate(m.success_rate)},
       {"rate_value", parts::sort_key(m.success_rate)},
       {"rate_class", std::string(rate_class(m.success_rate))},
+      {"flaky_rate", format_rate(m.flaky_rate)},
+      {"flaky_value", parts::sort_key(m.flaky_rate)},
+      {"reruns", parts::rerun_badge(m)},
       {"mean", m.duration.mean ? format_duration(*m.duration.mean) : "N/A"},
       {"mean_value", parts::sort_key(m.duration.mean)},
       {"p95", optional_text(m.duration.p95)},
@@ -79,7 +87,7 @@ mstch::map run_row(const RunTable& table, const ListedRun& run) {
       {"branch", table.branches()[row.branch]},
       {"event", table.events()[row.event]},
       {"actor", table.actors()[row.actor]},
-      {"created", format_timestamp(row.created_at).substr(0, 16).replace(10, 1, " ")},
+      {"created", created_text(row.created_at)},
       {"duration",
        timed ? format_duration(static_cast<double>(row.completed_at - row.started_at)) : "N/A"},
       {"row_class", run.streak ? "streak" : ""},
@@ -89,6 +97,79 @@ mstch::map run_row(const RunTable& table, const ListedRun& run) {
                  mstch::map{{"text", streak_text(*run.streak)}, {"open", run.streak->open}});
   }
   return item;
+}
+
+// The mark of an attempt's state: success, failed, neutral, unfinished or unknown.
+std::string attempt_symbol(std::string_view state) {
+  if (state == "success") return "✓";
+  if (state == "failed") return "✗";
+  if (state == "neutral") return "–";
+  if (state == "unfinished") return "…";
+  return "?";
+}
+
+// One attempt of a flaky run, as the attempt list shows it.
+mstch::map attempt_item(const RunTable& table, const RunTable::Row& row, std::int64_t number,
+                        const std::string& state, std::string label) {
+  return mstch::map{{"number", std::to_string(number)},
+                    {"state", state},
+                    {"symbol", attempt_symbol(state)},
+                    {"label", std::move(label)},
+                    {"url", attempt_html_url(table, row, number)}};
+}
+
+mstch::map attempt_item(const RunTable& table, const RunTable::Row& row,
+                        const RunTable::Attempt& attempt) {
+  if (!attempt.completed) {
+    std::string status(attempt_status(attempt));
+    return attempt_item(table, row, attempt.attempt, status, status);
+  }
+  std::string outcome(outcome_name(attempt.outcome));
+  return attempt_item(table, row, attempt.attempt, outcome, outcome);
+}
+
+// Attempts 1 .. run_attempt of a listed run in order: the earlier ones as stored (an attempt the
+// collector has not read yet is "not collected"), then the run itself.
+mstch::array attempt_items(const RunTable& table, const ListedRun& run) {
+  mstch::array items;
+  auto stored = run.earlier_attempts.begin();
+  for (std::int64_t k = 1; k < run.row.run_attempt; ++k) {
+    while (stored != run.earlier_attempts.end() && stored->attempt < k) ++stored;
+    if (stored != run.earlier_attempts.end() && stored->attempt == k) {
+      items.emplace_back(attempt_item(table, run.row, *stored));
+    } else {
+      items.emplace_back(attempt_item(table, run.row, k, "unknown", "not collected"));
+    }
+  }
+  RunTable::Attempt latest;
+  latest.attempt = run.row.run_attempt;
+  latest.completed = run.row.completed;
+  latest.outcome = run.row.outcome;
+  items.emplace_back(attempt_item(table, run.row, latest));
+  return items;
+}
+
+mstch::map flaky_row(const RunTable& table, const ListedRun& run) {
+  const RunTable::Row& row = run.row;
+  return mstch::map{
+      {"url", run_html_url(table, row)},
+      {"number", std::to_string(row.run_number)},
+      {"branch", table.branches()[row.branch]},
+      {"created", created_text(row.created_at)},
+      {"lost", format_duration(static_cast<double>(row.seconds_lost))},
+      {"attempts", attempt_items(table, run)},
+  };
+}
+
+// The workflow page's "Flaky runs" section: the runs of `flaky`, and how many there are.
+mstch::map flaky_section(const RunTable& table, const RunPage& flaky) {
+  mstch::array rows;
+  for (const ListedRun& run : flaky.runs) rows.push_back(flaky_row(table, run));
+  return mstch::map{{"flaky_total", parts::format_count(flaky.total)},
+                    {"flaky_more", flaky.total > std::ssize(flaky.runs)},
+                    {"flaky_shown", std::to_string(flaky.runs.size())},
+                    {"no_flaky", flaky.runs.empty()},
+                    {"flaky", std::move(rows)}};
 }
 
 // "/workflow?...&page=N" for the pager, or "" past either end.
@@ -169,6 +250,7 @@ std::string render_workflow(const SnapshotState& state, const ListQuery& query,
   context.insert_or_assign("scope_title", parts::scope_title(query.scope.scope));
   context.insert_or_assign("scope_range", parts::scope_range(*data.report));
   context.insert_or_assign("cards", parts::cards(data.report->totals));
+  parts::merge(context, flaky_section(table, *data.flaky));
   context.insert_or_assign("no_runs", data.runs->total == 0);
   context.insert_or_assign("runs", std::move(runs));
   context.insert_or_assign("runs_total", parts::format_count(data.runs->total));

@@ -14,18 +14,22 @@ namespace cipette::web {
 // repository addresses.
 
 // The dashboard ("/"): filters, summary cards, charts (drawn from /api/v1/trends by app.js) and
-// the table per repository and workflow of `report`, or the empty state when the store holds
-// no runs at all.
+// the table per repository and workflow of `report` (with each workflow's flaky rate and a
+// re-run badge where runs were re-run), or the empty state when the store holds no runs at all.
 std::string render_dashboard(const SnapshotState& state, const ScopeQuery& query,
                              const MetricsReport& report, bool auth_enabled);
 
-// The workflow page ("/workflow?repository=..&workflow=ID"): the workflow's cards and charts
+// The workflow page ("/workflow?repository=..&workflow=ID"): the workflow's cards and charts,
+// its flaky runs (the newest `flaky`, each attempt's outcome linked to the attempt on GitHub)
 // and one page of its runs, newest first, failure streaks marked. REQUIRES: `workflow` indexes
-// state.table->workflows(); `report` and `runs` were computed for query.scope.
+// state.table->workflows(); `report`, `runs` and `flaky` were computed for query.scope, `flaky`
+// with ListOptions flaky_only and attempts (at most kFlakyRunsShown of them).
+inline constexpr int kFlakyRunsShown = 20;
 struct WorkflowPageData {
   NameId workflow = 0;
   const MetricsReport* report = nullptr;
   const RunPage* runs = nullptr;
+  const RunPage* flaky = nullptr;
 };
 std::string render_workflow(const SnapshotState& state, const ListQuery& query,
                             const WorkflowPageData& data, bool auth_enabled);

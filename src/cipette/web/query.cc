@@ -29,6 +29,7 @@ bool is_allowed(std::string_view name, const QueryRules& rules) {
   if (!rules.scope) return false;
   if (std::find(kScopeNames.begin(), kScopeNames.end(), name) != kScopeNames.end()) return true;
   if (rules.paging && (name == "page" || name == "per_page")) return true;
+  if (rules.attempt_filters && (name == "rerun" || name == "flaky")) return true;
   return rules.outcome && name == "outcome";
 }
 
@@ -179,6 +180,14 @@ Parsed<std::optional<Outcome>> read_outcome(const Values& values) {
                                              text.substr(0, 64))};
 }
 
+// A yes/no filter: "1" or "0" (absent or empty: no).
+Parsed<bool> read_flag(const Values& values, const std::string& name) {
+  std::string_view text = value_of(values, name);
+  if (text.empty() || text == "0") return false;
+  if (text == "1") return true;
+  return ParamProblem{name, fmt::format("expected 1 or 0; got \"{}\"", text.substr(0, 64))};
+}
+
 }  // namespace
 
 Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& rules,
@@ -187,19 +196,26 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!values) return values.error();
   auto scope = read_scope(*values, now);
   if (!scope) return scope.error();
-  ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, ""};
+  ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, false, false, ""};
   auto page = parse_int(*values, "page", 1, 1, kMaxPage);
   if (!page) return page.error();
   auto per_page = parse_int(*values, "per_page", rules.default_per_page, 1, kMaxPerPage);
   if (!per_page) return per_page.error();
   auto outcome = read_outcome(*values);
   if (!outcome) return outcome.error();
+  auto reruns_only = read_flag(*values, "rerun");
+  if (!reruns_only) return reruns_only.error();
+  auto flaky_only = read_flag(*values, "flaky");
+  if (!flaky_only) return flaky_only.error();
   query.page = *page;
   query.per_page = *per_page;
   query.outcome = *outcome;
+  query.reruns_only = *reruns_only;
+  query.flaky_only = *flaky_only;
   query.cache_key =
-      fmt::format("{}&page={}&per_page={}&outcome={}", query.scope.cache_key, query.page,
-                  query.per_page, query.outcome ? outcome_name(*query.outcome) : "");
+      fmt::format("{}&page={}&per_page={}&outcome={}&rerun={:d}&flaky={:d}", query.scope.cache_key,
+                  query.page, query.per_page, query.outcome ? outcome_name(*query.outcome) : "",
+                  query.reruns_only, query.flaky_only);
   return query;
 }
 

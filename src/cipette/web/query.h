@@ -49,6 +49,7 @@ struct QueryRules {
   bool paging = false;   // page, per_page
   bool outcome = false;  // outcome=success|failed|neutral
   int default_per_page = 50;
+  bool attempt_filters = false;  // rerun=0|1, flaky=0|1
 };
 
 // A validated request scope.
@@ -70,7 +71,9 @@ struct ListQuery {
   int page = 1;  // 1-based
   int per_page = 50;
   std::optional<Outcome> outcome;
-  std::string cache_key;  // scope.cache_key plus paging and outcome
+  bool reruns_only = false;  // rerun=1: runs with more than one attempt
+  bool flaky_only = false;   // flaky=1: flaky runs (docs/metrics.md, "Re-runs and flakiness")
+  std::string cache_key;     // scope.cache_key plus paging, outcome and the attempt filters
 };
 
 inline constexpr int kDefaultPeriodDays = 30;
@@ -82,7 +85,8 @@ inline constexpr std::size_t kMaxValueBytes = 256;
 // parameter: unknown or repeated parameters, names or values that are not valid UTF-8 or hold
 // control characters, values longer than kMaxValueBytes, a bad period (not 1..3650 days,
 // "all" or "custom"), `days` beside `period`, malformed or inverted dates, a repository that is
-// not "owner/name", page or per_page out of range, an unknown outcome. `now` is the reference
+// not "owner/name", page or per_page out of range, an unknown outcome, rerun or flaky other
+// than 0 or 1. `now` is the reference
 // time of day periods. Empty values count as not given (HTML forms send empty fields).
 Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& rules,
                                    Timestamp now);

@@ -108,8 +108,14 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   MetricsReport report = compute_metrics(*state.table, query.scope.scope);
   ListOptions options{std::nullopt, query.page, query.per_page, true};
   RunPage runs = select_runs(*state.table, query.scope.scope, options);
+  ListOptions flaky_options;
+  flaky_options.per_page = kFlakyRunsShown;
+  flaky_options.attempts = true;
+  flaky_options.flaky_only = true;
+  RunPage flaky = select_runs(*state.table, query.scope.scope, flaky_options);
   return make_response(
-      200, kHtml, render_workflow(state, query, WorkflowPageData{*found, &report, &runs}, auth));
+      200, kHtml,
+      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky}, auth));
 }
 
 }  // namespace
@@ -336,7 +342,7 @@ Answer Routes::trends(const HttpRequest& req) const {
 }
 
 Answer Routes::runs(const HttpRequest& req) const {
-  auto query = parse_list_query(req.params, QueryRules{true, true, true, 50}, ctx_.clock());
+  auto query = parse_list_query(req.params, QueryRules{true, true, true, 50, true}, ctx_.clock());
   if (!query) return problem(req, query.error());
   if (auto valid = validate_scope(query->scope.scope); !valid) {
     return problem(req, ParamProblem{"period", valid.error().message});
@@ -344,6 +350,9 @@ Answer Routes::runs(const HttpRequest& req) const {
   return cached("runs?" + query->cache_key, query->scope.scope.now,
                 [query = *query](const SnapshotState& state) {
                   ListOptions options{query.outcome, query.page, query.per_page, false};
+                  options.attempts = true;
+                  options.reruns_only = query.reruns_only;
+                  options.flaky_only = query.flaky_only;
                   RunPage page = select_runs(*state.table, query.scope.scope, options);
                   return make_response(200, kJson,
                                        dump_json(runs_json(*state.table, query.scope.scope, page)));

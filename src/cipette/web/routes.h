@@ -43,7 +43,8 @@ struct RouteContext {
 //   GET  /static/...              embedded CSS, JS, uPlot, icons
 //   GET  /api/v1/metrics          metrics document (views::metrics_json)
 //   GET  /api/v1/trends           daily series (views::trends_json)
-//   GET  /api/v1/runs             completed runs in scope, paginated (page, per_page, outcome)
+//   GET  /api/v1/runs             completed runs in scope, paginated (page, per_page, outcome,
+//                                 rerun, flaky), each with its earlier attempts
 //   GET  /api/v1/repositories     repositories and their workflows
 //   GET  /api/v1/export.csv       the metrics per workflow as CSV
 //   GET  /healthz, /api/v1/healthz liveness and snapshot facts

@@ -14,4 +14,16 @@ std::string run_html_url(const RunTable& table, const RunTable::Row& row) {
   return base + "/actions/runs/" + std::to_string(row.id);
 }
 
+std::string attempt_html_url(const RunTable& table, const RunTable::Row& row,
+                             std::int64_t attempt) {
+  std::string url = run_html_url(table, row);
+  if (url.empty() || attempt == row.run_attempt) return url;
+  return url + "/attempts/" + std::to_string(attempt);
+}
+
+std::string_view attempt_status(const RunTable::Attempt& attempt) {
+  if (!attempt.found) return "unknown";
+  return attempt.completed ? "completed" : "unfinished";
+}
+
 }  // namespace cipette::web

@@ -5,6 +5,7 @@
 #include "cipette/core/time.h"
 #include "cipette/views/report_text.h"
 #include "support/run_fixtures.h"
+#include "unit/web/attempt_fixtures.h"
 
 namespace cipette::web {
 namespace {
@@ -44,6 +45,66 @@ TEST(ApiDocumentsTest, RunsDocumentDescribesEachRun) {
   EXPECT_EQ(newest["duration_seconds"], 60);
   EXPECT_EQ(newest["created_at"], "2024-03-01T02:00:00Z");
   EXPECT_EQ(newest["html_url"], "https://github.com/octo/lib/actions/runs/3");
+}
+
+// Run 1 never re-run; run 2 failed (2 min), then its attempt 2 is unknown to GitHub, then
+// attempt 3 succeeded; run 3's attempt 1 was still running when read, attempt 2 failed.
+RunTable attempts_table() {
+  using fixtures::completed_attempt;
+  Timestamp two = kDay0 + 3600;
+  Timestamp three = kDay0 + 7200;
+  AttemptRecord running;
+  running.run_id = 3;
+  running.attempt = 1;
+  running.status = "in_progress";
+  running.run_started_at = three;
+  running.updated_at = three + 100;
+  return testing::table_of(
+      {run(1, "octo/app", "CI", "success", kDay0, 90),
+       fixtures::rerun(
+           run(2, "octo/app", "CI", "success", two, 0), 3, two + 1000, 60,
+           {completed_attempt(2, 1, "failure", two, 120), fixtures::unknown_attempt(2, 2)}),
+       fixtures::rerun(run(3, "octo/app", "CI", "failure", three, 0), 2, three + 1000, 30,
+                       {running})},
+      3);
+}
+
+TEST(ApiDocumentsTest, RunsDocumentCarriesEachRunsAttemptsAndFlakiness) {
+  RunTable t = attempts_table();
+  ListOptions options;
+  options.attempts = true;
+  nlohmann::json doc = runs_json(t, all_time(), select_runs(t, all_time(), options));
+  ASSERT_EQ(doc["runs"].size(), 3u);
+  const auto& three = doc["runs"][0];
+  const auto& two = doc["runs"][1];
+  const auto& one = doc["runs"][2];
+  EXPECT_EQ(two["run_attempt"], 3);
+  EXPECT_EQ(two["flaky"], true);  // a failure, then a success of the same run
+  EXPECT_EQ(two["first_attempt_outcome"], "failed");
+  EXPECT_EQ(two["rerun_seconds_lost"], 120);
+  EXPECT_EQ(two["attempts"], nlohmann::json::parse(R"([
+      {"attempt": 1, "status": "completed", "outcome": "failed",
+       "started_at": "2024-03-01T01:00:00Z", "updated_at": "2024-03-01T01:02:00Z"},
+      {"attempt": 2, "status": "unknown", "outcome": null, "started_at": null,
+       "updated_at": null}])"));
+  // An unfinished first attempt: no first outcome, nothing lost, not flaky.
+  EXPECT_EQ(three["flaky"], false);
+  EXPECT_TRUE(three["first_attempt_outcome"].is_null());
+  EXPECT_EQ(three["rerun_seconds_lost"], 0);
+  EXPECT_EQ(three["attempts"], nlohmann::json::parse(R"([
+      {"attempt": 1, "status": "unfinished", "outcome": null,
+       "started_at": "2024-03-01T02:00:00Z", "updated_at": "2024-03-01T02:01:40Z"}])"));
+  // Never re-run: the run is its own first attempt.
+  EXPECT_EQ(one["run_attempt"], 1);
+  EXPECT_EQ(one["first_attempt_outcome"], "success");
+  EXPECT_EQ(one["attempts"], nlohmann::json::array());
+}
+
+TEST(ApiDocumentsTest, RunsDocumentListsNoAttemptsUnlessAskedFor) {
+  RunTable t = attempts_table();
+  nlohmann::json doc = runs_json(t, all_time(), select_runs(t, all_time(), ListOptions{}));
+  EXPECT_EQ(doc["runs"][1]["run_attempt"], 3);
+  EXPECT_EQ(doc["runs"][1]["attempts"], nlohmann::json::array());
 }
 
 TEST(ApiDocumentsTest, RepositoriesListWorkflowsAndRunCounts) {

@@ -8,6 +8,7 @@
 #include "cipette/core/time.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/pages.h"
+#include "unit/web/attempt_fixtures.h"
 
 namespace cipette::web {
 namespace {
@@ -145,7 +146,9 @@ TEST(HtmlTest, WorkflowPageShowsHostileNamesAsTextAndMarksTheStreak) {
   ASSERT_TRUE(parsed);
   MetricsReport report = compute_metrics(*state.table, parsed->scope.scope);
   RunPage runs = select_runs(*state.table, parsed->scope.scope, ListOptions{{}, 1, 50, true});
-  std::string html = render_workflow(state, *parsed, WorkflowPageData{0, &report, &runs}, false);
+  RunPage flaky;
+  std::string html =
+      render_workflow(state, *parsed, WorkflowPageData{0, &report, &runs, &flaky}, false);
   EXPECT_EQ(html.find("<script>alert"), std::string::npos);
   EXPECT_EQ(html.find("<img src=x"), std::string::npos);
   EXPECT_EQ(html.find("<b>mallory"), std::string::npos);
@@ -153,6 +156,125 @@ TEST(HtmlTest, WorkflowPageShowsHostileNamesAsTextAndMarksTheStreak) {
   EXPECT_NE(html.find("1 of 2 in a row"), std::string::npos);
   EXPECT_NE(html.find("2 of 2 in a row"), std::string::npos);
   EXPECT_NE(html.find("href=\"https://github.com/octo/app/actions/runs/2\""), std::string::npos);
+}
+
+// The hostile workflow's runs, re-run: 1 succeeded; 2 failed (4m) then succeeded; 3 timed
+// out (10m), failed (3m), failed; 4's attempt 1 was never collected, attempt 2 failed (1m),
+// attempt 3 succeeded.
+SnapshotState flaky_state() {
+  using fixtures::completed_attempt;
+  auto at = [](std::int64_t id) { return kDay0 + id * 3600; };
+  RunTableBuilder builder;
+  builder.add(hostile_run(1, "success"));
+  builder.add(fixtures::rerun(hostile_run(2, "success"), 2, at(2) + 300, 60,
+                              {completed_attempt(2, 1, "failure", at(2), 240)}));
+  builder.add(fixtures::rerun(hostile_run(3, "failure"), 3, at(3) + 1000, 60,
+                              {completed_attempt(3, 1, "timed_out", at(3), 600),
+                               completed_attempt(3, 2, "failure", at(3) + 700, 180)}));
+  builder.add(fixtures::rerun(hostile_run(4, "success"), 3, at(4) + 200, 60,
+                              {completed_attempt(4, 2, "failure", at(4) + 100, 60)}));
+  return SnapshotState{std::make_shared<const RunTable>(builder.build(4)), 1, kDay0};
+}
+
+std::string workflow_page(const SnapshotState& state) {
+  auto parsed =
+      parse_list_query({{"period", "all"}, {"repository", "octo/app"}, {"workflow", "10"}},
+                       QueryRules{true, true, false, 50}, kDay0 + 10 * kSecondsPerDay);
+  EXPECT_TRUE(parsed);
+  MetricsReport report = compute_metrics(*state.table, parsed->scope.scope);
+  RunPage runs = select_runs(*state.table, parsed->scope.scope, ListOptions{{}, 1, 50, true});
+  ListOptions flaky_options;
+  flaky_options.attempts = true;
+  flaky_options.flaky_only = true;
+  RunPage flaky = select_runs(*state.table, parsed->scope.scope, flaky_options);
+  return render_workflow(state, *parsed, WorkflowPageData{0, &report, &runs, &flaky}, false);
+}
+
+// The text of the element with id `id` (up to its closing tag `close`).
+std::string element(const std::string& html, const std::string& id, const std::string& close) {
+  std::size_t start = html.find("id=\"" + id + "\"");
+  if (start == std::string::npos) return "";
+  return html.substr(start, html.find(close, start) - start);
+}
+
+TEST(HtmlTest, DashboardShowsEachWorkflowsFlakyRateAndARerunBadge) {
+  SnapshotState state = flaky_state();
+  ScopeQuery query = all_time_query();
+  std::string html =
+      render_dashboard(state, query, compute_metrics(*state.table, query.scope), false);
+  // 4 runs, 2 flaky (2 and 4): 50.00%; 3 re-run (2, 3, 4); 4m + 10m + 3m + 1m = 18m lost.
+  EXPECT_NE(html.find("data-type=\"num\" title=\"Runs that failed and then passed on a re-run, "
+                      "of all runs\">Flaky rate</button>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\" data-value=\"50\"><span class=\"rerun-badge\" "
+                      "title=\"3 runs re-run, 2 flaky, 18m lost\"><span aria-hidden=\"true\">↻"
+                      "</span> 3</span> 50.00%</td>"),
+            std::string::npos)
+      << html;
+  // The flaky rate card, and the first-attempt success rate under the success rate: first
+  // attempts known are 1 success, 2 failure, 3 timed_out (4's is unknown): 1 / 3 = 33.33%,
+  // against a final 3 / 4 = 75.00%.
+  std::string flaky_card = element(html, "card-flaky-rate", "</section>");
+  EXPECT_NE(flaky_card.find(">50.00%<"), std::string::npos) << flaky_card;
+  EXPECT_NE(flaky_card.find("3 runs re-run, 2 flaky, 18m lost"), std::string::npos);
+  std::string success_card = element(html, "card-success-rate", "id=\"card-flaky-rate\"");
+  EXPECT_NE(success_card.find(">75.00%<"), std::string::npos) << success_card;
+  EXPECT_NE(success_card.find("first attempt 33.33%"), std::string::npos) << success_card;
+}
+
+TEST(HtmlTest, DashboardRowsWithoutRerunsHaveNoBadge) {
+  SnapshotState state = hostile_state();
+  ScopeQuery query = all_time_query();
+  std::string html =
+      render_dashboard(state, query, compute_metrics(*state.table, query.scope), false);
+  EXPECT_EQ(html.find("rerun-badge"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\" data-value=\"0\">0.00%</td>"), std::string::npos);
+  EXPECT_NE(html.find("0 runs re-run, 0 flaky, 0s lost"), std::string::npos);  // the card
+}
+
+TEST(HtmlTest, WorkflowPageListsFlakyRunsWithEachAttemptLinkedToGitHub) {
+  std::string html = workflow_page(flaky_state());
+  std::string section = element(html, "flaky-table", "</table>");
+  ASSERT_FALSE(section.empty());
+  EXPECT_NE(html.find("Flaky runs <span class=\"muted\">2 in scope</span>"), std::string::npos);
+  const std::string run = "https://github.com/octo/app/actions/runs/";
+  // Newest first: run 4, then run 2; run 3 never succeeded and run 1 was never re-run.
+  std::size_t four = section.find("href=\"" + run + "4\"");
+  std::size_t two = section.find("href=\"" + run + "2\"");
+  ASSERT_NE(four, std::string::npos);
+  ASSERT_NE(two, std::string::npos);
+  EXPECT_LT(four, two);
+  EXPECT_EQ(section.find(run + "3"), std::string::npos);
+  EXPECT_EQ(section.find(run + "1\""), std::string::npos);
+  auto link = [&](const std::string& url, const std::string& state, const std::string& text) {
+    return "<a class=\"attempt " + state + "\" href=\"" + url +
+           "\" rel=\"noopener noreferrer\" target=\"_blank\">" + text + "</a>";
+  };
+  // Run 4: attempt 1 was never collected, 2 failed, 3 (the run itself) succeeded.
+  std::size_t a = section.find(link(run + "4/attempts/1", "unknown", "attempt 1 ? not collected"));
+  std::size_t b = section.find(link(run + "4/attempts/2", "failed", "attempt 2 ✗ failed"));
+  std::size_t c = section.find(link(run + "4", "success", "attempt 3 ✓ success"));
+  EXPECT_NE(a, std::string::npos) << section;
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+  EXPECT_LT(c, two);
+  EXPECT_NE(section.find(link(run + "2/attempts/1", "failed", "attempt 1 ✗ failed")),
+            std::string::npos);
+  EXPECT_NE(section.find(link(run + "2", "success", "attempt 2 ✓ success")), std::string::npos);
+  // Time lost to the re-runs: run 4's attempt 2 (1m), run 2's attempt 1 (4m).
+  EXPECT_NE(section.find(">1m 0s</td>"), std::string::npos);
+  EXPECT_NE(section.find(">4m 0s</td>"), std::string::npos);
+  // The hostile branch is text.
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(section.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"flaky-empty\""), std::string::npos);
+}
+
+TEST(HtmlTest, WorkflowPageSaysSoWhenNoRunWasFlaky) {
+  std::string html = workflow_page(hostile_state());
+  EXPECT_NE(html.find("Flaky runs <span class=\"muted\">0 in scope</span>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"flaky-empty\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"flaky-table\""), std::string::npos);
 }
 
 TEST(HtmlTest, AnEmptyStoreTellsTheUserHowToGetData) {

@@ -4,6 +4,7 @@
 
 #include "cipette/views/report_json.h"
 #include "cipette/web/api_documents.h"
+#include "unit/web/attempt_fixtures.h"
 #include "unit/web/http_test_support.h"
 
 namespace cipette::web {
@@ -169,12 +170,45 @@ TEST_F(HttpServerTest, TrendsRunsRepositoriesAndHealthAnswer) {
   EXPECT_EQ(page["runs"][0]["id"], 6);
   EXPECT_EQ(page["runs"][1]["id"], 5);
   EXPECT_EQ(get_json("/api/v1/runs?period=all&outcome=failed")["total"], 2);
+  // No run of the sample was re-run.
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&rerun=1")["total"], 0);
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&flaky=1")["total"], 0);
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&rerun=0&flaky=0")["total"], 6);
   json repositories = get_json("/api/v1/repositories");
   EXPECT_EQ(repositories["repositories"][0]["name"], "octo/app");
   json health = get_json("/healthz");
   EXPECT_EQ(health["status"], "ok");
   EXPECT_EQ(health["runs"], 6);
   EXPECT_EQ(get_json("/api/v1/healthz")["status"], "ok");
+}
+
+TEST_F(HttpServerTest, RunsFilterToReRunAndFlakyRunsAndTheWorkflowPageListsTheFlakyOnes) {
+  // Run 1 failed, then passed on attempt 2 (flaky); run 2 failed on both attempts; run 3 was
+  // never re-run.
+  Timestamp one = kDay0 + 3600;
+  Timestamp two = kDay0 + 7200;
+  snapshot_.publish(std::make_shared<const RunTable>(
+      testing::table_of({fixtures::rerun(run(1, "success", 0), 2, one + 500, 100,
+                                         {fixtures::completed_attempt(1, 1, "failure", one, 200)}),
+                         fixtures::rerun(run(2, "failure", 0), 2, two + 500, 100,
+                                         {fixtures::completed_attempt(2, 1, "failure", two, 200)}),
+                         run(3, "success", 100)},
+                        3)));
+  start();
+  json reruns = get_json("/api/v1/runs?period=all&rerun=1");
+  EXPECT_EQ(reruns["total"], 2);
+  json flaky = get_json("/api/v1/runs?period=all&flaky=1");
+  ASSERT_EQ(flaky["total"], 1);
+  EXPECT_EQ(flaky["runs"][0]["id"], 1);
+  EXPECT_EQ(flaky["runs"][0]["attempts"][0]["attempt"], 1);
+  EXPECT_EQ(flaky["runs"][0]["attempts"][0]["outcome"], "failed");
+  EXPECT_EQ(get_json("/api/v1/runs?period=all&rerun=1&flaky=1")["total"], 1);
+  auto page = get("/workflow?period=all&repository=octo/app&workflow=10");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("href=\"https://github.com/octo/app/actions/runs/1/attempts/1\""),
+            std::string::npos);
+  EXPECT_EQ(page->body.find("/actions/runs/2/attempts/1"), std::string::npos);  // not flaky
 }
 
 TEST_F(HttpServerTest, CsvExportHasOneLinePerWorkflowAndATotal) {
@@ -201,6 +235,9 @@ TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
   EXPECT_EQ(problem_parameter("/api/v1/metrics?repository=not-a-repo"), "repository");
   EXPECT_EQ(problem_parameter("/api/v1/runs?per_page=0"), "per_page");
   EXPECT_EQ(problem_parameter("/api/v1/runs?page=abc"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?rerun=yes"), "rerun");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?flaky=2"), "flaky");
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?flaky=1"), "flaky");
   EXPECT_EQ(problem_parameter("/api/v1/export.csv?period=7&period=30"), "period");
   EXPECT_EQ(problem_parameter("/api/v1/repositories?x=1"), "x");
   EXPECT_EQ(problem_parameter("/healthz?x=1"), "x");

@@ -34,6 +34,31 @@ const std::vector<std::string> kNames = {
     "\xC3",
 };
 
+// Makes a third of the runs re-runs: up to three earlier attempts each, of any conclusion,
+// some unknown to GitHub, unfinished, without a start or ending before it.
+void add_earlier_attempts(std::mt19937& rng, RunRecord& r) {
+  static const std::vector<std::string> kConclusions = {"success", "failure", "timed_out",
+                                                        "cancelled", ""};
+  std::uniform_int_distribution<int> earlier(0, 8);
+  std::uniform_int_distribution<int> pick(0, static_cast<int>(kConclusions.size()) - 1);
+  std::uniform_int_distribution<int> kind(0, 9);
+  std::uniform_int_distribution<Timestamp> duration(-5, 3000);
+  int count = earlier(rng);
+  if (count > 3) return;
+  for (int k = 1; k <= count; ++k) {
+    AttemptRecord a;
+    a.run_id = r.id;
+    a.attempt = k;
+    a.status = kind(rng) == 0 ? "in_progress" : "completed";
+    a.conclusion = kConclusions[static_cast<std::size_t>(pick(rng))];
+    if (kind(rng) > 0) a.run_started_at = r.created_at + 100 * k;
+    a.updated_at = r.created_at + 100 * k + duration(rng);
+    if (kind(rng) == 0) a = AttemptRecord{r.id, k, false, "", "", std::nullopt, 0};
+    r.earlier_attempts.push_back(a);
+  }
+  r.run_attempt = count + 1;
+}
+
 RunRecord random_run(std::mt19937& rng, std::int64_t id) {
   std::uniform_int_distribution<int> pick(0, static_cast<int>(kNames.size()) - 1);
   std::uniform_int_distribution<int> outcome(0, 9);
@@ -55,6 +80,7 @@ RunRecord random_run(std::mt19937& rng, std::int64_t id) {
   r.actor = "octocat";
   r.created_at = kDay0 + offset(rng);
   r.updated_at = r.created_at + duration(rng);
+  add_earlier_attempts(rng, r);
   return r;
 }
 
@@ -65,6 +91,8 @@ RunTable random_table(unsigned seed, int runs) {
   return builder.build(runs);
 }
 
+// Three scopes per period (last 7 days, last 90 days, all time, a range): without filters,
+// with repository and branch, with workflow and event too.
 std::vector<Scope> scopes() {
   Timestamp now = kDay0 + 41 * kSecondsPerDay + 1234;
   std::vector<Scope> list;
@@ -91,6 +119,11 @@ std::string reference_metrics(const MetricsReport& report) {
 TEST(MetricsDocumentsTest, MetricsTextIsTheDumpedViewsDocumentByteForByte) {
   for (unsigned seed : {1u, 2u, 3u}) {
     RunTable table = random_table(seed, 400);
+    // The histories hold re-runs, flaky runs and time lost, so those fields are compared too.
+    Metrics all = compute_metrics(table, scopes()[6]).totals;
+    EXPECT_GT(all.flaky_runs, 0);
+    EXPECT_GT(all.rerun_runs, all.flaky_runs);
+    EXPECT_GT(all.rerun_seconds_lost, 0);
     for (const Scope& scope : scopes()) {
       MetricsReport report = compute_metrics(table, scope);
       EXPECT_EQ(metrics_json_text(report), reference_metrics(report))
@@ -118,6 +151,11 @@ TEST(MetricsDocumentsTest, EmptyReportsAndUnusualNumbersMatchTheReference) {
   row.metrics.throughput_per_day = 1e-7;
   row.metrics.mttr.mean = -0.0;
   row.metrics.first_run = -1;  // 1969-12-31T23:59:59Z
+  row.metrics.rerun_rate = 100.0;
+  row.metrics.flaky_rate = 1.0 / 3.0;
+  row.metrics.first_attempt_success_rate = 0.0;
+  row.metrics.rerun_seconds_lost = std::numeric_limits<std::int64_t>::max();
+  row.metrics.flaky_runs = -1;
   row.metrics.last_run = days_from_civil(10000, 1, 1) * kSecondsPerDay;
   odd.workflows = {row, row};
   odd.period_days = 1.0 / 3.0;

@@ -148,6 +148,39 @@ TEST(QueryTest, PagingAndOutcomeAreValidated) {
   EXPECT_EQ(problem_parameter({{"outcome", "cancelled"}}, rules), "outcome");
 }
 
+TEST(QueryTest, RerunAndFlakyFiltersAreZeroOrOne) {
+  QueryRules rules{true, true, true, 50, true};
+  auto both = parse_list_query({{"rerun", "1"}, {"flaky", "1"}}, rules, kNow);
+  ASSERT_TRUE(both);
+  EXPECT_TRUE(both->reruns_only);
+  EXPECT_TRUE(both->flaky_only);
+  auto off = parse_list_query({{"rerun", "0"}, {"flaky", ""}}, rules, kNow);
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->reruns_only);
+  EXPECT_FALSE(off->flaky_only);
+  for (const char* nonsense : {"yes", "true", "2", "-1", "01", " 1"}) {
+    EXPECT_EQ(problem_parameter({{"rerun", nonsense}}, rules), "rerun") << nonsense;
+    EXPECT_EQ(problem_parameter({{"flaky", nonsense}}, rules), "flaky") << nonsense;
+  }
+  EXPECT_EQ(problem_parameter({{"flaky", "1"}, {"flaky", "1"}}, rules), "flaky");
+  // Only endpoints that list runs take them.
+  EXPECT_EQ(problem_parameter({{"flaky", "1"}}, QueryRules{true, true, true, 50}), "flaky");
+  EXPECT_EQ(problem_parameter({{"rerun", "1"}}), "rerun");
+}
+
+TEST(QueryTest, TheAttemptFiltersArePartOfTheCacheKey) {
+  QueryRules rules{true, true, true, 50, true};
+  auto none = parse_list_query({}, rules, kNow);
+  auto zero = parse_list_query({{"flaky", "0"}}, rules, kNow);
+  auto flaky = parse_list_query({{"flaky", "1"}}, rules, kNow);
+  auto rerun = parse_list_query({{"rerun", "1"}}, rules, kNow);
+  ASSERT_TRUE(none && zero && flaky && rerun);
+  EXPECT_EQ(none->cache_key, zero->cache_key);
+  EXPECT_NE(none->cache_key, flaky->cache_key);
+  EXPECT_NE(none->cache_key, rerun->cache_key);
+  EXPECT_NE(flaky->cache_key, rerun->cache_key);
+}
+
 TEST(QueryTest, EndpointsWithoutParametersRefuseAny) {
   EXPECT_FALSE(reject_any_parameter({}));
   auto problem = reject_any_parameter({{"verbose", "1"}});

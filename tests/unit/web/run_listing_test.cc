@@ -4,6 +4,7 @@
 
 #include "cipette/core/time.h"
 #include "support/run_fixtures.h"
+#include "unit/web/attempt_fixtures.h"
 
 namespace cipette::web {
 namespace {
@@ -96,6 +97,41 @@ TEST(RunListingTest, LinksToGitHubOnlyForHttpAddresses) {
     std::string url = run_html_url(table, row);
     EXPECT_EQ(url, row.id == 1 ? "https://github.com/octo/app/actions/runs/1" : "") << row.id;
   }
+}
+
+TEST(RunListingTest, AttemptsLinkToTheirPageOnGitHubAndTheLatestToTheRun) {
+  RunRecord good = fixtures::rerun(run(1, "main", "success", kDay0), 3, kDay0 + 500, 60,
+                                   {fixtures::completed_attempt(1, 1, "failure", kDay0, 60)});
+  RunRecord evil = good;
+  evil.id = 2;
+  evil.repository = "evil/repo";
+  evil.repository_id = 2;
+  evil.html_url = "javascript:alert(1)//actions/runs/2";
+  evil.earlier_attempts[0].run_id = 2;
+  RunTable table = testing::table_of({good, evil}, 2);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    RunTable::Row row = table.row(i);
+    if (row.id == 1) {
+      EXPECT_EQ(attempt_html_url(table, row, 1),
+                "https://github.com/octo/app/actions/runs/1/attempts/1");
+      EXPECT_EQ(attempt_html_url(table, row, 2),
+                "https://github.com/octo/app/actions/runs/1/attempts/2");
+      EXPECT_EQ(attempt_html_url(table, row, 3), "https://github.com/octo/app/actions/runs/1");
+    } else {
+      EXPECT_EQ(attempt_html_url(table, row, 1), "");
+      EXPECT_EQ(attempt_html_url(table, row, 3), "");
+    }
+  }
+}
+
+TEST(RunListingTest, AnAttemptIsCompletedUnfinishedOrUnknown) {
+  RunTable::Attempt attempt;
+  attempt.completed = true;
+  EXPECT_EQ(attempt_status(attempt), "completed");
+  attempt.completed = false;
+  EXPECT_EQ(attempt_status(attempt), "unfinished");
+  attempt.found = false;
+  EXPECT_EQ(attempt_status(attempt), "unknown");
 }
 
 }  // namespace
