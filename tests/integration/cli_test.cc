@@ -328,7 +328,8 @@ TEST(CliTest, CsvAndPlainTableWhenPiped) {
             "repository,workflow_id,workflow,path,runs,success,failed,neutral,success_rate,"
             "duration_mean_seconds,duration_p50_seconds,duration_p95_seconds,throughput_per_day,"
             "mttr_mean_seconds,mttr_median_seconds,recovered_incidents,open_incidents,first_run,"
-            "last_run");
+            "last_run,rerun_runs,rerun_rate,flaky_runs,flaky_rate,first_attempt_success_rate,rerun_"
+            "seconds_lost");
   EXPECT_NE(
       csv.out.find(
           "octo-org/octo-repo,159038,Build,.github/workflows/build.yml,1,1,0,0,100.00,330.00"),

@@ -64,11 +64,24 @@ const RunRecord* find_run(const std::vector<RunRecord>& runs, std::int64_t id) {
   return it == runs.end() ? nullptr : &*it;
 }
 
+// The stored version of run `id` (a copy); an empty record, and a failure, when absent.
+RunRecord stored_run(FakeHarness& harness, std::int64_t id) {
+  auto runs = harness.stored_runs();
+  const RunRecord* run = find_run(runs, id);
+  if (run == nullptr) {
+    ADD_FAILURE() << "run " << id << " is not stored";
+    return {};
+  }
+  return *run;
+}
+
 TEST(RerunsTest, ADailySyncOfAQuietRepositoryCostsTwoCountedRequests) {
   FakeHarness harness;
-  // 90 runs a day for 40 days before kNoon (one page a day), none re-run.
+  harness.fake().add_repository("acme/api");
+  // 90 runs on each of the 40 UTC days before today (one page a day), none re-run.
+  const Timestamp today = kNoon - kNoon % kDay;
   for (Timestamp day = 40; day >= 1; --day) {
-    for (int k = 0; k < 90; ++k) harness.fake().add_run(run_at(kNoon - day * kDay + k * 960));
+    harness.fake().add_runs_on_one_day("acme/api", 90, today - day * kDay);
   }
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
   // The first rescan saves every day's ETag: one counted request per day in range.
@@ -81,9 +94,10 @@ TEST(RerunsTest, ADailySyncOfAQuietRepositoryCostsTwoCountedRequests) {
   EXPECT_EQ(counted(harness), 0);
   EXPECT_EQ(static_cast<std::int64_t>(harness.fake().requests().size()), kDefaultRescanDays + 1);
 
-  // A day later, 90 new runs: yesterday's window (runs after noon) and today's (runs before
-  // noon) changed; the 35 days before answer 304.
-  for (int k = 0; k < 90; ++k) harness.fake().add_run(run_at(kNoon + k * 960));
+  // A day later, 90 new runs, on the day of the last sync and the next: those two windows
+  // changed; the 35 days before them answer 304.
+  harness.fake().add_runs_on_one_day("acme/api", 45, today);
+  harness.fake().add_runs_on_one_day("acme/api", 45, today + kDay);
   harness.fake().clear_requests();
   CollectReport report = harness.collect(at(harness, kNoon + kDay));
   ASSERT_TRUE(report.ok()) << report_of(report, "acme/api").error;
@@ -94,6 +108,7 @@ TEST(RerunsTest, ADailySyncOfAQuietRepositoryCostsTwoCountedRequests) {
 
 TEST(RerunsTest, ReRunsOfFiveToTwentyFiveDayOldRunsAreSeenAndGiveTheMetricsOfAFreshCollection) {
   FakeHarness harness;
+  harness.fake().add_repository("acme/api");
   std::vector<std::int64_t> failed;  // ids of failed runs 5, 15 and 25 days old
   for (Timestamp day = 60; day >= 1; --day) {
     for (int k = 0; k < 6; ++k) {
@@ -139,6 +154,7 @@ TEST(RerunsTest, ReRunsOfFiveToTwentyFiveDayOldRunsAreSeenAndGiveTheMetricsOfAFr
 
   // A fresh collection of the final state gives the same runs, attempts and metrics.
   FakeHarness fresh;
+  fresh.fake().add_repository("acme/api");
   for (const RunRecord& run : harness.fake().runs_with_attempts("acme/api")) {
     fresh.fake().add_run(run);
   }
@@ -151,27 +167,29 @@ TEST(RerunsTest, ReRunsOfFiveToTwentyFiveDayOldRunsAreSeenAndGiveTheMetricsOfAFr
   EXPECT_EQ(m.rerun_runs, 3);
   EXPECT_EQ(m.flaky_runs, 3);
   EXPECT_EQ(m.first_attempt_success_rate, 99.17);  // 357 of 360 passed first time
-  EXPECT_GE(m.rerun_seconds_lost, 3 * 600);          // at least the three first attempts
+  EXPECT_GE(m.rerun_seconds_lost, 3 * 600);        // at least the three first attempts
 }
 
 TEST(RerunsTest, WithoutTheRescanAnOldReRunIsNeverSeen) {
   // The behaviour the rescan mends, and what --rescan-days 0 keeps.
   FakeHarness harness;
+  harness.fake().add_repository("acme/api");
   RunRecord old = harness.fake().add_run(run_at(kNoon - 10 * kDay, "failure"));
   // More runs than a page since: the open window moves up past the old run.
   for (int k = 0; k < 150; ++k) harness.fake().add_run(run_at(kNoon - kDay + k * 500));
   ASSERT_TRUE(harness.collect(at(harness, kNoon, 0)).ok());
   harness.fake().rerun(old.id, "success", kNoon - 3600);
   ASSERT_TRUE(harness.collect(at(harness, kNoon, 0)).ok());
-  EXPECT_EQ(find_run(harness.stored_runs(), old.id)->conclusion, "failure");
+  EXPECT_EQ(stored_run(harness, old.id).conclusion, "failure");
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
-  const RunRecord* seen = find_run(harness.stored_runs(), old.id);
-  EXPECT_EQ(seen->conclusion, "success");
-  EXPECT_EQ(seen->run_attempt, 2);
+  RunRecord seen = stored_run(harness, old.id);
+  EXPECT_EQ(seen.conclusion, "success");
+  EXPECT_EQ(seen.run_attempt, 2);
 }
 
 TEST(RerunsTest, EachNewAttemptCostsOneRequestPerEarlierAttemptMissing) {
   FakeHarness harness;
+  harness.fake().add_repository("acme/api");
   RunRecord run = harness.fake().add_run(run_at(kNoon - 3 * kDay, "failure"));
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
   harness.fake().rerun(run.id, "failure", kNoon - 7200);
@@ -184,11 +202,10 @@ TEST(RerunsTest, EachNewAttemptCostsOneRequestPerEarlierAttemptMissing) {
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
   EXPECT_EQ(requests_containing(harness, "/attempts/"), 1);  // attempt 3 only
   EXPECT_EQ(requests_containing(harness, "/attempts/3"), 1);
-  const RunRecord* stored = find_run(harness.stored_runs(), run.id);
-  ASSERT_NE(stored, nullptr);
-  EXPECT_EQ(stored->run_attempt, 4);
-  ASSERT_EQ(stored->earlier_attempts.size(), 3u);
-  EXPECT_TRUE(summarize_attempts(*stored).flaky);
+  RunRecord stored = stored_run(harness, run.id);
+  EXPECT_EQ(stored.run_attempt, 4);
+  ASSERT_EQ(stored.earlier_attempts.size(), 3u);
+  EXPECT_TRUE(summarize_attempts(stored).flaky);
   // Nothing new: no attempt asked again.
   harness.fake().clear_requests();
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
@@ -197,15 +214,15 @@ TEST(RerunsTest, EachNewAttemptCostsOneRequestPerEarlierAttemptMissing) {
 
 TEST(RerunsTest, AnAttemptGitHubNoLongerHasIsUnknownAndNotAskedAgain) {
   FakeHarness harness;
+  harness.fake().add_repository("acme/api");
   RunRecord run = harness.fake().add_run(run_at(kNoon - 3 * kDay, "failure"));
   harness.fake().rerun(run.id, "success", kNoon - 3600);
   harness.fake().expire_attempts(run.id);
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
-  const RunRecord* stored = find_run(harness.stored_runs(), run.id);
-  ASSERT_NE(stored, nullptr);
-  ASSERT_EQ(stored->earlier_attempts.size(), 1u);
-  EXPECT_FALSE(stored->earlier_attempts[0].found);
-  AttemptSummary summary = summarize_attempts(*stored);
+  RunRecord stored = stored_run(harness, run.id);
+  ASSERT_EQ(stored.earlier_attempts.size(), 1u);
+  EXPECT_FALSE(stored.earlier_attempts[0].found);
+  AttemptSummary summary = summarize_attempts(stored);
   EXPECT_FALSE(summary.flaky);  // the failure is not known any more
   EXPECT_EQ(summary.first, std::nullopt);
   harness.fake().clear_requests();
@@ -215,13 +232,14 @@ TEST(RerunsTest, AnAttemptGitHubNoLongerHasIsUnknownAndNotAskedAgain) {
 
 TEST(RerunsTest, AStaleReplicaNeverMovesARunBackwards) {
   FakeHarness harness;
+  harness.fake().add_repository("acme/api");
   RunRecord run = harness.fake().add_run(run_at(kNoon - 4 * kDay, "failure"));
   RunRecord running = harness.fake().add_run(run_at(kNoon - 2 * kDay));
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
   harness.fake().save_replica();  // the replica stops following here
   harness.fake().rerun(run.id, "success", kNoon - 3600);
   ASSERT_TRUE(harness.collect(at(harness, kNoon)).ok());
-  ASSERT_EQ(find_run(harness.stored_runs(), run.id)->run_attempt, 2);
+  ASSERT_EQ(stored_run(harness, run.id).run_attempt, 2);
   // Every answer now comes from the lagging replica: attempt 1, failed.
   fake_github::Fault stale;
   stale.kind = fake_github::FaultKind::kStaleReplica;
