@@ -49,14 +49,10 @@ std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency = {}) {
 }
 
 // Every column of every run, in id order, as text: what "the same database" means here.
-std::string dump_runs(const std::string& path) {
+// Every row of a query's answer, as text, one line a row.
+std::string dump_query(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  const char* sql =
-      "SELECT r.id, p.full_name, r.workflow_id, r.run_number, r.run_attempt, r.created_at, "
-      "r.run_started_at, r.updated_at, r.status, r.conclusion, r.event, r.head_branch, "
-      "r.head_sha, r.actor, r.workflow_name, r.path, r.html_url FROM runs r JOIN repositories p "
-      "ON p.id = r.repository_id ORDER BY r.id";
   sqlite3_stmt* stmt = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
   std::string out;
@@ -71,6 +67,22 @@ std::string dump_runs(const std::string& path) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return out;
+}
+
+std::string dump_runs(const std::string& path) {
+  return dump_query(
+      path,
+      "SELECT r.id, p.full_name, r.workflow_id, r.run_number, r.run_attempt, r.created_at, "
+      "r.run_started_at, r.updated_at, r.status, r.conclusion, r.event, r.head_branch, "
+      "r.head_sha, r.actor, r.workflow_name, r.path, r.html_url FROM runs r JOIN repositories p "
+      "ON p.id = r.repository_id ORDER BY r.id");
+}
+
+// The earlier attempts stored (docs/metrics.md, "Re-runs and flakiness").
+std::string dump_attempts(const std::string& path) {
+  return dump_query(path,
+                    "SELECT run_id, attempt, found, status, conclusion, run_started_at, "
+                    "updated_at FROM attempts ORDER BY run_id, attempt");
 }
 
 // The fake's own runs, through the metrics engine, as `cipette metrics --period all` sees them.
@@ -143,9 +155,8 @@ TEST(CollectCommandTest, WithTheRescanAnUnchangedRepositoryCostsOnly304s) {
   auto fake = start_fake();
   fake->add_generated_runs("acme/api", generated_runs(1500));
   TempDir dir;
-  std::vector<std::string> args = {"collect",       "--repo", "acme/api",
-                                   "--rescan-days", "10",     "--db",
-                                   dir.file("c.db")};
+  std::vector<std::string> args = {"collect", "--repo", "acme/api",      "--rescan-days",
+                                   "10",      "--db",   dir.file("c.db")};
   ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);
   ASSERT_EQ(cipette(args, collect_env(*fake)).exit_code, 0);  // saves each day's ETag
   fake->clear_requests();
@@ -372,6 +383,10 @@ TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedD
   std::string expected = dump_runs(dir.file("ref.db"));
   EXPECT_EQ(std::count(expected.begin(), expected.end(), '\n'), 1400 + 600 + 300 + 1300);
   EXPECT_EQ(dump_runs(dir.file("crash.db")), expected);
+  // The generated histories have re-runs (8% of runs): their attempts too.
+  std::string attempts = dump_attempts(dir.file("ref.db"));
+  EXPECT_GT(std::count(attempts.begin(), attempts.end(), '\n'), 100);
+  EXPECT_EQ(dump_attempts(dir.file("crash.db")), attempts);
 }
 
 }  // namespace

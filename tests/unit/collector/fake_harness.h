@@ -90,11 +90,12 @@ class FakeHarness {
     return runs;
   }
 
-  // The fake's runs of `repositories` (all when empty), by id.
+  // The fake's runs of `repositories` (all when empty), by id, with their earlier attempts: what
+  // a collector that read everything stores.
   std::vector<RunRecord> served_runs(const std::vector<std::string>& repositories = {}) {
     std::vector<RunRecord> runs;
     for (const std::string& name : repositories.empty() ? fake_->repositories() : repositories) {
-      auto some = fake_->runs(name);
+      auto some = fake_->runs_with_attempts(name);
       runs.insert(runs.end(), some.begin(), some.end());
     }
     std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.id < b.id; });
@@ -129,10 +130,14 @@ class FakeHarness {
   std::vector<github::WaitNotice> waits_;
 };
 
-inline fake_github::RunGeneration generated(std::int64_t count, std::int64_t in_progress = 1) {
+// A generated history without re-runs, so that the tests counting requests count listings only
+// (re-runs and their attempts: reruns_test.cc).
+inline fake_github::RunGeneration generated(std::int64_t count, std::int64_t in_progress = 1,
+                                            double rerun_share = 0) {
   fake_github::RunGeneration generation;
   generation.count = count;
   generation.in_progress = in_progress;
+  generation.rerun_share = rerun_share;
   return generation;
 }
 

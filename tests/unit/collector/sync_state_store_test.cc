@@ -103,9 +103,10 @@ TEST(SyncStateStoreTest, AnInvalidRunWritesNeitherRunsNorState) {
 TEST(SyncStateStoreTest, ANewDatabaseHasTheLatestSchemaWithSyncStateAndLeases) {
   testing::TempDir dir;
   auto store = open(dir.file("c.db"));
-  // Version 2 added the sync tables, version 3 the collectors' leases.
-  EXPECT_EQ(SqliteStore::latest_schema_version(), 3);
-  EXPECT_EQ(*store->schema_version(), 3);
+  // Version 2 added the sync tables, version 3 the collectors' leases, version 4 the attempts,
+  // the run version and the rescan pages.
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 4);
+  EXPECT_EQ(*store->schema_version(), 4);
 }
 
 }  // namespace
