@@ -1,10 +1,13 @@
-// The SQLite store with the demo history: bulk upserts, and loading the whole run table (the
-// dashboard's start-up) at 10k, 100k and 1M runs. Databases are written once into
+// The SQLite store with the demo history: bulk upserts, loading the whole run table (the
+// dashboard's start-up) at 10k, 100k and 1M runs, and the scan alone at 1M runs with and
+// without the re-runs' earlier attempts. Databases are written once into
 // $TMPDIR/cipette-bench-<N>.db and reused. See docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "cipette/core/run_table.h"
 #include "cipette/demo/demo_history.h"
@@ -32,12 +35,29 @@ std::unique_ptr<storage::SqliteStore> open_or_die(const std::string& path) {
   return std::move(*store);
 }
 
-// Writes the demo history into a fresh database file; returns the upserts' wall time.
-void write_demo(const std::string& path, std::int64_t runs) {
+// Gives each re-run of `batch` (run_attempt > 1: about 3% of the demo's runs) its earlier
+// attempts, all completed and failed, the way the collector will fetch them.
+std::vector<RunRecord> with_earlier_attempts(std::span<const RunRecord> batch) {
+  std::vector<RunRecord> runs(batch.begin(), batch.end());
+  for (RunRecord& run : runs) {
+    for (std::int64_t k = 1; k < run.run_attempt; ++k) {
+      Timestamp ended = run.started() - 300 * (run.run_attempt - k);
+      run.earlier_attempts.push_back(
+          AttemptRecord{run.id, k, true, "completed", "failure", ended - 240, ended});
+    }
+  }
+  return runs;
+}
+
+// Writes the demo history into a fresh database file, with the re-runs' earlier attempts when
+// `attempts` is set.
+void write_demo(const std::string& path, std::int64_t runs, bool attempts = false) {
   remove_database(path);
   auto store = open_or_die(path);
   demo::generate_history({42, runs, kEnd}, [&](std::span<const RunRecord> batch) {
-    if (!store->upsert_runs(batch)) throw std::runtime_error("upsert failed");
+    auto written =
+        attempts ? store->upsert_runs(with_earlier_attempts(batch)) : store->upsert_runs(batch);
+    if (!written) throw std::runtime_error("upsert failed: " + written.error().message);
   });
 }
 
@@ -62,6 +82,32 @@ void BM_LoadRunTable(benchmark::State& state) {
   state.counters["table_MB"] = static_cast<double>(bytes) / 1e6;
 }
 
+// scan_runs over the whole store alone (no run table built): range(1) = 1 with the re-runs'
+// earlier attempts stored, 0 without. Counts the runs and the earlier attempts visited.
+void BM_ScanRuns(benchmark::State& state) {
+  bool attempts = state.range(1) != 0;
+  std::string path = bench_path(state.range(0), attempts ? "scan-attempts-" : "scan-");
+  if (!std::filesystem::exists(path)) write_demo(path, state.range(0), attempts);
+  auto store = open_or_die(path);
+  std::int64_t runs = 0;
+  std::int64_t earlier = 0;
+  std::int64_t reruns = 0;
+  for (auto _ : state) {
+    runs = earlier = reruns = 0;
+    auto last = store->scan_runs(0, [&](const RunRecord& run) {
+      ++runs;
+      earlier += std::ssize(run.earlier_attempts);
+      reruns += run.earlier_attempts.empty() ? 0 : 1;
+      return ScanStep::kContinue;
+    });
+    if (!last) throw std::runtime_error(last.error().message);
+  }
+  state.SetItemsProcessed(state.iterations() * runs);
+  state.counters["runs"] = static_cast<double>(runs);
+  state.counters["runs_with_attempts"] = static_cast<double>(reruns);
+  state.counters["earlier_attempts"] = static_cast<double>(earlier);
+}
+
 }  // namespace
 
 BENCHMARK(BM_UpsertDemoHistory)
@@ -75,5 +121,10 @@ BENCHMARK(BM_LoadRunTable)
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
+BENCHMARK(BM_ScanRuns)
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 BENCHMARK_MAIN();
