@@ -7,7 +7,11 @@ namespace cipette::demo {
 namespace {
 
 constexpr double kDurationSigma = 0.35;
-constexpr int kMaxAttempts = 3;
+// The share of second attempts requested days later, and how many days (GitHub allows re-runs
+// for 30 days after the first attempt).
+constexpr double kLateRerun = 0.10;
+constexpr Timestamp kLateRerunMinDays = 1;
+constexpr Timestamp kLateRerunMaxDays = 25;
 
 Timestamp whole_seconds(double seconds) {
   return static_cast<Timestamp>(std::floor(std::max(0.0, seconds) + 0.5));
@@ -45,7 +49,6 @@ Timestamp attempt_duration(DemoRandom& random, std::string_view conclusion, doub
 // or "" when nobody re-runs it.
 std::string_view rerun_conclusion(DemoRandom& random, std::string_view previous, int attempt,
                                   bool broken) {
-  if (attempt > kMaxAttempts) return "";
   if (is_failed(previous)) {
     if (!random.chance(attempt == 2 ? 0.20 : 0.25)) return "";
     return random.chance(broken ? 0.15 : 0.6) ? "success" : "failure";
@@ -58,14 +61,20 @@ std::string_view rerun_conclusion(DemoRandom& random, std::string_view previous,
   return "";
 }
 
-// Requested at `requested`, how the attempt stands at `end`.
-LatestAttempt play_one(DemoRandom& random, std::int64_t attempt, Timestamp requested,
-                       std::string_view conclusion, const AttemptInputs& in) {
+// Requested at `requested`, how the attempt stands at `end`: the next attempt of `played`.
+void play_one(DemoRandom& random, Timestamp requested, std::string_view conclusion,
+              const AttemptInputs& in, PlayedAttempts& played) {
   const Timestamp started = requested + queue_delay(random, conclusion);
   const Timestamp finished = started + attempt_duration(random, conclusion, in.median_seconds);
-  if (started > in.end) return {attempt, "queued", "", requested, requested};
-  if (finished > in.end) return {attempt, "in_progress", "", started, started};
-  return {attempt, "completed", conclusion, started, finished};
+  PlayedAttempt& attempt = played.attempts[played.count];
+  attempt.attempt = static_cast<std::int64_t>(++played.count);
+  if (started > in.end) {
+    attempt = {attempt.attempt, "queued", "", requested, requested};
+  } else if (finished > in.end) {
+    attempt = {attempt.attempt, "in_progress", "", started, started};
+  } else {
+    attempt = {attempt.attempt, "completed", conclusion, started, finished};
+  }
 }
 
 }  // namespace
@@ -87,20 +96,27 @@ std::string_view draw_first_conclusion(DemoRandom& random, const OutcomeInputs& 
   return "failure";
 }
 
-LatestAttempt play_attempts(DemoRandom& random, const AttemptInputs& in) {
-  LatestAttempt latest = play_one(random, 1, in.created, in.first_conclusion, in);
-  while (latest.status == "completed") {
-    const auto attempt = static_cast<int>(latest.attempt) + 1;
-    const std::string_view next = rerun_conclusion(random, latest.conclusion, attempt, in.broken);
-    if (next.empty()) break;
-    // Someone notices and clicks "Re-run": half a minute to hours later, at most three days.
-    const Timestamp delay =
-        std::clamp<Timestamp>(whole_seconds(random.log_normal(900, 1.2)), 30, 3 * kSecondsPerDay);
-    const Timestamp requested = latest.updated + delay;
-    if (requested > in.end) break;
-    latest = play_one(random, attempt, requested, next, in);
+// Seconds from the end of attempt `attempt - 1` until someone clicks "Re-run".
+Timestamp rerun_delay(DemoRandom& random, int attempt) {
+  if (attempt == 2 && random.chance(kLateRerun)) {
+    return random.between(kLateRerunMinDays * kSecondsPerDay, kLateRerunMaxDays * kSecondsPerDay);
   }
-  return latest;
+  // Someone notices: half a minute to hours later, at most three days.
+  return std::clamp<Timestamp>(whole_seconds(random.log_normal(900, 1.2)), 30, 3 * kSecondsPerDay);
+}
+
+void play_attempts(DemoRandom& random, const AttemptInputs& in, PlayedAttempts& played) {
+  played.count = 0;
+  play_one(random, in.created, in.first_conclusion, in, played);
+  while (played.count < kMaxDemoAttempts && played.latest().status == "completed") {
+    const PlayedAttempt& previous = played.latest();
+    const auto attempt = static_cast<int>(previous.attempt) + 1;
+    const std::string_view next = rerun_conclusion(random, previous.conclusion, attempt, in.broken);
+    if (next.empty()) break;
+    const Timestamp requested = previous.updated + rerun_delay(random, attempt);
+    if (requested > in.end) break;
+    play_one(random, requested, next, in, played);
+  }
 }
 
 }  // namespace cipette::demo

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "cipette/core/time.h"
@@ -40,23 +43,41 @@ struct AttemptInputs {
   bool broken = false;        // the failure is a real breakage: re-runs rarely help
 };
 
-// A run as GitHub shows it at `end`: the fields of its latest attempt.
-struct LatestAttempt {
-  std::int64_t attempt = 1;
+// GitHub allows more; the demo's runs have at most this many attempts.
+inline constexpr std::size_t kMaxDemoAttempts = 3;
+
+// One attempt of a run as GitHub shows it at `end` (GET .../runs/{id}/attempts/{attempt}).
+struct PlayedAttempt {
+  std::int64_t attempt;
   std::string_view status;      // "completed", "in_progress" or "queued"
   std::string_view conclusion;  // "" unless completed
-  Timestamp started = 0;        // run_started_at
-  Timestamp updated = 0;        // updated_at
+  Timestamp started;            // run_started_at
+  Timestamp updated;            // updated_at
+};
+
+// Every attempt of a run, in attempt order (1, 2, ...): the last is the run's latest, whose
+// fields the run shows; each earlier one is completed and the next started after it ended.
+// Held inline and filled in place, attempts[0, count) only: playing a run (a million times for
+// a big demo) allocates, constructs and clears nothing.
+struct PlayedAttempts {
+  std::array<PlayedAttempt, kMaxDemoAttempts> attempts;
+  std::size_t count = 0;
+
+  std::span<const PlayedAttempt> all() const { return {attempts.data(), count}; }
+  const PlayedAttempt& latest() const { return attempts[count - 1]; }
 };
 
 // Plays the attempts of a run created at `created`: the first ends with `first_conclusion`;
 // failed ones are re-run (20%, then 25% of failed second attempts; flaky failures pass on
-// re-run 60% of the time, breakages 15%), as are 10% of cancelled and 1% of successful runs,
-// each re-run requested minutes to hours after the previous attempt completed. Each attempt
-// waits a few seconds to minutes in the queue, then runs for a log-normal duration (sigma 0.35
-// around `median_seconds`), shorter for failures and cancellations, the timeout for timed_out,
-// zero for runs that never started. Attempts requested after `end` do not happen; an attempt
-// not finished by `end` is reported "queued" or "in_progress".
-LatestAttempt play_attempts(DemoRandom& random, const AttemptInputs& in);
+// re-run 60% of the time, breakages 15%), as are 10% of cancelled and 1% of successful runs.
+// A re-run is requested minutes to hours after the previous attempt completed (log-normal
+// around 15 minutes, 30 s to 3 days), except that 10% of second attempts come 1 to 25 days
+// later (someone re-runs an old pull request's checks or a release: GitHub allows it for 30
+// days). Each attempt waits a few seconds to minutes in the queue, then runs for a log-normal
+// duration (sigma 0.35 around `median_seconds`), shorter for failures and cancellations, the
+// timeout for timed_out, zero for runs that never started. Attempts requested after `end` do
+// not happen; an attempt not finished by `end` is reported "queued" or "in_progress".
+// Replaces what `played` held.
+void play_attempts(DemoRandom& random, const AttemptInputs& in, PlayedAttempts& played);
 
 }  // namespace cipette::demo

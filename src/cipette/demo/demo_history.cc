@@ -103,8 +103,9 @@ class HistoryGenerator {
   void generate_run(const RunContext& ctx);
   double failure_rate_at(const Workflow& wf, Timestamp t) const;
   double duration_factor_at(const Workflow& wf, Timestamp t) const;
-  void fill_record(RunRecord& run, const RunContext& ctx, const LatestAttempt& latest);
+  void fill_record(RunRecord& run, const RunContext& ctx, const PlayedAttempts& played);
   void set_head_branch(RunRecord& run, const RunContext& ctx);
+  static void set_earlier_attempts(RunRecord& run, const PlayedAttempts& played);
   RunRecord& next_record();
   void flush();
 
@@ -117,6 +118,7 @@ class HistoryGenerator {
   std::vector<double> cumulative_volume_;  // over workflows_, for draw_workflow
   std::vector<PendingRun> pending_;
   std::vector<RunRecord> batch_;
+  PlayedAttempts played_;  // the attempts of the run being generated
   std::size_t batch_used_ = 0;
   std::int64_t next_run_id_ = 0;
   std::uint32_t sequence_ = 0;
@@ -336,17 +338,19 @@ void HistoryGenerator::generate_run(const RunContext& ctx) {
   attempts.first_conclusion = draw_first_conclusion(random_, outcome);
   attempts.median_seconds = wf.median_seconds * duration_factor_at(wf, ctx.created);
   attempts.broken = failing || rate >= kStayFailing;
-  const LatestAttempt latest = play_attempts(random_, attempts);
+  play_attempts(random_, attempts, played_);
+  const PlayedAttempt& latest = played_.latest();
   // Neutral and unfinished runs neither open nor close an incident (docs/metrics.md, "MTTR").
   const Outcome result =
       latest.status == "completed" ? classify_conclusion(latest.conclusion) : Outcome::kNeutral;
   if (result != Outcome::kNeutral) failing = result == Outcome::kFailed;
-  fill_record(next_record(), ctx, latest);
+  fill_record(next_record(), ctx, played_);
   if (batch_used_ == batch_.size()) flush();
 }
 
 void HistoryGenerator::fill_record(RunRecord& run, const RunContext& ctx,
-                                   const LatestAttempt& latest) {
+                                   const PlayedAttempts& played) {
+  const PlayedAttempt& latest = played.latest();
   Workflow& wf = workflows_[ctx.workflow];
   const Repository& repo = repositories_[wf.repository];
   next_run_id_ += random_.between(1, 64);
@@ -378,6 +382,25 @@ void HistoryGenerator::fill_record(RunRecord& run, const RunContext& ctx,
   char digits[24];
   const auto written = std::to_chars(digits, digits + sizeof digits, run.id);
   run.html_url.append(digits, written.ptr);
+  if (played.count > 1 || !run.earlier_attempts.empty()) set_earlier_attempts(run, played);
+}
+
+// The attempts before the latest, as GitHub answers them. Batch records are reused: the vector
+// keeps its capacity, and fill_record skips this for a run never re-run in a record that held
+// no attempts (nearly every run).
+void HistoryGenerator::set_earlier_attempts(RunRecord& run, const PlayedAttempts& played) {
+  run.earlier_attempts.resize(played.count - 1);
+  for (std::size_t i = 0; i + 1 < played.count; ++i) {
+    const PlayedAttempt& attempt = played.attempts[i];
+    AttemptRecord& record = run.earlier_attempts[i];
+    record.run_id = run.id;
+    record.attempt = attempt.attempt;
+    record.found = true;
+    record.status = attempt.status;
+    record.conclusion = attempt.conclusion;
+    record.run_started_at = attempt.started;
+    record.updated_at = attempt.updated;
+  }
 }
 
 void HistoryGenerator::set_head_branch(RunRecord& run, const RunContext& ctx) {

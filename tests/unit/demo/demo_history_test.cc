@@ -3,23 +3,26 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
+#include <string>
 #include <tuple>
 #include <vector>
 
 namespace cipette::demo {
 namespace {
 
+constexpr Timestamp kHour = 3600;
 // Wednesday 2024-05-15T14:00:00Z.
-const Timestamp kEnd = days_from_civil(2024, 5, 15) * kSecondsPerDay + 14 * 3600;
+const Timestamp end_time = days_from_civil(2024, 5, 15) * kSecondsPerDay + 14 * kHour;
 constexpr Timestamp kSpan = 180 * kSecondsPerDay;
 
 DemoOptions options(std::int64_t runs, std::uint64_t seed = 42) {
   DemoOptions o;
   o.seed = seed;
   o.runs = runs;
-  o.end = kEnd;
+  o.end = end_time;
   return o;
 }
 
@@ -108,9 +111,9 @@ TEST(DemoHistoryTest, EveryRunIsValidAndLooksLikeGitHubs) {
 
 TEST(DemoHistoryTest, AllRunsAreCreatedWithinTheHistorySpanEndingAtEnd) {
   for (const RunRecord& run : sample()) {
-    ASSERT_LE(run.created_at, kEnd);
-    ASSERT_GE(run.created_at, kEnd - kSpan);
-    ASSERT_LE(run.updated_at, kEnd) << "run " << run.id << " updated in the future";
+    ASSERT_LE(run.created_at, end_time);
+    ASSERT_GE(run.created_at, end_time - kSpan);
+    ASSERT_LE(run.updated_at, end_time) << "run " << run.id << " updated in the future";
   }
 }
 
@@ -134,7 +137,7 @@ TEST(DemoHistoryTest, OnlyAFewRecentRunsAreStillInFlightAtTheEnd) {
     EXPECT_TRUE(run.status == "in_progress" || run.status == "queued") << run.status;
     EXPECT_EQ(run.conclusion, "");
     if (run.run_attempt == 1) {
-      EXPECT_GE(run.created_at, kEnd - 12 * 3600);  // the longest attempt lasts ~6 h
+      EXPECT_GE(run.created_at, end_time - 12 * kHour);  // the longest attempt lasts ~6 h
     }
   }
   EXPECT_GT(in_flight, 0u);
@@ -148,7 +151,7 @@ TEST(DemoHistoryTest, ConclusionsCoverTheKindsGitHubReports) {
     EXPECT_GT(conclusions[kind], 0u) << kind;
   }
   // Targets: cancelled ~3%, skipped 2%, timed_out a small fraction of failures.
-  const double n = static_cast<double>(sample().size());
+  const auto n = static_cast<double>(sample().size());
   EXPECT_NEAR(conclusions["cancelled"] / n, 0.03, 0.012);
   EXPECT_NEAR(conclusions["skipped"] / n, 0.02, 0.008);
   EXPECT_LT(conclusions["timed_out"], conclusions["failure"] / 5);
@@ -167,15 +170,139 @@ TEST(DemoHistoryTest, OverallSuccessRateIsThatOfAHealthyButImperfectOrganisation
   EXPECT_LT(rate, 95.0);
 }
 
-TEST(DemoHistoryTest, SomeRunsAreReRunLaterThanTheyWereCreated) {
+// The first attempt of a run: its first earlier attempt, or the run itself.
+struct FirstAttempt {
+  std::string status;
+  std::string conclusion;
+  Timestamp updated = 0;
+};
+
+FirstAttempt first_attempt(const RunRecord& run) {
+  if (run.earlier_attempts.empty()) return {run.status, run.conclusion, run.updated_at};
+  const AttemptRecord& first = run.earlier_attempts.front();
+  return {first.status, first.conclusion, first.updated_at};
+}
+
+// Attempt 2 of a re-run run: an earlier attempt or the run itself.
+FirstAttempt second_attempt(const RunRecord& run) {
+  if (run.run_attempt == 2) return {run.status, run.conclusion, *run.run_started_at};
+  const AttemptRecord& second = run.earlier_attempts[1];
+  return {second.status, second.conclusion, *second.run_started_at};  // updated: its start
+}
+
+TEST(DemoHistoryTest, ReRunsHoldTheirEarlierAttemptsInOrderEachStartedAfterThePreviousEnded) {
   std::size_t reruns = 0;
   for (const RunRecord& run : sample()) {
+    ASSERT_EQ(run.earlier_attempts.size(), static_cast<std::size_t>(run.run_attempt - 1));
     if (run.run_attempt == 1) continue;
     ++reruns;
     EXPECT_LE(run.run_attempt, 3);
-    EXPECT_GT(*run.run_started_at, run.created_at);
+    Timestamp previous_end = run.created_at - 30;
+    for (std::size_t k = 0; k < run.earlier_attempts.size(); ++k) {
+      const AttemptRecord& attempt = run.earlier_attempts[k];
+      EXPECT_EQ(attempt.run_id, run.id);
+      EXPECT_EQ(attempt.attempt, static_cast<std::int64_t>(k + 1));
+      EXPECT_TRUE(attempt.found);
+      EXPECT_EQ(attempt.status, "completed") << run.id;  // only finished runs are re-run
+      EXPECT_FALSE(attempt.conclusion.empty()) << run.id;
+      ASSERT_TRUE(attempt.run_started_at.has_value());
+      // A re-run is requested at least 30 s after the attempt before it ended.
+      EXPECT_GE(*attempt.run_started_at, previous_end + 30) << run.id;
+      EXPECT_GE(attempt.updated_at, *attempt.run_started_at) << run.id;
+      previous_end = attempt.updated_at;
+    }
+    EXPECT_GE(*run.run_started_at, previous_end + 30) << run.id;
+    // GitHub re-runs a run for 30 days after its first attempt.
+    EXPECT_LT(*run.run_started_at - run.created_at, 30 * kSecondsPerDay) << run.id;
   }
   EXPECT_GT(reruns, 0u);
+}
+
+TEST(DemoHistoryTest, AFewPercentOfRunsAreReRunAsPlayAttemptsSays) {
+  // By the first attempt's conclusion: failed runs are re-run 20% of the time, cancelled 10%,
+  // successful 1%, others never (play_attempts). A re-run falls after `end` for runs of the
+  // last days only (late re-runs, 10% of them, in the last 25 of 180 days): under 1% of
+  // re-runs, which the tolerances allow for beyond four binomial standard deviations.
+  std::map<std::string, std::pair<double, double>> by_first;  // kind -> (runs, re-run)
+  std::size_t reruns = 0;
+  for (const RunRecord& run : sample()) {
+    const FirstAttempt first = first_attempt(run);
+    if (first.status != "completed") continue;
+    const Outcome outcome = classify_conclusion(first.conclusion);
+    const std::string kind = outcome == Outcome::kFailed ? "failed" : first.conclusion;
+    by_first[kind].first += 1;
+    by_first[kind].second += run.run_attempt > 1;
+    reruns += run.run_attempt > 1;
+  }
+  auto expect_share = [&](const std::string& kind, double p) {
+    const auto [n, rerun] = by_first[kind];
+    ASSERT_GT(n, 100) << kind;
+    EXPECT_NEAR(rerun / n, p, 4 * std::sqrt(p * (1 - p) / n) + 0.01 * p) << kind;
+  };
+  expect_share("failed", 0.20);
+  expect_share("cancelled", 0.10);
+  expect_share("success", 0.01);
+  EXPECT_EQ(by_first["skipped"].second, 0);
+  EXPECT_EQ(by_first["action_required"].second, 0);
+  // First attempts fail about 10% of the time and are cancelled about 3%: 0.2 x 0.10 + 0.1 x
+  // 0.03 + 0.01 x 0.85 = 3.2% of runs are re-run. "A few percent": between 2% and 5%.
+  const auto share = static_cast<double>(reruns) / static_cast<double>(sample().size());
+  EXPECT_GT(share, 0.02);
+  EXPECT_LT(share, 0.05);
+}
+
+TEST(DemoHistoryTest, FlakyRunsMostlyPassOnTheSecondAttempt) {
+  // A failed run passes on attempt 2 with p (0.6 when flaky, 0.15 when broken) and on attempt 3
+  // with (1 - p) x 0.25 x p; of the runs that failed then passed, attempt 2 is where they passed
+  // in 1 / (1 + 0.25 (1 - p)): 0.91 for p = 0.6 and 0.82 for p = 0.15, whatever the mix.
+  std::size_t flaky = 0, on_second = 0, failed_rerun = 0, failed_rerun_passed = 0;
+  std::size_t second_failed = 0, third = 0;
+  for (const RunRecord& run : sample()) {
+    if (run.run_attempt == 1) continue;
+    const FirstAttempt second = second_attempt(run);
+    if (summarize_attempts(run).flaky) {
+      ++flaky;
+      on_second += second.conclusion == "success";
+    }
+    if (classify_conclusion(first_attempt(run).conclusion) == Outcome::kFailed &&
+        second.status == "completed") {
+      ++failed_rerun;
+      failed_rerun_passed += second.conclusion == "success";
+    }
+    if (second.status == "completed" && second.conclusion == "failure") {
+      ++second_failed;
+      third += run.run_attempt == 3;
+    }
+  }
+  ASSERT_GT(flaky, 100u);
+  const auto n = static_cast<double>(flaky);
+  EXPECT_GT(static_cast<double>(on_second) / n, 0.82 - 4 * std::sqrt(0.82 * 0.18 / n));
+  // Re-runs of failures pass on attempt 2 between 15% (all broken) and 60% (all flaky).
+  const auto passed = static_cast<double>(failed_rerun_passed) / failed_rerun;
+  EXPECT_GT(passed, 0.15);
+  EXPECT_LT(passed, 0.60);
+  // A failed second attempt is re-run once more 25% of the time (attempt 3 is rare).
+  const auto m = static_cast<double>(second_failed);
+  EXPECT_NEAR(third / m, 0.25, 4 * std::sqrt(0.25 * 0.75 / m) + 0.01);
+  EXPECT_LT(static_cast<double>(third) / static_cast<double>(sample().size()), 0.01);
+}
+
+TEST(DemoHistoryTest, SomeRunsAreReRunDaysLater) {
+  // 10% of second attempts are requested 1 to 25 days after the first attempt ended (a normal
+  // delay reaches a day with probability under 0.0001); those that would fall after `end` do
+  // not happen: with 25 / 180 of the history (a little more, as the organisation grows) in the
+  // last 25 days and about half of their late re-runs falling after `end`, ~8% of late
+  // re-runs are lost, so the share is ~9.2%.
+  std::size_t second = 0, late = 0;
+  for (const RunRecord& run : sample()) {
+    if (run.run_attempt == 1) continue;
+    ++second;
+    const Timestamp gap = second_attempt(run).updated - run.earlier_attempts[0].updated_at;
+    EXPECT_LE(gap, 25 * kSecondsPerDay + 1200);  // plus at most 20 minutes in the queue
+    late += gap >= kSecondsPerDay;
+  }
+  const auto n = static_cast<double>(second);
+  EXPECT_NEAR(static_cast<double>(late) / n, 0.092, 4 * std::sqrt(0.092 * 0.908 / n) + 0.005);
 }
 
 TEST(DemoHistoryTest, WeekendsAreMuchQuieterThanWeekdays) {
@@ -187,7 +314,7 @@ TEST(DemoHistoryTest, WeekendsAreMuchQuieterThanWeekdays) {
   int weekend_days = 0, weekdays = 0;
   for (const auto& [day, count] : per_day) {
     const std::int64_t dow = (day + 4) % 7;
-    if (day == day_index(kEnd) || day == day_index(kEnd - kSpan)) continue;  // partial days
+    if (day == day_index(end_time) || day == day_index(end_time - kSpan)) continue;  // partial days
     if (dow == 0 || dow == 6) {
       weekend += static_cast<double>(count);
       ++weekend_days;
