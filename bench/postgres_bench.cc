@@ -18,6 +18,7 @@
 #include "cipette/core/run_table.h"
 #include "cipette/demo/demo_history.h"
 #include "cipette/storage/postgres_store.h"
+#include "store_histories.h"
 
 namespace {
 
@@ -59,20 +60,6 @@ std::unique_ptr<storage::PostgresStore> open_or_die() {
   return std::move(*store);
 }
 
-// Gives each re-run of `batch` (run_attempt > 1: about 3% of the demo's runs) its earlier
-// attempts, all completed and failed, the way the collector will fetch them.
-std::vector<RunRecord> with_earlier_attempts(std::span<const RunRecord> batch) {
-  std::vector<RunRecord> runs(batch.begin(), batch.end());
-  for (RunRecord& run : runs) {
-    for (std::int64_t k = 1; k < run.run_attempt; ++k) {
-      Timestamp ended = run.started() - 300 * (run.run_attempt - k);
-      run.earlier_attempts.push_back(
-          AttemptRecord{run.id, k, true, "completed", "failure", ended - 240, ended});
-    }
-  }
-  return runs;
-}
-
 // range(0) runs of the demo history into a fresh schema; range(1) = 1 stores the re-runs'
 // earlier attempts with them.
 void BM_PostgresBulkLoad(benchmark::State& state) {
@@ -85,8 +72,8 @@ void BM_PostgresBulkLoad(benchmark::State& state) {
     auto store = open_or_die();
     state.ResumeTiming();
     demo::generate_history({42, state.range(0), kEnd}, [&](std::span<const RunRecord> batch) {
-      auto stats =
-          attempts ? store->upsert_runs(with_earlier_attempts(batch)) : store->upsert_runs(batch);
+      auto stats = attempts ? store->upsert_runs(batch)
+                            : store->upsert_runs(bench::without_earlier_attempts(batch));
       if (!stats) throw std::runtime_error(stats.error().message);
     });
   }
@@ -98,23 +85,7 @@ void BM_PostgresBulkLoad(benchmark::State& state) {
 void BM_PostgresScanRuns(benchmark::State& state) {
   if (server_url() == nullptr) return state.SkipWithError(kNoServer);
   auto store = open_or_die();
-  std::int64_t runs = 0;
-  std::int64_t earlier = 0;
-  std::int64_t reruns = 0;
-  for (auto _ : state) {
-    runs = earlier = reruns = 0;
-    auto last = store->scan_runs(0, [&](const RunRecord& run) {
-      ++runs;
-      earlier += std::ssize(run.earlier_attempts);
-      reruns += run.earlier_attempts.empty() ? 0 : 1;
-      return ScanStep::kContinue;
-    });
-    if (!last) throw std::runtime_error(last.error().message);
-  }
-  state.SetItemsProcessed(state.iterations() * runs);
-  state.counters["runs"] = static_cast<double>(runs);
-  state.counters["runs_with_attempts"] = static_cast<double>(reruns);
-  state.counters["earlier_attempts"] = static_cast<double>(earlier);
+  bench::scan_and_count(state, *store);
 }
 
 void BM_PostgresLoadRunTable(benchmark::State& state) {

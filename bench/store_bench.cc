@@ -12,6 +12,7 @@
 #include "cipette/core/run_table.h"
 #include "cipette/demo/demo_history.h"
 #include "cipette/storage/sqlite_store.h"
+#include "store_histories.h"
 
 namespace {
 
@@ -35,28 +36,14 @@ std::unique_ptr<storage::SqliteStore> open_or_die(const std::string& path) {
   return std::move(*store);
 }
 
-// Gives each re-run of `batch` (run_attempt > 1: about 3% of the demo's runs) its earlier
-// attempts, all completed and failed, the way the collector will fetch them.
-std::vector<RunRecord> with_earlier_attempts(std::span<const RunRecord> batch) {
-  std::vector<RunRecord> runs(batch.begin(), batch.end());
-  for (RunRecord& run : runs) {
-    for (std::int64_t k = 1; k < run.run_attempt; ++k) {
-      Timestamp ended = run.started() - 300 * (run.run_attempt - k);
-      run.earlier_attempts.push_back(
-          AttemptRecord{run.id, k, true, "completed", "failure", ended - 240, ended});
-    }
-  }
-  return runs;
-}
-
 // Writes the demo history into a fresh database file, with the re-runs' earlier attempts when
 // `attempts` is set.
 void write_demo(const std::string& path, std::int64_t runs, bool attempts = false) {
   remove_database(path);
   auto store = open_or_die(path);
   demo::generate_history({42, runs, kEnd}, [&](std::span<const RunRecord> batch) {
-    auto written =
-        attempts ? store->upsert_runs(with_earlier_attempts(batch)) : store->upsert_runs(batch);
+    auto written = attempts ? store->upsert_runs(batch)
+                            : store->upsert_runs(bench::without_earlier_attempts(batch));
     if (!written) throw std::runtime_error("upsert failed: " + written.error().message);
   });
 }
@@ -89,23 +76,7 @@ void BM_ScanRuns(benchmark::State& state) {
   std::string path = bench_path(state.range(0), attempts ? "scan-attempts-" : "scan-");
   if (!std::filesystem::exists(path)) write_demo(path, state.range(0), attempts);
   auto store = open_or_die(path);
-  std::int64_t runs = 0;
-  std::int64_t earlier = 0;
-  std::int64_t reruns = 0;
-  for (auto _ : state) {
-    runs = earlier = reruns = 0;
-    auto last = store->scan_runs(0, [&](const RunRecord& run) {
-      ++runs;
-      earlier += std::ssize(run.earlier_attempts);
-      reruns += run.earlier_attempts.empty() ? 0 : 1;
-      return ScanStep::kContinue;
-    });
-    if (!last) throw std::runtime_error(last.error().message);
-  }
-  state.SetItemsProcessed(state.iterations() * runs);
-  state.counters["runs"] = static_cast<double>(runs);
-  state.counters["runs_with_attempts"] = static_cast<double>(reruns);
-  state.counters["earlier_attempts"] = static_cast<double>(earlier);
+  bench::scan_and_count(state, *store);
 }
 
 }  // namespace
