@@ -91,13 +91,21 @@ Status validate_attempt(const AttemptRecord& attempt) {
   return {};
 }
 
-std::int64_t run_version(std::int64_t attempt, bool completed, Timestamp updated_at) {
-  // attempt (17 bits with room) | completed (1 bit) | updated_at (39 bits: 17,000 years).
-  constexpr std::int64_t kTimeBits = 39;
+Progress progress_of(std::string_view status) {
+  if (status == "completed") return Progress::kCompleted;
+  if (status == "in_progress") return Progress::kInProgress;
+  return Progress::kWaiting;
+}
+
+std::int64_t forward_version(std::int64_t attempt, Progress progress, Timestamp time) {
+  // attempt (17 bits with room) | progress (2 bits) | time (38 bits: 8,700 years). Schema 4
+  // stored attempt << 40 | completed << 39 | updated_at, which this equals for completed and
+  // waiting versions (docs/decisions.md, "Jobs in the store").
+  constexpr std::int64_t kTimeBits = 38;
   constexpr Timestamp kMaxTime = (Timestamp{1} << kTimeBits) - 1;
   std::int64_t a = std::clamp<std::int64_t>(attempt, 0, kMaxRunAttempt);
-  Timestamp t = std::clamp<Timestamp>(updated_at, 0, kMaxTime);
-  return (a << (kTimeBits + 1)) | (std::int64_t{completed} << kTimeBits) | t;
+  Timestamp t = std::clamp<Timestamp>(time, 0, kMaxTime);
+  return (a << (kTimeBits + 2)) | (static_cast<std::int64_t>(progress) << kTimeBits) | t;
 }
 
 AttemptSummary summarize_attempts(const RunRecord& run) {

@@ -46,12 +46,26 @@ struct AttemptRecord {
   friend bool operator==(const AttemptRecord&, const AttemptRecord&) = default;
 };
 
-// The one rule for when a version of a run, or of one of its attempts, may overwrite the
-// stored one: it must move forward, whatever order versions arrive in. A higher attempt
-// first, then completed over unfinished, then a later updated_at. Stores keep this key in a
-// column and compare it in SQL, so that the rule lives here only. An attempt GitHub did not
-// find has version 0: any found version replaces it, and it never replaces one.
-std::int64_t run_version(std::int64_t attempt, bool completed, Timestamp updated_at);
+// How far a run, an attempt or a job has come, by its GitHub status: completed, then
+// in_progress, then everything before it (queued, waiting, requested, pending, or a status
+// GitHub adds later).
+enum class Progress : std::uint8_t { kWaiting = 0, kInProgress = 1, kCompleted = 2 };
+Progress progress_of(std::string_view status);
+
+// The one rule for when a version of a run, of one of its attempts, or of a job may overwrite
+// the stored one: it must move forward, whatever order versions arrive in. A higher attempt
+// first, then further progress (completed over in_progress over queued/waiting), then a later
+// time stamp. Stores keep this key in a column and compare it in SQL, so that the rule lives
+// here only. Completed and waiting versions keep the values that schema 4 stored (the progress
+// takes the bit that was "completed", and the bit below it).
+std::int64_t forward_version(std::int64_t attempt, Progress progress, Timestamp time);
+
+// forward_version of a run or attempt: its attempt, its status and its updated_at. An attempt
+// GitHub did not find has version 0: any found version replaces it, and it never replaces one.
+inline std::int64_t run_version(std::int64_t attempt, std::string_view status,
+                                Timestamp updated_at) {
+  return forward_version(attempt, progress_of(status), updated_at);
+}
 
 // One GitHub workflow run as stored: the fields of its latest attempt. Strings hold GitHub's
 // values verbatim (they are untrusted: escape them wherever they are rendered).
@@ -80,7 +94,7 @@ struct RunRecord {
   std::vector<AttemptRecord> earlier_attempts;
 
   bool completed() const { return status == "completed"; }
-  std::int64_t version() const { return run_version(run_attempt, completed(), updated_at); }
+  std::int64_t version() const { return run_version(run_attempt, status, updated_at); }
   // run_started_at, or created_at where that is missing.
   Timestamp started() const { return run_started_at.value_or(created_at); }
 
@@ -88,7 +102,7 @@ struct RunRecord {
 };
 
 inline std::int64_t attempt_version(const AttemptRecord& attempt) {
-  return attempt.found ? run_version(attempt.attempt, attempt.completed(), attempt.updated_at) : 0;
+  return attempt.found ? run_version(attempt.attempt, attempt.status, attempt.updated_at) : 0;
 }
 
 // What a run's attempts add to the metrics (docs/metrics.md, "Re-runs and flakiness"): the one

@@ -136,23 +136,31 @@ TEST(RunTest, ValidateRunRefusesAttemptsOutOfRange) {
   EXPECT_TRUE(validate_run(run));
 }
 
-TEST(RunTest, VersionsMoveForwardByAttemptThenCompletionThenUpdatedAt) {
+TEST(RunTest, VersionsMoveForwardByAttemptThenProgressThenUpdatedAt) {
   // Each version below must replace the one before it, and never the other way round.
   const std::int64_t ordered[] = {
-      run_version(1, false, 500),  // attempt 1 running
-      run_version(1, false, 600),  // ... updated later
-      run_version(1, true, 100),   // completed, even with an older updated_at
-      run_version(1, true, 700),
-      run_version(2, false, 50),  // a re-run, queued: a higher attempt wins over all of attempt 1
-      run_version(2, true, 60),
-      run_version(3, false, 0),
+      run_version(1, "queued", 500),       // attempt 1 queued
+      run_version(1, "waiting", 600),      // ... updated later
+      run_version(1, "in_progress", 100),  // running, even with an older updated_at
+      run_version(1, "in_progress", 650),
+      run_version(1, "completed", 100),  // completed, even with an older updated_at
+      run_version(1, "completed", 700),
+      run_version(2, "requested", 50),  // a re-run: a higher attempt wins over all of attempt 1
+      run_version(2, "in_progress", 40),
+      run_version(2, "completed", 60),
+      run_version(3, "pending", 0),
   };
   for (std::size_t i = 1; i < std::size(ordered); ++i) {
     EXPECT_LT(ordered[i - 1], ordered[i]) << i;
   }
   // Out-of-range inputs are clamped, never wrap into another attempt's range.
-  EXPECT_LT(run_version(1, true, std::int64_t{1} << 50), run_version(2, false, 0));
-  EXPECT_LT(run_version(1, false, -5), run_version(1, false, 1));
+  EXPECT_LT(run_version(1, "completed", std::int64_t{1} << 50), run_version(2, "queued", 0));
+  EXPECT_LT(run_version(1, "queued", -5), run_version(1, "queued", 1));
+  // Schema 4 stored attempt << 40 | completed << 39 | updated_at: completed and waiting versions
+  // keep those values, so that stored runs need no new version.
+  const std::int64_t schema4_completed = (std::int64_t{3} << 40) | (std::int64_t{1} << 39) | 1234;
+  EXPECT_EQ(run_version(3, "completed", 1234), schema4_completed);
+  EXPECT_EQ(run_version(2, "queued", 99), (std::int64_t{2} << 40) | 99);
   // An attempt not found is below every found version.
   AttemptRecord missing{1, 1, false, "", "", std::nullopt, 0};
   AttemptRecord queued{1, 1, true, "queued", "", std::nullopt, 0};

@@ -60,7 +60,8 @@ TEST(PostgresMigrationTest, MigratingFromVersion3FillsEveryRunVersionFromTheRule
   ASSERT_EQ(versions.size(), 25'003U);
   for (std::int64_t i = 1; i <= 25'003; ++i) {
     ASSERT_EQ(versions[i - 1],
-              std::to_string(run_version(1 + i % 3, i % 2 == 0, 1'700'000'000 + i)))
+              std::to_string(run_version(1 + i % 3, i % 2 == 0 ? "completed" : "in_progress",
+                                         1'700'000'000 + i)))
         << "run " << i;
   }
   // The column has no default after the migration: a writer cannot leave it out.

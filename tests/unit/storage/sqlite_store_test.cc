@@ -281,10 +281,10 @@ TEST(SqliteStoreTest, MigratingFromVersion3GivesEveryRunItsVersionAndLosesNothin
             (std::vector<std::string>{"104", "101", "102", "103"}));
   EXPECT_EQ(raw_query(path, "SELECT version FROM runs ORDER BY id"),
             (std::vector<std::string>{
-                std::to_string(run_version(1, true, 1'700'000'300)),
-                std::to_string(run_version(2, false, 1'700'000'400)),
-                std::to_string(run_version(3, true, 1'700'000'200)),
-                std::to_string(run_version(1, false, 1'700'000'100)),
+                std::to_string(run_version(1, "completed", 1'700'000'300)),
+                std::to_string(run_version(2, "in_progress", 1'700'000'400)),
+                std::to_string(run_version(3, "completed", 1'700'000'200)),
+                std::to_string(run_version(1, "queued", 1'700'000'100)),
             }));
   // Nothing lost or moved: the same rows in the same change order.
   contract::Scan all = contract::scan_store(**store);

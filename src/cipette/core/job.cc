@@ -1,0 +1,81 @@
+#include "cipette/core/job.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace cipette {
+
+std::int64_t JobRecord::version() const {
+  Timestamp latest = 0;
+  for (const std::optional<Timestamp>& t : {created_at, started_at, completed_at}) {
+    if (t) latest = std::max(latest, *t);
+  }
+  return forward_version(run_attempt, progress_of(status), latest);
+}
+
+Status validate_job(const JobRecord& job) {
+  auto bad = [&](std::string_view field, std::string_view why) {
+    return fail(fmt::format("job {}: field \"{}\" {}", job.id, field, why));
+  };
+  if (job.id <= 0) return bad("id", "must be a positive integer");
+  if (job.run_id <= 0) return bad("run_id", "must be a positive integer");
+  if (job.run_attempt < 1 || job.run_attempt > kMaxRunAttempt) {
+    return bad("run_attempt", fmt::format("must be between 1 and {}", kMaxRunAttempt));
+  }
+  if (job.status.empty()) return bad("status", "is missing");
+  if (job.name.empty()) return bad("name", "is missing");
+  if (job.name.size() > kMaxNameBytes) {
+    return bad("name", fmt::format("is longer than {} bytes", kMaxNameBytes));
+  }
+  if (job.labels.size() > kMaxJobLabels) {
+    return bad("labels", fmt::format("has more than {} labels", kMaxJobLabels));
+  }
+  for (const std::string& label : job.labels) {
+    if (label.size() > kMaxNameBytes) {
+      return bad("labels", fmt::format("holds a label longer than {} bytes", kMaxNameBytes));
+    }
+  }
+  if (job.steps.size() > kMaxJobSteps) {
+    return bad("steps", fmt::format("has more than {} steps", kMaxJobSteps));
+  }
+  std::set<std::int64_t> numbers;
+  for (const StepRecord& step : job.steps) {
+    if (step.number <= 0) return bad("steps", "holds a step number that is not positive");
+    if (!numbers.insert(step.number).second) {
+      return bad("steps", fmt::format("holds step number {} twice", step.number));
+    }
+    if (step.name.size() > kMaxNameBytes) {
+      return bad("steps", fmt::format("holds a step name longer than {} bytes", kMaxNameBytes));
+    }
+  }
+  return {};
+}
+
+std::string_view job_group_name(std::string_view name) {
+  if (!name.ends_with(')')) return name;
+  std::size_t open = name.rfind(" (");
+  if (open == std::string_view::npos || open == 0) return name;
+  return name.substr(0, open);
+}
+
+std::string label_set_key(std::vector<std::string> labels) {
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  return fmt::format("{}", fmt::join(labels, ", "));
+}
+
+std::optional<std::int64_t> queue_seconds(const JobRecord& job) {
+  if (job.waited || !job.created_at || !job.started_at) return std::nullopt;
+  if (*job.started_at < *job.created_at) return std::nullopt;
+  return *job.started_at - *job.created_at;
+}
+
+std::optional<std::int64_t> job_duration_seconds(const JobRecord& job) {
+  if (!job.completed() || !job.started_at || !job.completed_at) return std::nullopt;
+  if (*job.completed_at < *job.started_at) return std::nullopt;
+  return *job.completed_at - *job.started_at;
+}
+
+}  // namespace cipette
