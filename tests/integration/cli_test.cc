@@ -217,6 +217,78 @@ TEST(CliTest, ImportedAttemptObjectsBecomeTheEarlierAttemptsOfTheirRun) {
   EXPECT_EQ(sql_int(db, "SELECT last_seq FROM change_log_head"), 1);
 }
 
+// A jobs page saved with `gh api --paginate repos/O/R/actions/runs/42/jobs`, imported with
+// the run's listing: each job is stored with its steps; a job of a run the database does not
+// hold is skipped and said to be.
+TEST(CliTest, ImportedJobsPagesAreStoredForTheRunsTheDatabaseHolds) {
+  TempDir dir;
+  json run = run_json(42, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:09:00Z");
+  testing::write_file(dir.file("runs.json"), page_json({run}).dump());
+  json build = {{"id", 4201},
+                {"run_id", 42},
+                {"run_attempt", 1},
+                {"name", "build"},
+                {"status", "completed"},
+                {"conclusion", "success"},
+                {"created_at", "2024-03-01T10:00:05Z"},
+                {"started_at", "2024-03-01T10:01:05Z"},
+                {"completed_at", "2024-03-01T10:08:00Z"},
+                {"labels", {"ubuntu-latest"}},
+                {"runner_name", "GitHub Actions 2"},
+                {"runner_group_name", "GitHub Actions"},
+                {"steps",
+                 {{{"name", "Run tests"},
+                   {"status", "completed"},
+                   {"conclusion", "success"},
+                   {"number", 2},
+                   {"started_at", "2024-03-01T10:02:00Z"},
+                   {"completed_at", "2024-03-01T10:07:00Z"}},
+                  {{"name", "Set up job"},
+                   {"status", "completed"},
+                   {"conclusion", "success"},
+                   {"number", 1},
+                   {"started_at", "2024-03-01T02:01:05-08:00"},
+                   {"completed_at", "2024-03-01T02:02:00-08:00"}}}}};
+  json lint = build;
+  lint["id"] = 4202;
+  lint["name"] = "lint";
+  lint["conclusion"] = "failure";
+  lint["steps"] = json::array();
+  lint.erase("created_at");  // GitHub Enterprise Server before 3.9
+  json stranger = build;
+  stranger["id"] = 9901;
+  stranger["run_id"] = 99;
+  json page = {{"total_count", 3}, {"jobs", {build, lint, stranger}}};
+  testing::write_file(dir.file("jobs.json"), page.dump());
+  std::string db = dir.file("c.db");
+  CommandResult imported =
+      cipette({"import", dir.file("runs.json"), dir.file("jobs.json"), "--db", db});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.err.find("imported 3 jobs into sqlite:" + db +
+                              ": 2 new, 0 updated, 0 unchanged, 1 skipped (their run is not "
+                              "stored"),
+            std::string::npos)
+      << imported.err;
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM jobs"), 2);
+  // 2024-03-01T10:00:05Z = 1709287205, 10:01:05Z = 1709287265, 10:08:00Z = 1709287680.
+  EXPECT_EQ(sql_int(db,
+                    "SELECT count(*) FROM jobs WHERE id = 4201 AND run_id = 42 AND name = 'build' "
+                    "AND created_at = 1709287205 AND started_at = 1709287265 AND completed_at = "
+                    "1709287680"),
+            1);
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM jobs WHERE id = 4202 AND created_at IS NULL"), 1);
+  // Step 1's 02:01:05-08:00 is 10:01:05Z; steps are kept by number.
+  EXPECT_EQ(sql_int(db, "SELECT count(*) FROM steps WHERE job_id = 4201"), 2);
+  EXPECT_EQ(sql_int(db, "SELECT started_at FROM steps WHERE job_id = 4201 AND number = 1"),
+            1709287265);
+  // Importing the same files again changes nothing.
+  CommandResult again =
+      cipette({"import", dir.file("runs.json"), dir.file("jobs.json"), "--db", db});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("0 new, 0 updated, 2 unchanged, 1 skipped"), std::string::npos)
+      << again.err;
+}
+
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
   TempDir dir;
   std::string db = dir.file("demo.db");

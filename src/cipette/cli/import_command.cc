@@ -1,4 +1,4 @@
-// `cipette import FILE...`: runs saved from the GitHub API into the database.
+// `cipette import FILE...`: runs and jobs saved from the GitHub API into the database.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "cipette/cli/command.h"
+#include "cipette/github/job_json.h"
 #include "cipette/github/run_json.h"
 #include "cipette/storage/store_factory.h"
 
@@ -86,36 +87,84 @@ std::size_t count_attempts(const std::vector<RunRecord>& runs) {
   return count;
 }
 
-// Parses every file before writing anything, so that one bad file leaves the database as it was.
-Result<std::vector<RunRecord>> parse_files(const std::vector<std::string>& files) {
+struct Parsed {
   std::vector<RunRecord> runs;
+  std::vector<JobRecord> jobs;
+};
+
+// Parses every file before writing anything, so that one bad file leaves the database as it
+// was. A file holds runs or jobs (github::looks_like_jobs), not both.
+Result<Parsed> parse_files(const std::vector<std::string>& files) {
+  Parsed parsed;
   for (const std::string& file : files) {
     auto text = read_whole_file(file);
     if (!text) return text.error();
-    auto parsed = github::parse_runs_document(*text, file);
-    if (!parsed) return parsed.error();
-    std::fprintf(stderr, "read %s: %zu runs\n", file.c_str(), parsed->size());
-    runs.insert(runs.end(), std::make_move_iterator(parsed->begin()),
-                std::make_move_iterator(parsed->end()));
+    if (github::looks_like_jobs(*text)) {
+      auto jobs = github::parse_jobs_document(*text, file);
+      if (!jobs) return jobs.error();
+      std::fprintf(stderr, "read %s: %zu jobs\n", file.c_str(), jobs->size());
+      parsed.jobs.insert(parsed.jobs.end(), std::make_move_iterator(jobs->begin()),
+                         std::make_move_iterator(jobs->end()));
+      continue;
+    }
+    auto runs = github::parse_runs_document(*text, file);
+    if (!runs) return runs.error();
+    std::fprintf(stderr, "read %s: %zu runs\n", file.c_str(), runs->size());
+    parsed.runs.insert(parsed.runs.end(), std::make_move_iterator(runs->begin()),
+                       std::make_move_iterator(runs->end()));
   }
-  return group_attempts(std::move(runs));
+  parsed.runs = group_attempts(std::move(parsed.runs));
+  return parsed;
 }
 
-int run_import(const ImportOptions& options, const Environment& env) {
-  auto runs = parse_files(options.files);
-  if (!runs) return report_error(fail(runs.error().message, " (nothing imported)"), kExitFailure);
-  Setting database = resolve_database(flag_of(options.db_option, options.db), env);
-  auto store = storage::open_store(database.value);
-  if (!store) return report_error(store.error(), kExitFailure);
-  auto stats = (*store)->upsert_runs(*runs);
-  if (!stats) return report_error(fail(stats.error().message, " (nothing imported)"), kExitFailure);
-  std::size_t attempts = count_attempts(*runs);
+void report_runs(const std::vector<RunRecord>& runs, const UpsertStats& stats,
+                 const RunStore& store) {
+  std::size_t attempts = count_attempts(runs);
   std::string with_attempts =
       attempts == 0 ? "" : fmt::format(" with {} earlier attempts", attempts);
   std::fprintf(stderr, "imported %zu runs%s into %s: %lld new, %lld updated, %lld unchanged\n",
-               runs->size(), with_attempts.c_str(), (*store)->describe().c_str(),
-               static_cast<long long>(stats->inserted), static_cast<long long>(stats->updated),
-               static_cast<long long>(stats->unchanged));
+               runs.size(), with_attempts.c_str(), store.describe().c_str(),
+               static_cast<long long>(stats.inserted), static_cast<long long>(stats.updated),
+               static_cast<long long>(stats.unchanged));
+}
+
+void report_jobs(std::size_t jobs, const JobUpsertStats& stats, const RunStore& store) {
+  std::string orphaned =
+      stats.orphaned == 0
+          ? ""
+          : fmt::format(", {} skipped (their run is not stored: import the runs too, in this "
+                        "command or before)",
+                        stats.orphaned);
+  std::fprintf(stderr, "imported %zu jobs into %s: %lld new, %lld updated, %lld unchanged%s\n",
+               jobs, store.describe().c_str(), static_cast<long long>(stats.inserted),
+               static_cast<long long>(stats.updated), static_cast<long long>(stats.unchanged),
+               orphaned.c_str());
+}
+
+int run_import(const ImportOptions& options, const Environment& env) {
+  auto parsed = parse_files(options.files);
+  if (!parsed) {
+    return report_error(fail(parsed.error().message, " (nothing imported)"), kExitFailure);
+  }
+  Setting database = resolve_database(flag_of(options.db_option, options.db), env);
+  auto store = storage::open_store(database.value);
+  if (!store) return report_error(store.error(), kExitFailure);
+  // Runs first, so that the jobs of runs imported together find their run.
+  if (!parsed->runs.empty() || parsed->jobs.empty()) {
+    auto stats = (*store)->upsert_runs(parsed->runs);
+    if (!stats) {
+      return report_error(fail(stats.error().message, " (nothing imported)"), kExitFailure);
+    }
+    report_runs(parsed->runs, *stats, **store);
+  }
+  if (!parsed->jobs.empty()) {
+    auto stats = (*store)->upsert_jobs(parsed->jobs);
+    if (!stats) {
+      std::string_view what = parsed->runs.empty() ? " (nothing imported)" : " (no jobs imported)";
+      return report_error(fail(stats.error().message, what), kExitFailure);
+    }
+    report_jobs(parsed->jobs.size(), *stats, **store);
+  }
   return kExitOk;
 }
 
@@ -125,12 +174,15 @@ void add_import_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ImportOptions>();
   CLI::App* cmd = app.add_subcommand(
       "import",
-      "Load runs from GitHub API JSON saved by hand (gh api --paginate ...). Objects of one run "
-      "id are one run: the one with the highest run_attempt is the run, the others (e.g. saved "
-      "from .../runs/{id}/attempts/{k}) its earlier attempts; of two with the same attempt, the "
-      "later version (completed over unfinished, then the later updated_at) is kept");
+      "Load runs and jobs from GitHub API JSON saved by hand (gh api --paginate ...). Objects of "
+      "one run id are one run: the one with the highest run_attempt is the run, the others (e.g. "
+      "saved from .../runs/{id}/attempts/{k}) its earlier attempts; of two with the same "
+      "attempt, the later version (completed over in progress over queued, then the later "
+      "updated_at) is kept. Jobs (gh api --paginate repos/O/R/actions/runs/ID/jobs) are stored "
+      "for the runs the database holds");
   cmd->add_option("files", options->files,
-                  "JSON files: list-workflow-runs pages, run arrays, run or attempt objects")
+                  "JSON files: list-workflow-runs pages, run arrays, run or attempt objects, "
+                  "list-jobs pages, job objects")
       ->required();
   options->db_option =
       cmd->add_option("--db,--database-url", options->db, "Database (default: DATABASE_URL)");
