@@ -2,22 +2,13 @@
 
 #include <simdjson.h>
 
-#include <cstddef>
-#include <string>
-#include <string_view>
-
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
+#include "cipette/github/json_fields.h"
 
 // Private to cipette_github: one GitHub workflow-run object to a RunRecord.
 
 namespace cipette::github {
-
-// Where a run sits in the input, for messages.
-struct RunLabel {
-  std::string_view source;  // the input's name
-  std::size_t number = 0;   // 1-based, counted across the whole input
-};
 
 // Maps a workflow-run object (the shape of GET /repos/{o}/{r}/actions/runs/{id}) to a RunRecord.
 // Required: id (positive integer), workflow_id (positive integer), repository.full_name
@@ -28,10 +19,6 @@ struct RunLabel {
 // the wrong type is an error even where the field is optional. The result passes validate_run.
 // Fails with "SOURCE: run #K (id ID): field "NAME": WHAT" ("(id ID)" left out while the id is
 // not known).
-Result<RunRecord> read_run(simdjson::dom::element run, const RunLabel& label);
-
-// What a value is, for "expected X, got Y": "a string "abc"", "the number 5", "null",
-// "an object".
-std::string describe(simdjson::dom::element value);
+Result<RunRecord> read_run(simdjson::dom::element run, const ItemLabel& label);
 
 }  // namespace cipette::github

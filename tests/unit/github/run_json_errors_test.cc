@@ -9,6 +9,7 @@
 
 #include "cipette/github/run_json.h"
 #include "support/test_support.h"
+#include "unit/github/json_members.h"
 
 namespace cipette::github {
 namespace {
@@ -30,31 +31,15 @@ std::string error_of(std::string_view json, std::string_view source = "test.json
   return result ? std::string() : result.error().message;
 }
 
-using Members = std::vector<std::pair<std::string, std::string>>;
-
-// A run with every required field, as JSON; `changes` replace members or add them (values are
-// raw JSON; an empty value removes the member).
+// A run with every required field, as JSON; see json_object for `changes`.
 std::string run(const Members& changes = {}) {
-  Members members = {{"id", "5"},
-                     {"workflow_id", "2"},
-                     {"status", R"("completed")"},
-                     {"created_at", R"("2024-03-01T00:00:00Z")"},
-                     {"updated_at", R"("2024-03-01T00:00:00Z")"},
-                     {"repository", R"({"full_name": "o/r"})"}};
-  for (const auto& [key, value] : changes) {
-    auto same_key = [&](const auto& member) { return member.first == key; };
-    auto it = std::find_if(members.begin(), members.end(), same_key);
-    if (it == members.end()) {
-      members.emplace_back(key, value);
-    } else {
-      it->second = value;
-    }
-  }
-  std::string out;
-  for (const auto& [key, value] : members) {
-    if (!value.empty()) out += (out.empty() ? "{" : ", ") + ("\"" + key + "\": ") + value;
-  }
-  return out + "}";
+  return json_object({{"id", "5"},
+                      {"workflow_id", "2"},
+                      {"status", R"("completed")"},
+                      {"created_at", R"("2024-03-01T00:00:00Z")"},
+                      {"updated_at", R"("2024-03-01T00:00:00Z")"},
+                      {"repository", R"({"full_name": "o/r"})"}},
+                     changes);
 }
 
 std::string page(const std::string& runs) {
