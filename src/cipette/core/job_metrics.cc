@@ -5,11 +5,13 @@
 #include <span>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "cipette/core/engine/job_data.h"
 #include "cipette/core/engine/scope.h"
 #include "cipette/core/engine/table_data.h"
 #include "cipette/core/text.h"
+#include "cipette/core/time.h"
 
 namespace cipette {
 
@@ -278,6 +280,53 @@ std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTab
     return std::tie(a.labels, a.runner_group) < std::tie(b.labels, b.runner_group);
   });
   return out;
+}
+
+std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& table,
+                                                 const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  const JobData& jobs = table.data();
+  const engine::TableData& rows = runs.data();
+  std::vector<std::pair<std::int64_t, std::int64_t>> queues;  // (day, seconds)
+  for (NameId w : resolved.workflows) {
+    auto [begin, end] = resolved.rows_of(rows, w);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (jobs.row_run[i] == JobData::kNoJobs || !resolved.passes_filters(rows, i)) continue;
+      auto [first, last] = jobs.jobs_of_row(i);
+      for (std::size_t j = first; j < last; ++j) {
+        const CompactJob& job = jobs.jobs[j];
+        if (job.completed() && job.queue != CompactJob::kNone) {
+          queues.emplace_back(day_index(rows.created_at[i]), job.queue);
+        }
+      }
+    }
+  }
+  std::sort(queues.begin(), queues.end());
+  std::int64_t first_day = 0;
+  std::int64_t last_day = -1;
+  const Period& p = scope.period;
+  if (p.kind == Period::Kind::kDays) {
+    first_day = day_index(scope.now - Timestamp{p.days} * kSecondsPerDay);
+    last_day = day_index(scope.now);
+  } else if (p.kind == Period::Kind::kRange) {
+    first_day = day_index(p.from);
+    last_day = day_index(p.to - 1);
+  } else if (!queues.empty()) {
+    last_day = queues.back().first;
+    first_day = std::max(queues.front().first, last_day - kMaxRangeDays + 1);
+  }
+  std::vector<DailyQueuePoint> points;
+  std::vector<std::int64_t> day_values;
+  auto next = std::lower_bound(queues.begin(), queues.end(),
+                               std::pair{first_day, std::numeric_limits<std::int64_t>::min()});
+  for (std::int64_t day = first_day; day <= last_day; ++day) {
+    day_values.clear();
+    for (; next != queues.end() && next->first == day; ++next) day_values.push_back(next->second);
+    engine::Percentiles ranks = engine::p50_p95(day_values);
+    points.push_back({day, static_cast<std::int64_t>(day_values.size()), ranks.p50, ranks.p95});
+  }
+  return points;
 }
 
 }  // namespace cipette

@@ -68,6 +68,22 @@ std::vector<JobRow> compute_job_legs(const RunTable& runs, const JobTable& jobs,
 std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTable& jobs,
                                               const Scope& scope);
 
+// The queue times of one UTC day, for the runners chart.
+struct DailyQueuePoint {
+  std::int64_t day = 0;    // days since 1970-01-01
+  std::int64_t count = 0;  // completed jobs with a queue time
+  std::optional<std::int64_t> p50;
+  std::optional<std::int64_t> p95;
+};
+
+// Queue times of the completed jobs in scope per UTC day of their run's created_at (the day that
+// puts the run in scope), one point for every day: kDays from day_index(now - days) to
+// day_index(now) (runs created later are left out), kRange from day_index(from) to
+// day_index(to - 1), kAll from the first to the last day with a queue time (at most
+// kMaxRangeDays, the last ones). REQUIRES: as above.
+std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& jobs,
+                                                 const Scope& scope);
+
 // A job's estimated billable minutes: its duration rounded up to a whole minute (0 s is 0).
 inline std::int64_t billable_minutes(std::int64_t duration_seconds) {
   return (duration_seconds + 59) / 60;

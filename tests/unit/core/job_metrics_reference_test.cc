@@ -85,7 +85,7 @@ History random_history(std::uint32_t seed, int count) {
     run.status = pick(8) == 0 ? "in_progress" : "completed";
     run.conclusion = one_of(conclusions);
     run.head_branch = pick(3) == 0 ? "dev" : "main";
-    run.created_at = kNow + 3600 - 1800 * pick(12 * 48);
+    run.created_at = kNow + 3600 - Timestamp{1800} * pick(12 * 48);
     run.updated_at = run.created_at + 600;
     run.run_attempt = 1 + (pick(4) == 0 ? 1 + pick(2) : 0);
     bool stored = pick(20) != 0;  // else: jobs of a run the store does not hold
@@ -93,9 +93,10 @@ History random_history(std::uint32_t seed, int count) {
     for (int attempt = 1; attempt <= run.run_attempt; ++attempt) {
       int jobs = 1 + pick(5);
       for (int k = 0; k < jobs; ++k) {
-        JobRecord job = testing::ci_job(job_id++, run.id, attempt, one_of(names),
-                                        one_of(conclusions), run.created_at + 700 * attempt,
-                                        pick(7) * 13 - 5, pick(9) * 37 - 10, one_of(label_sets));
+        JobRecord job =
+            testing::ci_job(job_id++, run.id, attempt, one_of(names), one_of(conclusions),
+                            run.created_at + Timestamp{700} * attempt, pick(7) * 13 - 5,
+                            pick(9) * 37 - 10, one_of(label_sets));
         if (job.completed_at < job.started_at) job.completed_at = job.started_at;
         if (pick(10) == 0) job.created_at.reset();
         if (pick(12) == 0) job.waited = true;
@@ -183,6 +184,7 @@ std::string text(const RunnerRow& r) {
 template <typename Row>
 std::vector<std::string> texts(const std::vector<Row>& rows) {
   std::vector<std::string> out;
+  out.reserve(rows.size());
   for (const Row& r : rows) out.push_back(text(r));
   return out;
 }
@@ -306,6 +308,36 @@ std::vector<std::string> reference_runner_rows(const Stored& h, const Scope& sco
   return out;
 }
 
+// (day, count, p50, p95) of the days with queue times; every day must be in the answer.
+std::vector<std::string> reference_queue_days(const Stored& h, const Scope& scope) {
+  std::map<std::int64_t, std::vector<std::int64_t>> days;
+  for (const auto& [run, job] : jobs_in_scope(h, scope)) {
+    if (scope.period.kind == Period::Kind::kDays && day_index(run->created_at) > day_index(kNow)) {
+      continue;
+    }
+    if (auto q = queue_seconds(*job); q && job->completed()) {
+      days[day_index(run->created_at)].push_back(*q);
+    }
+  }
+  std::vector<std::string> out;
+  out.reserve(days.size());
+  for (const auto& [day, values] : days) {
+    out.push_back(fmt::format("{} {} {} {}", day, values.size(), *percentile(values, 50),
+                              *percentile(values, 95)));
+  }
+  return out;
+}
+
+std::vector<std::string> queue_days(const std::vector<DailyQueuePoint>& points) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const DailyQueuePoint& p = points[i];
+    EXPECT_EQ(p.day, points[0].day + static_cast<std::int64_t>(i));
+    if (p.count > 0) out.push_back(fmt::format("{} {} {} {}", p.day, p.count, *p.p50, *p.p95));
+  }
+  return out;
+}
+
 std::vector<Scope> scopes() {
   std::vector<Period> periods = {Period::last_days(3), Period::last_days(30), Period::all(),
                                  Period::range(kNow - 5 * kDay, kNow - 2 * kDay)};
@@ -361,6 +393,8 @@ TEST(JobMetricsReferenceTest, JobAndRunnerRowsMatchABruteForceReference) {
       EXPECT_EQ(texts(compute_job_metrics(runs, *jobs, scope)), reference_job_rows(stored, scope));
       EXPECT_EQ(texts(compute_runner_metrics(runs, *jobs, scope)),
                 reference_runner_rows(stored, scope));
+      EXPECT_EQ(queue_days(compute_daily_queue(runs, *jobs, scope)),
+                reference_queue_days(stored, scope));
     }
     EXPECT_GT(compared, 200U);
     EXPECT_TRUE(flaky);

@@ -22,7 +22,7 @@ using testing::last_days;
 using testing::table_of;
 
 constexpr Timestamp kNow = 1710072000;  // 2024-03-10T12:00:00Z
-constexpr Timestamp kRun100 = kNow - 2 * 86400;
+constexpr Timestamp kRun100 = kNow - Timestamp{2} * 86400;
 constexpr Timestamp kRun200 = kNow - 3600;
 
 // Run 100 (2 attempts) and run 200 (1 attempt) of octo/app's CI; 8 jobs:
@@ -190,6 +190,26 @@ TEST(JobMetricsTest, RunnersByLabelSetAndGroupWithEstimatedBillableMinutes) {
   EXPECT_EQ(rows[2].labels, (std::vector<std::string>{"windows-latest"}));  // job 7
   EXPECT_EQ(rows[2].executions, 1);
   EXPECT_EQ(rows[2].billable_minutes, 3);  // 180 s
+}
+
+TEST(JobMetricsTest, DailyQueueTimesByTheDayTheirRunWasCreated) {
+  Example e = example();
+  std::vector<DailyQueuePoint> days = compute_daily_queue(e.runs, *e.jobs, last_days(3, kNow));
+  ASSERT_EQ(days.size(), 4U);  // 2024-03-07 .. 2024-03-10
+  EXPECT_EQ(days[0].day, day_index(kNow) - 3);
+  EXPECT_EQ(days[0].count, 0);
+  EXPECT_EQ(days[0].p50, std::nullopt);
+  EXPECT_EQ(days[1].count, 3);  // run 100: jobs 1, 2, 3 (30, 60, 10 s; job 4 waited)
+  EXPECT_EQ(days[1].p50, 30);
+  EXPECT_EQ(days[1].p95, 60);
+  EXPECT_EQ(days[2].count, 0);
+  EXPECT_EQ(days[3].count, 2);  // run 200: jobs 6, 7 (20, 40 s; job 5 has no created_at)
+  EXPECT_EQ(days[3].p50, 20);
+  EXPECT_EQ(days[3].p95, 40);
+  std::vector<DailyQueuePoint> all =
+      compute_daily_queue(e.runs, *e.jobs, testing::scope_at(Period::all(), kNow));
+  ASSERT_EQ(all.size(), 3U);  // run 100's day to run 200's
+  EXPECT_EQ(all[0].count, 3);
 }
 
 TEST(JobMetricsTest, BillableMinutesRoundEachJobUp) {
