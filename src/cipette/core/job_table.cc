@@ -68,84 +68,118 @@ std::size_t strings_bytes(const std::vector<std::string>& v) {
   return bytes;
 }
 
-// Appends base runs [from, to) (indexes into base.run_ids) with all their jobs.
-void copy_runs(const JobData& base, std::size_t from, std::size_t to, JobData& out) {
-  if (from >= to) return;
-  std::size_t first = base.run_begin[from];
-  std::size_t last = base.run_begin[to];
-  auto offset = static_cast<std::int64_t>(out.size()) - static_cast<std::int64_t>(first);
-  out.id.insert(out.id.end(), base.id.begin() + static_cast<std::ptrdiff_t>(first),
-                base.id.begin() + static_cast<std::ptrdiff_t>(last));
-  out.jobs.insert(out.jobs.end(), base.jobs.begin() + static_cast<std::ptrdiff_t>(first),
-                  base.jobs.begin() + static_cast<std::ptrdiff_t>(last));
-  for (std::size_t k = from; k < to; ++k) {
-    out.run_ids.push_back(base.run_ids[k]);
-    out.run_begin.push_back(static_cast<std::uint32_t>(base.run_begin[k + 1] + offset));
+// A run's jobs in `base`: its slot's range.
+struct BaseRun {
+  std::int64_t run_id = 0;
+  std::uint32_t begin = 0, end = 0;
+  bool operator<(const BaseRun& o) const { return run_id < o.run_id; }
+};
+
+// The runs of `base` that have jobs, by run id.
+std::vector<BaseRun> base_runs(const JobData* base) {
+  std::vector<BaseRun> runs;
+  if (base == nullptr) return runs;
+  for (std::size_t s = 0; s < base->slots(); ++s) {
+    if (base->slot_begin[s] == base->slot_begin[s + 1]) continue;
+    runs.push_back(BaseRun{base->slot_run[s], base->slot_begin[s], base->slot_begin[s + 1]});
   }
+  std::sort(runs.begin(), runs.end());
+  return runs;
 }
 
-// Appends one run's jobs, `entries` (sorted by entry_before, all of the run).
-void append_run(std::span<const Entry> entries, JobData& out) {
-  if (entries.empty()) return;
-  for (const Entry& e : entries) {
-    out.id.push_back(e.id);
-    out.jobs.push_back(e.job);
+// Lays out the jobs of `base` (may be null) and `added` (sorted by entry_before, one entry per
+// id), run by run: a run's base jobs are copied as they are unless jobs of it were added; then
+// its base jobs not replaced and the added ones are sorted again.
+class Layout {
+ public:
+  Layout(const JobData* base, const std::vector<Entry>& added)
+      : base_(base),
+        runs_(base_runs(base)),
+        added_(added),
+        runs_used_(runs_.size(), false),
+        added_used_(added.size(), false) {
+    std::size_t jobs = (base != nullptr ? base->size() : 0) + added.size();
+    out_.id.reserve(jobs);
+    out_.jobs.reserve(jobs);
   }
-  out.run_ids.push_back(entries.front().run_id);
-  out.run_begin.push_back(static_cast<std::uint32_t>(out.size()));
-}
 
-// The jobs of `base` (may be null) and `added` (sorted, one entry per id) in table order: the
-// base runs without added jobs are copied in blocks; a run with added jobs is sorted again from
-// its base jobs not replaced and its added ones.
-JobData merge_jobs(const JobData* base, const std::vector<Entry>& added) {
-  JobData out;
-  std::size_t rows = (base != nullptr ? base->size() : 0) + added.size();
-  out.id.reserve(rows);
-  out.jobs.reserve(rows);
-  std::size_t k = 0;  // next base run
-  std::size_t base_runs = base != nullptr ? base->runs() : 0;
-  std::vector<Entry> run;
-  for (auto it = added.begin(); it != added.end();) {
-    std::int64_t run_id = it->run_id;
-    auto next = std::find_if(it, added.end(), [&](const Entry& e) { return e.run_id != run_id; });
-    if (base != nullptr) {
-      auto stop = std::lower_bound(base->run_ids.begin() + static_cast<std::ptrdiff_t>(k),
-                                   base->run_ids.end(), run_id);
-      auto stop_k = static_cast<std::size_t>(stop - base->run_ids.begin());
-      copy_runs(*base, k, stop_k, out);
-      k = stop_k;
+  // Appends the slot of run `run_id` (empty when it has no jobs).
+  void add_slot(std::int64_t run_id) {
+    auto run = std::lower_bound(runs_.begin(), runs_.end(), BaseRun{run_id, 0, 0});
+    bool in_base = run != runs_.end() && run->run_id == run_id;
+    auto [first, last] =
+        std::equal_range(added_.begin(), added_.end(), Entry{run_id, 0, {}},
+                         [](const Entry& a, const Entry& b) { return a.run_id < b.run_id; });
+    if (in_base) runs_used_[static_cast<std::size_t>(run - runs_.begin())] = true;
+    if (first != last) added_used_[static_cast<std::size_t>(first - added_.begin())] = true;
+    if (first == last && in_base) {
+      copy(*run);
+    } else if (first != last) {
+      merge(in_base ? &*run : nullptr, first, last);
     }
-    run.assign(it, next);
-    if (k < base_runs && base->run_ids[k] == run_id) {
-      for (std::size_t j = base->run_begin[k]; j < base->run_begin[k + 1]; ++j) {
-        bool replaced = std::any_of(it, next, [&](const Entry& e) { return e.id == base->id[j]; });
-        if (!replaced) run.push_back(Entry{run_id, base->id[j], base->jobs[j]});
+    out_.slot_run.push_back(run_id);
+    out_.slot_begin.push_back(static_cast<std::uint32_t>(out_.size()));
+  }
+
+  // Appends a slot for every run not laid out yet, by run id, and returns the jobs.
+  JobData finish(std::size_t rows) {
+    std::vector<std::int64_t> left;
+    for (std::size_t k = 0; k < runs_.size(); ++k) {
+      if (!runs_used_[k]) left.push_back(runs_[k].run_id);
+    }
+    for (std::size_t k = 0; k < added_.size(); ++k) {
+      bool first_of_run = k == 0 || added_[k - 1].run_id != added_[k].run_id;
+      if (first_of_run && !added_used_[k]) left.push_back(added_[k].run_id);
+    }
+    std::sort(left.begin(), left.end());
+    left.erase(std::unique(left.begin(), left.end()), left.end());
+    for (std::int64_t run_id : left) add_slot(run_id);
+    out_.rows = rows;
+    out_.slot_run.shrink_to_fit();
+    out_.slot_begin.shrink_to_fit();
+    return std::move(out_);
+  }
+
+ private:
+  void copy(const BaseRun& run) {
+    auto begin = static_cast<std::ptrdiff_t>(run.begin);
+    auto end = static_cast<std::ptrdiff_t>(run.end);
+    out_.id.insert(out_.id.end(), base_->id.begin() + begin, base_->id.begin() + end);
+    out_.jobs.insert(out_.jobs.end(), base_->jobs.begin() + begin, base_->jobs.begin() + end);
+  }
+
+  void merge(const BaseRun* run, std::vector<Entry>::const_iterator first,
+             std::vector<Entry>::const_iterator last) {
+    run_.assign(first, last);
+    if (run != nullptr) {
+      for (std::size_t j = run->begin; j < run->end; ++j) {
+        bool replaced =
+            std::any_of(first, last, [&](const Entry& e) { return e.id == base_->id[j]; });
+        if (!replaced) run_.push_back(Entry{run->run_id, base_->id[j], base_->jobs[j]});
       }
-      std::sort(run.begin(), run.end(), entry_before);
-      ++k;
+      std::sort(run_.begin(), run_.end(), entry_before);
     }
-    append_run(run, out);
-    it = next;
+    for (const Entry& e : run_) {
+      out_.id.push_back(e.id);
+      out_.jobs.push_back(e.job);
+    }
   }
-  if (base != nullptr) copy_runs(*base, k, base_runs, out);
-  out.id.shrink_to_fit();
-  out.jobs.shrink_to_fit();
-  out.run_ids.shrink_to_fit();
-  out.run_begin.shrink_to_fit();
-  return out;
-}
 
-// Maps every row of `runs` to its run in `data`.
-void map_rows(const RunTable& runs, JobData& data) {
+  const JobData* base_;
+  std::vector<BaseRun> runs_;
+  const std::vector<Entry>& added_;
+  std::vector<bool> runs_used_;
+  std::vector<bool> added_used_;  // at the first entry of each run
+  std::vector<Entry> run_;        // scratch: one run's jobs being merged
+  JobData out_;
+};
+
+// The jobs of `base` and `added` laid out for the rows of `runs`.
+JobData lay_out(const JobData* base, const std::vector<Entry>& added, const RunTable& runs) {
+  Layout layout(base, added);
   const engine::TableData& rows = runs.data();
-  data.row_run.assign(rows.size(), JobData::kNoJobs);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    auto it = std::lower_bound(data.run_ids.begin(), data.run_ids.end(), rows.id[i]);
-    if (it != data.run_ids.end() && *it == rows.id[i]) {
-      data.row_run[i] = static_cast<std::uint32_t>(it - data.run_ids.begin());
-    }
-  }
+  for (std::size_t i = 0; i < rows.size(); ++i) layout.add_slot(rows.id[i]);
+  return layout.finish(rows.size());
 }
 
 NameId intern(std::string_view name, std::vector<std::string>& names,
@@ -168,7 +202,7 @@ JobTable::JobTable(JobTable&&) noexcept = default;
 JobTable& JobTable::operator=(JobTable&&) noexcept = default;
 
 std::size_t JobTable::size() const { return data_->size(); }
-std::size_t JobTable::run_rows() const { return data_->row_run.size(); }
+std::size_t JobTable::run_rows() const { return data_->rows; }
 
 std::size_t JobTable::memory_bytes() const {
   std::size_t bytes = data_->memory_bytes() + strings_bytes(names_) + vector_bytes(name_group_) +
@@ -263,9 +297,8 @@ JobTable JobTableBuilder::build(const RunTable& runs, ChangeSeq watermark) {
   drop_superseded(s.added);
   std::sort(s.added.begin(), s.added.end(), entry_before);
   const JobData* base = s.base != nullptr ? &s.base->data() : nullptr;
-  auto data = std::make_unique<JobData>(merge_jobs(base, s.added));
+  auto data = std::make_unique<JobData>(lay_out(base, s.added, runs));
   s.added = {};
-  map_rows(runs, *data);
   s.table.data_ = std::move(data);
   s.table.watermark_ = std::max(watermark, s.table.watermark_);
   JobTable result = std::move(s.table);

@@ -401,6 +401,37 @@ TEST(JobMetricsReferenceTest, JobAndRunnerRowsMatchABruteForceReference) {
   }
 }
 
+TEST(JobMetricsReferenceTest, LargeGroupsMatchTheReferenceToo) {
+  // Thousands of jobs in one group and one runner row (ranked by counting rather than by
+  // nth_element), with times past 16 bits.
+  std::mt19937 random(5);
+  History h;
+  for (std::int64_t r = 0; r < 1200; ++r) {
+    RunRecord run = testing::ci_run(9000 + r, "success", kNow - 400 * r, 600);
+    run.event = r % 3 == 0 ? "pull_request" : "push";
+    h.runs.push_back(run);
+    for (std::int64_t k = 0; k < 4; ++k) {
+      h.jobs.push_back(testing::ci_job(100'000 + 4 * r + k, run.id, 1, fmt::format("test ({})", k),
+                                       random() % 4 == 0 ? "failure" : "success", run.created_at,
+                                       static_cast<Timestamp>(random() % 300'000),
+                                       static_cast<Timestamp>(random() % 100'000)));
+    }
+  }
+  RunTable runs = table_of(h.runs);
+  testing::MemoryJobReader reader;
+  reader.jobs = h.jobs;
+  auto jobs = load(reader, runs);
+  Stored stored = stored_jobs(h);
+  for (const Scope& scope : scopes()) {
+    SCOPED_TRACE(describe(scope));
+    EXPECT_EQ(texts(compute_job_metrics(runs, *jobs, scope)), reference_job_rows(stored, scope));
+    EXPECT_EQ(texts(compute_runner_metrics(runs, *jobs, scope)),
+              reference_runner_rows(stored, scope));
+  }
+  EXPECT_EQ(compute_job_metrics(runs, *jobs, testing::scope_at(Period::all(), kNow))[0].executions,
+            4800);
+}
+
 TEST(JobMetricsReferenceTest, IncrementalBuildGivesTheFiguresOfAFreshOne) {
   History h = random_history(4, 500);
   // The first build sees the first half of the runs and of the job versions; the second the

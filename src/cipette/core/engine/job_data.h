@@ -4,7 +4,6 @@
 // Only core/ includes this.
 
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -30,32 +29,29 @@ struct CompactJob {
 };
 static_assert(sizeof(CompactJob) == 20);
 
-// Jobs ordered by (run id, name, attempt, job id): a run's jobs are one range, and within it
-// the attempts of one job name follow each other (job flakiness is one pass). Run ids do not
-// move when the run table merges, so a build from a base merges two sorted lists; only the map
-// from the run table's rows to the runs here is rebuilt for every run table.
+// Jobs grouped by run in the order of the run table's rows they were built for, then the runs
+// that table does not hold (yet), by run id; within a run by (name, attempt, job id), so that the
+// attempts of one job name follow each other (job flakiness is one pass). A workflow's period
+// rows thus read one contiguous stretch of jobs. Row numbers change when the run table merges,
+// so every build lays the jobs out again (docs/decisions.md, "Jobs in the engine").
 struct JobData {
-  std::vector<std::int64_t> id;             // per job
-  std::vector<CompactJob> jobs;             // per job
-  std::vector<std::int64_t> run_ids;        // the distinct run ids, ascending
-  std::vector<std::uint32_t> run_begin{0};  // run_ids[k]'s jobs: [run_begin[k], run_begin[k + 1])
-  // Per row of the run table the jobs were mapped to: the index into run_ids of its run, or
-  // kNoJobs. Jobs whose run is not in that table (not loaded yet) are kept, and unreached.
-  static constexpr std::uint32_t kNoJobs = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> row_run;
+  std::vector<std::int64_t> id;  // per job
+  std::vector<CompactJob> jobs;  // per job
+  // Slots 0..rows-1 are the run table's rows; the later ones runs it does not hold.
+  std::size_t rows = 0;
+  std::vector<std::int64_t> slot_run;        // per slot: the run id
+  std::vector<std::uint32_t> slot_begin{0};  // slot s's jobs: [slot_begin[s], slot_begin[s + 1])
 
   std::size_t size() const { return jobs.size(); }
-  std::size_t runs() const { return run_ids.size(); }
-  // The jobs of run-table row `row`, empty when it has none.
+  std::size_t slots() const { return slot_run.size(); }
+  // The jobs of run-table row (or slot) `row`, empty when it has none.
   std::pair<std::size_t, std::size_t> jobs_of_row(std::size_t row) const {
-    std::uint32_t k = row_run[row];
-    if (k == kNoJobs) return {0, 0};
-    return {run_begin[k], run_begin[k + 1]};
+    return {slot_begin[row], slot_begin[row + 1]};
   }
   std::size_t memory_bytes() const {
     return id.capacity() * sizeof(std::int64_t) + jobs.capacity() * sizeof(CompactJob) +
-           run_ids.capacity() * sizeof(std::int64_t) +
-           (run_begin.capacity() + row_run.capacity()) * sizeof(std::uint32_t);
+           slot_run.capacity() * sizeof(std::int64_t) +
+           slot_begin.capacity() * sizeof(std::uint32_t);
   }
 };
 
