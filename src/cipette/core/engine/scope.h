@@ -25,10 +25,14 @@ struct ResolvedScope {
   Timestamp hi = std::numeric_limits<Timestamp>::max();
 
   bool filters_rows() const { return branch || event; }
+  // True for a row that passes the branch and event filters, completed or not (the jobs of a
+  // run still running count: docs/metrics.md, "Jobs, queue time and runners").
+  bool passes_filters(const TableData& data, std::size_t i) const {
+    return (!branch || data.branch[i] == *branch) && (!event || data.event[i] == *event);
+  }
   // True for a completed row that passes the branch and event filters.
   bool accepts(const TableData& data, std::size_t i) const {
-    return data.completed(i) && (!branch || data.branch[i] == *branch) &&
-           (!event || data.event[i] == *event);
+    return data.completed(i) && passes_filters(data, i);
   }
   // Workflow w's rows created in the period.
   std::pair<std::size_t, std::size_t> rows_of(const TableData& data, NameId w) const {

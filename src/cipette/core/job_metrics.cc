@@ -1,0 +1,382 @@
+#include "cipette/core/job_metrics.h"
+
+#include <algorithm>
+#include <limits>
+#include <span>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include "cipette/core/engine/job_data.h"
+#include "cipette/core/engine/scope.h"
+#include "cipette/core/engine/table_data.h"
+#include "cipette/core/text.h"
+#include "cipette/core/time.h"
+
+namespace cipette {
+
+namespace {
+
+using engine::CompactJob;
+using engine::JobData;
+using engine::RunState;
+
+// The counts of a set of jobs: the one rule for what a job adds to every figure.
+struct Tally {
+  std::int64_t executions = 0;
+  std::int64_t success = 0;
+  std::int64_t failed = 0;
+  std::int64_t approval_waits = 0;
+  std::int64_t flaky = 0;
+  std::int64_t billable = 0;
+  std::int64_t duration_sum = 0;
+  std::int64_t queue_sum = 0;
+  // 32 bits, as the table holds them: half the memory to write and to rank.
+  std::vector<std::int32_t> durations;
+  std::vector<std::int32_t> queues;
+  std::vector<NameId> names;  // the distinct job names seen (legs)
+
+  void add(const CompactJob& job) {
+    if (!job.completed()) return;
+    ++executions;
+    success += job.state == RunState::kSuccess;
+    failed += job.state == RunState::kFailed;
+    approval_waits += job.waited;
+    if (job.duration != CompactJob::kNone) {
+      durations.push_back(job.duration);
+      duration_sum += job.duration;
+      billable += billable_minutes(job.duration);
+    }
+    if (job.queue != CompactJob::kNone) {
+      queues.push_back(job.queue);
+      queue_sum += job.queue;
+    }
+  }
+};
+
+// The k50-th and k95-th smallest (0-based) of `values` (non-negative, k50 <= k95 <
+// values.size()) by counting: one pass counts the high 16 bits of every value and the low 16
+// bits of those below 2^16 (seconds under 18 hours: nearly all), and only a rank that falls
+// higher needs a second pass, over the values of its bucket. Linear, where nth_element over
+// millions of values is several times slower.
+engine::Percentiles two_ranks_by_counting(std::span<const std::int32_t> values, std::size_t k50,
+                                          std::size_t k95) {
+  constexpr std::size_t kBuckets = std::size_t{1} << 16;
+  std::vector<std::uint32_t> high(kBuckets, 0);
+  std::vector<std::uint32_t> low(kBuckets, 0);
+  for (std::int32_t v : values) {
+    auto u = static_cast<std::uint32_t>(v);
+    ++high[u >> 16];
+    if (u < kBuckets) ++low[u];
+  }
+  auto find = [](const std::vector<std::uint32_t>& counts, std::size_t& rank) {
+    std::uint32_t bucket = 0;
+    while (rank >= counts[bucket]) rank -= counts[bucket++];
+    return bucket;
+  };
+  auto rank = [&](std::size_t k) -> std::int64_t {
+    std::uint32_t bucket = find(high, k);
+    if (bucket == 0) return find(low, k);
+    std::vector<std::uint32_t> in_bucket(kBuckets, 0);
+    for (std::int32_t v : values) {
+      auto u = static_cast<std::uint32_t>(v);
+      if ((u >> 16) == bucket) ++in_bucket[u & 0xFFFFU];
+    }
+    return std::int64_t{bucket} << 16 | find(in_bucket, k);
+  };
+  return {rank(k50), rank(k95)};
+}
+
+// p50 and p95 (nearest rank, engine::nearest_rank) of `values` (reordered).
+engine::Percentiles percentiles_of(std::vector<std::int32_t>& values) {
+  if (values.empty()) return {};
+  std::size_t k50 = engine::nearest_rank(values.size(), 50) - 1;
+  std::size_t k95 = engine::nearest_rank(values.size(), 95) - 1;
+  if (values.size() > 4096) return two_ranks_by_counting(values, k50, k95);
+  auto begin = values.begin();
+  std::nth_element(begin, begin + static_cast<std::ptrdiff_t>(k50), values.end());
+  std::int64_t p50 = values[k50];
+  if (k95 > k50) {
+    std::nth_element(begin + static_cast<std::ptrdiff_t>(k50 + 1),
+                     begin + static_cast<std::ptrdiff_t>(k95), values.end());
+  }
+  return {p50, values[k95]};
+}
+
+JobStats stats_of(std::vector<std::int32_t>& values, std::int64_t sum) {
+  JobStats stats;
+  stats.count = static_cast<std::int64_t>(values.size());
+  if (values.empty()) return stats;
+  stats.mean = static_cast<double>(sum) / static_cast<double>(stats.count);
+  engine::Percentiles p = percentiles_of(values);
+  stats.p50 = p.p50;
+  stats.p95 = p.p95;
+  return stats;
+}
+
+// Calls `visit(first_job, end_job)` for the jobs of each run in scope of workflow `w`.
+template <typename Visit>
+void for_each_run(const engine::TableData& rows, const JobData& jobs,
+                  const engine::ResolvedScope& scope, NameId w, Visit&& visit) {
+  auto [begin, end] = scope.rows_of(rows, w);
+  for (std::size_t i = begin; i < end; ++i) {
+    auto [first, last] = jobs.jobs_of_row(i);
+    if (first == last || !scope.passes_filters(rows, i)) continue;
+    visit(first, last);
+  }
+}
+
+// Calls `flaky(j)` for each job name of run jobs [first, last) (in table order: by name, then
+// attempt) that failed in an attempt and succeeded in a later one, with one of its jobs.
+template <typename Flaky>
+void find_flaky_jobs(const JobData& jobs, std::size_t first, std::size_t last, Flaky&& flaky) {
+  for (std::size_t j = first; j < last;) {
+    NameId name = jobs.jobs[j].name;
+    std::size_t at = j;
+    std::uint16_t failed_at = std::numeric_limits<std::uint16_t>::max();
+    bool found = false;
+    for (; j < last && jobs.jobs[j].name == name; ++j) {
+      const CompactJob& job = jobs.jobs[j];
+      if (job.state == RunState::kFailed) failed_at = std::min(failed_at, job.attempt);
+      found = found || (job.state == RunState::kSuccess && job.attempt > failed_at);
+    }
+    if (found) flaky(at);
+  }
+}
+
+// Tallies of one workflow's jobs by a key (a job group, or a job name), in first-seen order.
+class KeyedTallies {
+ public:
+  explicit KeyedTallies(std::size_t keys) : slot_(keys, kFree) {}
+
+  Tally& at(NameId key) {
+    if (slot_[key] == kFree) {
+      slot_[key] = static_cast<std::uint32_t>(tallies_.size());
+      keys_.push_back(key);
+      tallies_.emplace_back();
+    }
+    return tallies_[slot_[key]];
+  }
+  std::vector<NameId>& keys() { return keys_; }
+  std::vector<Tally>& tallies() { return tallies_; }
+  void clear() {
+    for (NameId key : keys_) slot_[key] = kFree;
+    keys_.clear();
+    tallies_.clear();
+  }
+
+ private:
+  static constexpr std::uint32_t kFree = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> slot_;
+  std::vector<NameId> keys_;
+  std::vector<Tally> tallies_;
+};
+
+JobRow job_row(const RunTable& runs, NameId w, std::string job, Tally& t) {
+  const RunTable::Workflow& workflow = runs.workflows()[w];
+  JobRow row;
+  row.repository = runs.repositories()[workflow.repository];
+  row.workflow_id = workflow.workflow_id;
+  row.workflow = workflow.name;
+  row.job = std::move(job);
+  row.executions = t.executions;
+  row.success = t.success;
+  row.failed = t.failed;
+  row.neutral = t.executions - t.success - t.failed;
+  row.success_rate = engine::success_rate(t.success, t.failed);
+  row.duration = stats_of(t.durations, t.duration_sum);
+  row.queue = stats_of(t.queues, t.queue_sum);
+  row.approval_waits = t.approval_waits;
+  row.flaky_jobs = t.flaky;
+  return row;
+}
+
+// What a job-row query counts: the workflows, and the key of a job (its group or its name), or
+// none to leave it out.
+struct JobQuery {
+  std::vector<NameId> workflows;
+  bool by_name = false;              // key by name (legs) rather than by group
+  std::optional<NameId> only_group;  // legs: only this group's jobs
+};
+
+// The rows of `query`, one per workflow and key with completed jobs, in key order per workflow.
+std::vector<JobRow> job_rows(const RunTable& runs, const JobTable& table,
+                             const engine::ResolvedScope& scope, const JobQuery& query) {
+  const JobData& jobs = table.data();
+  const auto& group_of = table.name_group();
+  auto key_of = [&](NameId name) { return query.by_name ? name : group_of[name]; };
+  KeyedTallies tallies(query.by_name ? table.names().size() : table.groups().size());
+  std::vector<bool> name_seen(table.names().size(), false);
+  std::vector<JobRow> out;
+  for (NameId w : query.workflows) {
+    for_each_run(runs.data(), jobs, scope, w, [&](std::size_t first, std::size_t last) {
+      for (std::size_t j = first; j < last; ++j) {
+        const CompactJob& job = jobs.jobs[j];
+        if (!job.completed() || (query.only_group && group_of[job.name] != *query.only_group)) {
+          continue;
+        }
+        Tally& t = tallies.at(key_of(job.name));
+        t.add(job);
+        if (!name_seen[job.name]) {
+          name_seen[job.name] = true;
+          t.names.push_back(job.name);
+        }
+      }
+      find_flaky_jobs(jobs, first, last, [&](std::size_t j) {
+        NameId name = jobs.jobs[j].name;
+        if (!query.only_group || group_of[name] == *query.only_group)
+          ++tallies.at(key_of(name)).flaky;
+      });
+    });
+    for (std::size_t k = 0; k < tallies.keys().size(); ++k) {
+      Tally& t = tallies.tallies()[k];
+      NameId key = tallies.keys()[k];
+      for (NameId name : t.names) name_seen[name] = false;
+      if (t.executions == 0) continue;  // flaky needs executions, so nothing is lost
+      JobRow row = job_row(runs, w, query.by_name ? table.names()[key] : table.groups()[key], t);
+      if (!query.by_name) {
+        bool matrix = std::any_of(t.names.begin(), t.names.end(),
+                                  [&](NameId name) { return table.names()[name] != row.job; });
+        if (matrix) {
+          for (NameId name : t.names) row.legs.push_back(table.names()[name]);
+          std::sort(row.legs.begin(), row.legs.end());
+        }
+      }
+      out.push_back(std::move(row));
+    }
+    tallies.clear();
+  }
+  return out;
+}
+
+void sort_job_rows(std::vector<JobRow>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+    return std::tie(a.repository, a.workflow, a.workflow_id, a.job) <
+           std::tie(b.repository, b.workflow, b.workflow_id, b.job);
+  });
+}
+
+}  // namespace
+
+std::vector<JobRow> compute_job_metrics(const RunTable& runs, const JobTable& jobs,
+                                        const Scope& scope) {
+  if (jobs.run_rows() != runs.size()) return {};  // not built for this table
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  JobQuery query;
+  query.workflows = resolved.workflows;
+  std::vector<JobRow> rows = job_rows(runs, jobs, resolved, query);
+  sort_job_rows(rows);
+  return rows;
+}
+
+std::vector<JobRow> compute_job_legs(const RunTable& runs, const JobTable& jobs, const Scope& scope,
+                                     const std::string& repository, std::int64_t workflow_id,
+                                     const std::string& group) {
+  if (jobs.run_rows() != runs.size()) return {};
+  auto group_id = std::find(jobs.groups().begin(), jobs.groups().end(), group);
+  if (group_id == jobs.groups().end()) return {};
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  JobQuery query;
+  query.by_name = true;
+  query.only_group = static_cast<NameId>(group_id - jobs.groups().begin());
+  for (NameId w : resolved.workflows) {
+    const RunTable::Workflow& workflow = runs.workflows()[w];
+    if (workflow.workflow_id == workflow_id &&
+        equal_ignoring_case(runs.repositories()[workflow.repository], repository)) {
+      query.workflows.push_back(w);
+    }
+  }
+  std::vector<JobRow> rows = job_rows(runs, jobs, resolved, query);
+  sort_job_rows(rows);
+  return rows;
+}
+
+std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTable& table,
+                                              const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  const JobData& jobs = table.data();
+  // Label sets and runner groups are a few dozen each: one dense slot per pair.
+  std::size_t groups = table.runner_groups().size();
+  std::unordered_map<std::uint32_t, Tally> by_pair;
+  std::vector<Tally> dense;
+  bool use_dense = table.label_sets().size() * groups <= (std::size_t{1} << 20);
+  if (use_dense) dense.resize(table.label_sets().size() * groups);
+  for (NameId w : resolved.workflows) {
+    for_each_run(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
+      for (std::size_t j = first; j < last; ++j) {
+        const CompactJob& job = jobs.jobs[j];
+        if (!job.completed()) continue;
+        std::size_t key = std::size_t{job.label_set} * groups + job.runner_group;
+        (use_dense ? dense[key] : by_pair[static_cast<std::uint32_t>(key)]).add(job);
+      }
+    });
+  }
+  std::vector<RunnerRow> out;
+  auto emit = [&](std::size_t key, Tally& t) {
+    if (t.executions == 0) return;
+    RunnerRow row;
+    row.labels = table.label_sets()[key / groups];
+    row.runner_group = table.runner_groups()[key % groups];
+    row.executions = t.executions;
+    row.queue = stats_of(t.queues, t.queue_sum);
+    row.duration = stats_of(t.durations, t.duration_sum);
+    row.billable_minutes = t.billable;
+    out.push_back(std::move(row));
+  };
+  for (std::size_t key = 0; key < dense.size(); ++key) emit(key, dense[key]);
+  for (auto& [key, t] : by_pair) emit(key, t);
+  std::sort(out.begin(), out.end(), [](const RunnerRow& a, const RunnerRow& b) {
+    return std::tie(a.labels, a.runner_group) < std::tie(b.labels, b.runner_group);
+  });
+  return out;
+}
+
+std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& table,
+                                                 const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  const JobData& jobs = table.data();
+  const engine::TableData& rows = runs.data();
+  std::vector<std::pair<std::int64_t, std::int32_t>> queues;  // (day, seconds)
+  for (NameId w : resolved.workflows) {
+    auto [begin, end] = resolved.rows_of(rows, w);
+    for (std::size_t i = begin; i < end; ++i) {
+      auto [first, last] = jobs.jobs_of_row(i);
+      if (first == last || !resolved.passes_filters(rows, i)) continue;
+      for (std::size_t j = first; j < last; ++j) {
+        const CompactJob& job = jobs.jobs[j];
+        if (job.completed() && job.queue != CompactJob::kNone) {
+          queues.emplace_back(day_index(rows.created_at[i]), job.queue);
+        }
+      }
+    }
+  }
+  std::sort(queues.begin(), queues.end());
+  std::int64_t first_day = 0;
+  std::int64_t last_day = -1;
+  const Period& p = scope.period;
+  if (p.kind == Period::Kind::kDays) {
+    first_day = day_index(scope.now - Timestamp{p.days} * kSecondsPerDay);
+    last_day = day_index(scope.now);
+  } else if (p.kind == Period::Kind::kRange) {
+    first_day = day_index(p.from);
+    last_day = day_index(p.to - 1);
+  } else if (!queues.empty()) {
+    last_day = queues.back().first;
+    first_day = std::max(queues.front().first, last_day - kMaxRangeDays + 1);
+  }
+  std::vector<DailyQueuePoint> points;
+  std::vector<std::int32_t> day_values;
+  auto next = std::lower_bound(queues.begin(), queues.end(),
+                               std::pair{first_day, std::numeric_limits<std::int32_t>::min()});
+  for (std::int64_t day = first_day; day <= last_day; ++day) {
+    day_values.clear();
+    for (; next != queues.end() && next->first == day; ++next) day_values.push_back(next->second);
+    engine::Percentiles ranks = percentiles_of(day_values);
+    points.push_back({day, static_cast<std::int64_t>(day_values.size()), ranks.p50, ranks.p95});
+  }
+  return points;
+}
+
+}  // namespace cipette
