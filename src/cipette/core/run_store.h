@@ -181,8 +181,21 @@ class LeaseStore {
   virtual Status release_lease(std::string_view repository, std::string_view holder) = 0;
 };
 
+}  // namespace cipette
+
+// Here, after the types it uses (ChangeSeq, ScanStep), since job_store.h includes this file:
+// include this header, not job_store.h, before anything else of the port (a file that
+// includes job_store.h first reaches RunStore below before JobStore is declared).
+#include "cipette/core/job_store.h"  // IWYU pragma: export
+
+namespace cipette {
+
 // The whole port, as an adapter implements it (storage/store_factory.h opens one).
-class RunStore : public RunReader, public RunWriter, public SyncStateStore, public LeaseStore {
+class RunStore : public RunReader,
+                 public RunWriter,
+                 public SyncStateStore,
+                 public LeaseStore,
+                 public JobStore {
  public:
   // Number of runs stored.
   virtual Result<std::int64_t> count_runs() = 0;

@@ -213,7 +213,7 @@ TEST_F(PostgresStoreTest, AMissingDatabaseIsOneLineNamingIt) {
 TEST_F(PostgresStoreTest, OpeningCreatesTheLatestSchemaInTheSearchPathSchema) {
   if (!scratch_) return;
   EXPECT_EQ(*store_->schema_version(), PostgresStore::latest_schema_version());
-  EXPECT_EQ(PostgresStore::latest_schema_version(), 4);
+  EXPECT_EQ(PostgresStore::latest_schema_version(), 5);
   EXPECT_EQ(scratch_->query("SELECT version FROM schema_migrations ORDER BY version"),
             (std::vector<std::string>{"1", "2", "3", "4"}));
   EXPECT_EQ(scratch_->query("SELECT tablename FROM pg_tables WHERE schemaname = '" +
