@@ -156,7 +156,8 @@ CREATE TABLE sync_rescan (
 // - run_jobs: the runs whose jobs were fetched, at which attempt, found or not (a 404): the
 //   durable backlog of runs_wanting_jobs is the completed runs without a row at their attempt.
 // - runs_completed: the completed runs of a repository by created_at, covering what
-//   runs_wanting_jobs reads, so that it walks one repository's range newest first.
+//   runs_wanting_jobs reads (status too: without it SQLite reads each run's row to check the
+//   status the index is partial on), so that it walks one repository's range newest first.
 constexpr std::string_view kMigration5 = R"sql(
 CREATE TABLE jobs (
   id INTEGER PRIMARY KEY,
@@ -198,7 +199,7 @@ CREATE TABLE job_change_head (
   last_seq INTEGER NOT NULL
 );
 INSERT INTO job_change_head (id, last_seq) VALUES (1, 0);
-CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt)
+CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt, status)
   WHERE status = 'completed';
 )sql";
 

@@ -538,6 +538,27 @@ Result<std::vector<JobsWanted>> postgres_runs_wanting_jobs(PgConnection& connect
   return wanted;
 }
 
+Result<std::vector<RunJobs>> read_postgres_job_fetches(PgConnection& connection,
+                                                       std::int64_t after_run_id,
+                                                       std::size_t limit) {
+  std::vector<RunJobs> fetches;
+  if (limit == 0) return fetches;
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  auto rows = connection.exec(
+      "SELECT run_id, run_attempt, found FROM run_jobs WHERE run_id > $1 ORDER BY run_id "
+      "LIMIT $2",
+      PgParams().add(after_run_id).add(static_cast<std::int64_t>(std::min(limit, kMaxLimit))),
+      doing(connection, "reading the job fetches of"));
+  if (!rows) return rows.error();
+  for (int row = 0; row < PQntuples(rows->get()); ++row) {
+    fetches.push_back(RunJobs{pg_int(rows->get(), row, 0),
+                              pg_int(rows->get(), row, 1),
+                              pg_text(rows->get(), row, 2) == "t",
+                              {}});
+  }
+  return fetches;
+}
+
 Result<std::int64_t> count_postgres_runs_wanting_jobs(PgConnection& connection,
                                                       std::string_view repository,
                                                       Timestamp since) {

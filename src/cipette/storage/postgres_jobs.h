@@ -43,4 +43,9 @@ Result<std::vector<JobsWanted>> postgres_runs_wanting_jobs(PgConnection& connect
 Result<std::int64_t> count_postgres_runs_wanting_jobs(PgConnection& connection,
                                                       std::string_view repository, Timestamp since);
 
+// See PostgresStore::read_job_fetches.
+Result<std::vector<RunJobs>> read_postgres_job_fetches(PgConnection& connection,
+                                                       std::int64_t after_run_id,
+                                                       std::size_t limit);
+
 }  // namespace cipette::storage

@@ -214,7 +214,7 @@ CREATE TABLE job_change_head (
   last_seq bigint NOT NULL
 );
 INSERT INTO job_change_head (id, last_seq) VALUES (1, 0);
-CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt)
+CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt, status)
   WHERE status = 'completed';
 )sql";
 

@@ -237,6 +237,12 @@ Result<std::int64_t> PostgresStore::count_runs_wanting_jobs(std::string_view rep
       [&] { return count_postgres_runs_wanting_jobs(*connection_, repository, since); });
 }
 
+Result<std::vector<RunJobs>> PostgresStore::read_job_fetches(std::int64_t after_run_id,
+                                                             std::size_t limit) {
+  return with_retry<std::vector<RunJobs>>(
+      [&] { return read_postgres_job_fetches(*connection_, after_run_id, limit); });
+}
+
 int PostgresStore::latest_schema_version() { return postgres_schema_migration_count(); }
 
 Result<int> PostgresStore::schema_version() {

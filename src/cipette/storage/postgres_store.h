@@ -97,6 +97,11 @@ class PostgresStore final : public RunStore {
   Result<std::int64_t> count_runs_wanting_jobs(std::string_view repository,
                                                Timestamp since) override;
 
+  // The records of run_jobs (RunJobs without jobs), by run id above `after_run_id`, at most
+  // `limit`: what `cipette db copy` copies besides the jobs (store_factory.h,
+  // read_job_fetches). Not part of the port: only a copy needs them.
+  Result<std::vector<RunJobs>> read_job_fetches(std::int64_t after_run_id, std::size_t limit);
+
   // The schema version this program writes (the number of migrations it knows).
   static int latest_schema_version();
   // The schema version of the connected schema.

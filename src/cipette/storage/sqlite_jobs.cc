@@ -52,11 +52,13 @@ ON CONFLICT (run_id) DO UPDATE SET run_attempt = excluded.run_attempt, found = e
 WHERE excluded.run_attempt >= run_jobs.run_attempt)sql";
 
 // The repository's completed runs without a fetch at their attempt, newest first: a walk of
-// the runs_completed index backwards from the newest, one run_jobs lookup per run. The name
-// is compared with the NOCASE collation of repositories.full_name.
+// the runs_completed index backwards from the newest, one run_jobs lookup per run (EXPLAIN
+// QUERY PLAN: SEARCH r USING COVERING INDEX runs_completed, no temporary B-tree for the
+// order). The name is compared with the NOCASE collation of repositories.full_name, which is
+// unique: a scalar subquery (with IN, SQLite scanned every run and sorted).
 constexpr std::string_view kWantedWhere = R"sql(
 FROM runs r LEFT JOIN run_jobs j ON j.run_id = r.id
-WHERE r.repository_id IN (SELECT id FROM repositories WHERE full_name = ?1)
+WHERE r.repository_id = (SELECT id FROM repositories WHERE full_name = ?1)
   AND r.status = 'completed' AND r.created_at >= ?2
   AND (j.run_id IS NULL OR j.run_attempt < r.run_attempt))sql";
 
@@ -430,6 +432,30 @@ Result<std::vector<JobsWanted>> SqliteJobs::runs_wanting_jobs(std::string_view r
   }
   if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
   return wanted;
+}
+
+Result<std::vector<RunJobs>> SqliteJobs::read_fetches(std::int64_t after_run_id,
+                                                      std::size_t limit) {
+  std::vector<RunJobs> fetches;
+  if (limit == 0) return fetches;
+  std::string reading = doing("reading the job fetches of");
+  auto stmt = prepare(db_,
+                      "SELECT run_id, run_attempt, found FROM run_jobs WHERE run_id > ?1 "
+                      "ORDER BY run_id LIMIT ?2",
+                      reading);
+  if (!stmt) return stmt.error();
+  bind_int(stmt->get(), 1, after_run_id);
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  bind_int(stmt->get(), 2, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    fetches.push_back(RunJobs{column_int(stmt->get(), 0),
+                              column_int(stmt->get(), 1),
+                              column_int(stmt->get(), 2) != 0,
+                              {}});
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  return fetches;
 }
 
 Result<std::int64_t> SqliteJobs::count_runs_wanting_jobs(std::string_view repository,

@@ -41,6 +41,8 @@ class SqliteJobs {
   Result<std::vector<JobsWanted>> runs_wanting_jobs(std::string_view repository, Timestamp since,
                                                     std::size_t limit);
   Result<std::int64_t> count_runs_wanting_jobs(std::string_view repository, Timestamp since);
+  // See SqliteStore::read_job_fetches.
+  Result<std::vector<RunJobs>> read_fetches(std::int64_t after_run_id, std::size_t limit);
 
  private:
   enum class Change { kInserted, kUpdated, kUnchanged, kOrphaned };

@@ -369,6 +369,11 @@ Result<std::int64_t> SqliteStore::count_runs_wanting_jobs(std::string_view repos
   return connection_->jobs.count_runs_wanting_jobs(repository, since);
 }
 
+Result<std::vector<RunJobs>> SqliteStore::read_job_fetches(std::int64_t after_run_id,
+                                                           std::size_t limit) {
+  return connection_->jobs.read_fetches(after_run_id, limit);
+}
+
 std::string SqliteStore::describe() const { return "sqlite:" + connection_->path; }
 
 int SqliteStore::latest_schema_version() { return schema_migration_count(); }
