@@ -207,7 +207,7 @@ class JobBatchWriter {
       created.push_back(optional_text(job.created_at));
       started.push_back(optional_text(job.started_at));
       completed.push_back(optional_text(job.completed_at));
-      waited.push_back(job.waited ? "t" : "f");
+      waited.emplace_back(job.waited ? "t" : "f");
       statuses.push_back(job.status);
       conclusions.push_back(job.conclusion);
       names.push_back(job.name);
@@ -405,7 +405,7 @@ Result<JobUpsertStats> commit_postgres_run_jobs(PgConnection& connection,
   for (const auto& [run_id, fetch] : last_fetch) {
     run_ids.push_back(run_id);
     attempts.push_back(fetch->run_attempt);
-    found.push_back(fetch->found ? "t" : "f");
+    found.emplace_back(fetch->found ? "t" : "f");
   }
   auto recorded = connection.exec(kRecordFetches,
                                   PgParams()

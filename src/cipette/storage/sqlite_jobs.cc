@@ -276,7 +276,7 @@ Result<SqliteJobs::Change> SqliteJobs::write_job(const JobRecord& job) {
   auto found = read_job(job.id, stored);
   if (!found) return found.error();
   if (!*found) {
-    if (auto written = store_job(job, job.waited); !written) return written.error();
+    if (auto written = store_job(job, job.waited, false); !written) return written.error();
     return Change::kInserted;
   }
   std::int64_t version = job.version();
@@ -298,12 +298,13 @@ Result<SqliteJobs::Change> SqliteJobs::write_job(const JobRecord& job) {
     candidate.steps = sorted_steps(job.steps);
     if (candidate == stored) return Change::kUnchanged;
   }
-  if (auto written = store_job(job, waited); !written) return written.error();
+  if (auto written = store_job(job, waited, true); !written) return written.error();
   return Change::kUpdated;
 }
 
-// Writes the row of `job` with a new change_seq and replaces its steps.
-Status SqliteJobs::store_job(const JobRecord& job, bool waited) {
+// Writes the row of `job` with a new change_seq and its steps, first deleting the stored
+// ones when `stored` (a new job has none: the delete would cost a seek per job).
+Status SqliteJobs::store_job(const JobRecord& job, bool waited, bool stored) {
   std::string writing = doing("writing jobs to");
   std::string labels = encode_labels(job.labels);
   sqlite3_stmt* stmt = write_job_.get();
@@ -324,8 +325,10 @@ Status SqliteJobs::store_job(const JobRecord& job, bool waited) {
   bind_text(stmt, 15, job.runner_group_name);
   bind_text(stmt, 16, job.html_url);
   if (auto done = step_done(stmt, writing); !done) return done;
-  bind_int(delete_steps_.get(), 1, job.id);
-  if (auto done = step_done(delete_steps_.get(), writing); !done) return done;
+  if (stored) {
+    bind_int(delete_steps_.get(), 1, job.id);
+    if (auto done = step_done(delete_steps_.get(), writing); !done) return done;
+  }
   sqlite3_stmt* insert = insert_step_.get();
   for (const StepRecord& step : job.steps) {
     bind_int(insert, 1, job.id);

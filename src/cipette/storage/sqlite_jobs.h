@@ -56,7 +56,7 @@ class SqliteJobs {
   // Reads the stored row of job `id` into `job` (steps left alone); false when none.
   Result<bool> read_job(std::int64_t id, JobRecord& job);
   Status read_steps(std::int64_t job_id, std::vector<StepRecord>& steps);
-  Status store_job(const JobRecord& job, bool waited);
+  Status store_job(const JobRecord& job, bool waited, bool stored);
   Status step_done(sqlite3_stmt* stmt, std::string_view doing);
   std::string doing(std::string_view what) const;
 
