@@ -144,6 +144,7 @@ std::map<std::int64_t, JobRecord> all_jobs(const std::string& database) {
   });
   EXPECT_TRUE(scanned) << scanned.error().message;
   std::vector<std::int64_t> ids;
+  ids.reserve(jobs.size());
   for (const auto& [id, job] : jobs) ids.push_back(id);
   auto stepped = (*store)->scan_steps(
       ids, [&](std::int64_t id, const StepRecord& step) { jobs[id].steps.push_back(step); });

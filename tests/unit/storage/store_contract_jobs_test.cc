@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "cipette/core/run_store.h"
+#include "cipette/storage/postgres_connection.h"
+#include "cipette/storage/postgres_migrations.h"
 #include "old_schema.h"
 #include "store_contract.h"
 
@@ -445,6 +447,56 @@ TEST(SqliteJobsMigrationTest, MigratingFromVersion4KeepsEverything) {
   EXPECT_EQ(*stats, (JobUpsertStats{1, 0, 0, 0}));
   EXPECT_EQ(*(*store)->count_runs_wanting_jobs("octo/app", 0), 0);
   // The runs' change log is untouched by jobs.
+  EXPECT_TRUE(scan_store(**store, 2).runs.empty());
+}
+
+// The same in PostgreSQL: schema 5 creates tables and indexes only.
+TEST(PostgresJobsMigrationTest, MigratingFromVersion4KeepsEverything) {
+  auto scratch = cipette::testing::PostgresScratch::create_or_skip();
+  if (!scratch) return;
+  {
+    auto connection = PgConnection::connect(scratch->url());
+    ASSERT_TRUE(connection) << connection.error().message;
+    auto migrated = migrate_postgres(**connection, 4);
+    ASSERT_TRUE(migrated) << migrated.error().message;
+  }
+  scratch->query(
+      "INSERT INTO repositories (id, full_name) VALUES (10, 'octo/app');"
+      "INSERT INTO workflows (id, repository_id, name, path) VALUES "
+      "(20, 10, 'CI', '.github/workflows/ci.yml');"
+      "INSERT INTO runs (change_seq, id, repository_id, workflow_id, run_number, run_attempt, "
+      "created_at, run_started_at, updated_at, status, conclusion, event, head_branch, head_sha, "
+      "actor, workflow_name, path, html_url, version) VALUES "
+      "(1, 101, 10, 20, 1, 2, 1700000000, 1700000010, 1700000300, 'completed', 'success', "
+      "'push', 'main', 'sha1', 'octocat', 'CI', '.github/workflows/ci.yml', 'u101', " +
+      std::to_string(run_version(2, "completed", 1'700'000'300)) +
+      "),"
+      "(2, 102, 10, 20, 2, 1, 1700000100, NULL, 1700000400, 'in_progress', NULL, "
+      "'push', 'main', 'sha2', 'octocat', 'CI', '.github/workflows/ci.yml', 'u102', " +
+      std::to_string(run_version(1, "in_progress", 1'700'000'400)) +
+      ");"
+      "INSERT INTO attempts (run_id, attempt, version, found, run_started_at, updated_at, "
+      "status, conclusion) VALUES (101, 1, 1, true, 1700000005, 1700000200, 'completed', "
+      "'failure');"
+      "UPDATE change_log_head SET last_seq = 2;");
+  auto store = PostgresStore::open(scratch->url());
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(*(*store)->schema_version(), 5);
+  Scan all = scan_store(**store);
+  EXPECT_EQ(ids(all), (std::vector<std::int64_t>{101, 102}));
+  EXPECT_EQ(all.last, 2);
+  ASSERT_EQ(all.runs.size(), 2U);
+  ASSERT_EQ(all.runs[0].earlier_attempts.size(), 1U);
+  EXPECT_EQ(all.runs[0].earlier_attempts[0].conclusion, "failure");
+  auto wanted = (*store)->runs_wanting_jobs("Octo/App", 0, 10);
+  ASSERT_TRUE(wanted) << wanted.error().message;
+  EXPECT_EQ(*wanted, (std::vector<JobsWanted>{{101, 2, 1'700'000'000}}));
+  std::vector<RunJobs> fetched = {
+      RunJobs{101, 2, true, {job_of(1, 101, "completed", 1'700'000'100, 2)}}};
+  auto stats = (*store)->commit_run_jobs(fetched);
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(*stats, (JobUpsertStats{1, 0, 0, 0}));
+  EXPECT_EQ(*(*store)->count_runs_wanting_jobs("octo/app", 0), 0);
   EXPECT_TRUE(scan_store(**store, 2).runs.empty());
 }
 
