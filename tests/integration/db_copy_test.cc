@@ -84,6 +84,84 @@ void add_earlier_attempts(RunStore& store) {
   ASSERT_TRUE(written) << written.error().message;
 }
 
+// The jobs of every completed run, recorded as fetched at its attempt: two jobs per run with
+// a few steps (every third job of a run re-run has its steps in a gap-numbered order, labels
+// with text that needs escaping, and waited set), except that every fifth run was not found
+// (a 404: no jobs, recorded).
+void add_jobs(RunStore& store) {
+  std::vector<RunJobs> fetched;
+  auto scanned = store.scan_runs(0, [&](const RunRecord& run) {
+    if (run.status != "completed") return ScanStep::kContinue;
+    RunJobs& fetch = fetched.emplace_back();
+    fetch.run_id = run.id;
+    fetch.run_attempt = run.run_attempt;
+    if (fetched.size() % 5 == 0) {
+      fetch.found = false;
+      return ScanStep::kContinue;
+    }
+    for (std::int64_t k = 0; k < 2; ++k) {
+      JobRecord& job = fetch.jobs.emplace_back();
+      job.id = run.id * 10 + k;
+      job.run_id = run.id;
+      job.run_attempt = run.run_attempt;
+      job.name = k == 0 ? "build" : "test (ubuntu-latest, 3.12)";
+      job.status = "completed";
+      job.conclusion = run.conclusion;
+      job.created_at = run.created_at;
+      job.started_at = run.created_at + 10 + k;
+      job.completed_at = run.updated_at;
+      job.labels = {"ubuntu-latest"};
+      job.runner_name = "GitHub Actions " + std::to_string(k);
+      job.runner_group_name = "GitHub Actions";
+      job.html_url = run.html_url + "/job/" + std::to_string(job.id);
+      job.steps = {
+          StepRecord{1, "Set up job", "completed", "success", job.started_at, job.started_at},
+          StepRecord{2, "Run", "completed", run.conclusion, job.started_at, job.completed_at}};
+      if (run.run_attempt > 1 && k == 1) {
+        job.labels = {"self-hosted", "line\nbreak", "\"{NULL}\",\\ 🚀", ""};
+        job.waited = true;
+        job.steps.push_back(StepRecord{16, "Post job", "completed", "", {}, {}});
+        std::swap(job.steps.front(), job.steps.back());
+      }
+    }
+    return ScanStep::kContinue;
+  });
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  auto written = store.commit_run_jobs(fetched);
+  ASSERT_TRUE(written) << written.error().message;
+  ASSERT_EQ(written->orphaned, 0);
+}
+
+// Every job of `database` with its steps (sorted, as stores keep them), by id.
+std::map<std::int64_t, JobRecord> all_jobs(const std::string& database) {
+  std::map<std::int64_t, JobRecord> jobs;
+  auto store = storage::open_store(database);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return jobs;
+  auto scanned = (*store)->scan_jobs(0, [&](const JobRecord& job) {
+    jobs[job.id] = job;
+    return ScanStep::kContinue;
+  });
+  EXPECT_TRUE(scanned) << scanned.error().message;
+  std::vector<std::int64_t> ids;
+  ids.reserve(jobs.size());
+  for (const auto& [id, job] : jobs) ids.push_back(id);
+  auto stepped = (*store)->scan_steps(
+      ids, [&](std::int64_t id, const StepRecord& step) { jobs[id].steps.push_back(step); });
+  EXPECT_TRUE(stepped) << stepped.error().message;
+  return jobs;
+}
+
+// The job fetch records of `database`, by run id.
+std::vector<RunJobs> job_fetches(const std::string& database) {
+  auto store = storage::open_store(database);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return {};
+  auto fetches = storage::read_job_fetches(**store, 0, 1'000'000);
+  EXPECT_TRUE(fetches) << fetches.error().message;
+  return fetches ? *fetches : std::vector<RunJobs>{};
+}
+
 // A demo history of `runs` runs ending at a fixed time (so every run is the same on each
 // call), with add_earlier_attempts(), plus sample_sync_states().
 std::string make_source(const TempDir& dir, int runs) {
@@ -94,6 +172,7 @@ std::string make_source(const TempDir& dir, int runs) {
   auto store = storage::SqliteStore::open(path);
   EXPECT_TRUE(store) << store.error().message;
   add_earlier_attempts(**store);
+  add_jobs(**store);
   for (const auto& [repository, state] : sample_sync_states()) {
     EXPECT_TRUE((*store)->commit_sync(repository, {}, state));
   }
@@ -176,6 +255,19 @@ TEST(DbCopyTest, SqliteToSqliteGivesIdenticalMetricsAndSyncStates) {
   EXPECT_EQ(earlier_attempts(destination), attempts);
   EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM attempts"),
             sql_int(source, "SELECT count(*) FROM attempts"));
+  // Every job with its steps, every fetch record (found or not): nothing is wanted on either
+  // side, and the destination wants what the source wants.
+  auto jobs = all_jobs(source);
+  EXPECT_GT(jobs.size(), 3000U);
+  EXPECT_EQ(all_jobs(destination), jobs);
+  auto fetches = job_fetches(source);
+  EXPECT_GT(fetches.size(), 1900U);
+  EXPECT_EQ(job_fetches(destination), fetches);
+  EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM steps"),
+            sql_int(source, "SELECT count(*) FROM steps"));
+  EXPECT_TRUE(contains(copied.err, "jobs with their steps, " + std::to_string(fetches.size()) +
+                                       " job fetch records"))
+      << copied.err;
 }
 
 TEST(DbCopyTest, ASecondCopyChangesNothing) {
@@ -232,6 +324,10 @@ TEST(DbCopyTest, MoreRunsThanOneBatchAreAllCopied) {
   EXPECT_TRUE(contains(copied.err, ": 12000 runs new, 0 updated, 0 unchanged (")) << copied.err;
   EXPECT_EQ(sql_int(destination, "SELECT count(*) FROM runs"), 12000);
   EXPECT_EQ(metrics(destination), metrics(source));
+  // About 18,000 jobs: pages of 5,000 jobs too.
+  auto jobs = all_jobs(source);
+  EXPECT_GT(jobs.size(), 15000U);
+  EXPECT_EQ(all_jobs(destination), jobs);
 }
 
 TEST(DbCopyTest, AMissingOrEmptySourceIsAnErrorNamingIt) {
@@ -336,6 +432,14 @@ TEST(DbCopyPostgresTest, SqliteToPostgresAndBackGivesIdenticalMetricsAndSyncStat
   EXPECT_EQ(earlier_attempts(back), attempts);
   EXPECT_EQ(scratch->value("SELECT count(*) FROM attempts"),
             std::to_string(sql_int(source, "SELECT count(*) FROM attempts")));
+  // Jobs with their steps and the fetch records, there and back (pages of 5,000 jobs).
+  auto jobs = all_jobs(source);
+  EXPECT_GT(jobs.size(), 9000U);
+  EXPECT_EQ(all_jobs(scratch->url()), jobs);
+  EXPECT_EQ(all_jobs(back), jobs);
+  auto fetches = job_fetches(source);
+  EXPECT_EQ(job_fetches(scratch->url()), fetches);
+  EXPECT_EQ(job_fetches(back), fetches);
 
   std::string password = password_of(scratch->url());
   if (!password.empty()) {

@@ -1,11 +1,12 @@
-// `cipette db copy --from A --to B`: every run and sync state of one database into another,
-// SQLite or PostgreSQL either way, idempotently.
+// `cipette db copy --from A --to B`: every run, job (with its steps), job fetch record and
+// sync state of one database into another, SQLite or PostgreSQL either way, idempotently.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <unordered_map>
 #include <vector>
 
 #include "cipette/cli/command.h"
@@ -36,6 +37,8 @@ struct Endpoint {
 struct CopyTotals {
   std::int64_t runs = 0;  // runs read from the source and written
   UpsertStats stats;
+  std::int64_t jobs = 0;  // jobs read from the source and written (orphans included)
+  std::int64_t job_fetches = 0;
   std::int64_t sync_states = 0;
 };
 
@@ -144,6 +147,55 @@ Status copy_runs(RunReader& from, RunWriter& to, CopyProgress& progress, CopyTot
   return flush();
 }
 
+// Streams the source's jobs in their change order into the destination, kCopyBatch per
+// transaction: a page of jobs is scanned (the scan stops after it), its steps read by one
+// scan_steps, and the page written; the next page starts after the page's last sequence. The
+// runs are copied first, so no job is orphaned unless the source held it orphaned.
+Status copy_jobs(JobStore& from, JobWriter& to, CopyTotals& totals) {
+  std::vector<JobRecord> page;
+  page.reserve(kCopyBatch);
+  ChangeSeq since = 0;
+  for (;;) {
+    page.clear();
+    auto last = from.scan_jobs(since, [&](const JobRecord& job) {
+      page.push_back(job);  // a copy: the scan reuses `job`
+      return page.size() == kCopyBatch ? ScanStep::kStop : ScanStep::kContinue;
+    });
+    if (!last) return last.error();
+    if (page.empty()) return {};
+    std::vector<std::int64_t> ids;
+    ids.reserve(page.size());
+    std::unordered_map<std::int64_t, std::size_t> index;
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      ids.push_back(page[i].id);
+      index[page[i].id] = i;
+    }
+    auto stepped = from.scan_steps(ids, [&](std::int64_t job_id, const StepRecord& step) {
+      page[index[job_id]].steps.push_back(step);
+    });
+    if (!stepped) return stepped;
+    auto written = to.upsert_jobs(page);
+    if (!written) return written.error();
+    totals.jobs += static_cast<std::int64_t>(page.size());
+    since = *last;
+    if (page.size() < kCopyBatch) return {};
+  }
+}
+
+// The source's job fetch records (found or not), after the jobs, a page per transaction.
+Status copy_job_fetches(RunStore& from, JobWriter& to, CopyTotals& totals) {
+  std::int64_t after = 0;
+  for (;;) {
+    auto fetches = storage::read_job_fetches(from, after, kCopyBatch);
+    if (!fetches) return fetches.error();
+    if (fetches->empty()) return {};
+    auto written = to.commit_run_jobs(*fetches);
+    if (!written) return written.error();
+    totals.job_fetches += static_cast<std::int64_t>(fetches->size());
+    after = fetches->back().run_id;
+  }
+}
+
 // Every saved sync state, written with no runs (commit_sync replaces the state).
 Status copy_sync_states(SyncStateStore& from, SyncStateStore& to, CopyTotals& totals) {
   auto repositories = from.sync_repositories();
@@ -177,6 +229,8 @@ int copy_between(RunStore& from, RunStore& to, std::int64_t total) {
   CopyTotals totals;
   Status copied = copy_runs(from, to, progress, totals);
   progress.finish();
+  if (copied) copied = copy_jobs(from, to, totals);
+  if (copied) copied = copy_job_fetches(from, to, totals);
   if (copied) copied = copy_sync_states(from, to, totals);
   if (!copied) {
     return report_error(fail(copied.error().message, " (", std::to_string(totals.runs),
@@ -186,11 +240,13 @@ int copy_between(RunStore& from, RunStore& to, std::int64_t total) {
   std::fprintf(
       stderr,
       "copied %lld runs and %lld sync states from %s to %s: %lld runs new, %lld "
-      "updated, %lld unchanged (%.1f s, %.0f runs/s)\n",
+      "updated, %lld unchanged (%.1f s, %.0f runs/s); %lld jobs with their steps, %lld job "
+      "fetch records\n",
       static_cast<long long>(totals.runs), static_cast<long long>(totals.sync_states),
       from.describe().c_str(), to.describe().c_str(), static_cast<long long>(totals.stats.inserted),
       static_cast<long long>(totals.stats.updated), static_cast<long long>(totals.stats.unchanged),
-      progress.seconds(), progress.rate(totals.runs));
+      progress.seconds(), progress.rate(totals.runs), static_cast<long long>(totals.jobs),
+      static_cast<long long>(totals.job_fetches));
   return kExitOk;
 }
 

@@ -14,7 +14,7 @@
 
 #include "cipette/core/job.h"
 #include "cipette/core/result.h"
-#include "cipette/core/run_store.h"
+#include "cipette/core/change_log.h"
 
 namespace cipette {
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cipette/core/change_log.h"
+#include "cipette/core/job_store.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 
@@ -25,9 +27,6 @@ struct UpsertStats {
   friend bool operator==(const UpsertStats&, const UpsertStats&) = default;
 };
 
-// A position in the store's change log: every insert or update of a run gets a larger sequence
-// number than all before it, so "changed since" is exact even when clocks disagree.
-using ChangeSeq = std::int64_t;
 
 // A run the collector saw unfinished (queued, in progress, waiting...) and looks at again on
 // the next sync, until it completes.
@@ -83,11 +82,6 @@ struct LeaseState {
   friend bool operator==(const LeaseState&, const LeaseState&) = default;
 };
 
-// What a scan's visitor returns after each run (see RunReader::scan_runs).
-enum class ScanStep {
-  kContinue,  // go on to the next run
-  kStop,      // end the scan after this run
-};
 
 // The storage port, in parts, so that each use (and each test fake) takes only the part it
 // needs. Adapters (SQLite, PostgreSQL) implement them all through RunStore. All methods are
@@ -181,8 +175,13 @@ class LeaseStore {
   virtual Status release_lease(std::string_view repository, std::string_view holder) = 0;
 };
 
+
 // The whole port, as an adapter implements it (storage/store_factory.h opens one).
-class RunStore : public RunReader, public RunWriter, public SyncStateStore, public LeaseStore {
+class RunStore : public RunReader,
+                 public RunWriter,
+                 public SyncStateStore,
+                 public LeaseStore,
+                 public JobStore {
  public:
   // Number of runs stored.
   virtual Result<std::int64_t> count_runs() = 0;

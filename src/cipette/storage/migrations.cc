@@ -143,6 +143,66 @@ CREATE TABLE sync_rescan (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 5: job executions (core/job.h; docs/decisions.md, "Jobs in the store").
+// - jobs: one row per GitHub job id (a re-run's jobs have new ids), the fields of its latest
+//   version. version is JobRecord::version() (the forward-only rule, compared by the writer
+//   as runs.version); change_seq is the jobs' own change log (job_change_head), apart from
+//   the runs'. labels is the `runs-on` list (job_labels.h): each label followed by a
+//   newline, a backslash or newline inside a label written as backslash-backslash or
+//   backslash-n, so any label survives and [] ('') differs from [""] (one newline).
+//   waited is 0/1, sticky. Times are unix seconds, NULL when absent.
+// - steps: a job's steps by (job id, number), clustered so that one job's steps are one range;
+//   replaced with their job.
+// - run_jobs: the runs whose jobs were fetched, at which attempt, found or not (a 404): the
+//   durable backlog of runs_wanting_jobs is the completed runs without a row at their attempt.
+// - runs_completed: the completed runs of a repository by created_at, covering what
+//   runs_wanting_jobs reads (status too: without it SQLite reads each run's row to check the
+//   status the index is partial on), so that it walks one repository's range newest first.
+constexpr std::string_view kMigration5 = R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  change_seq INTEGER NOT NULL,
+  run_id INTEGER NOT NULL,
+  run_attempt INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER,
+  started_at INTEGER,
+  completed_at INTEGER,
+  waited INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  conclusion TEXT,
+  name TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  runner_name TEXT NOT NULL,
+  runner_group_name TEXT NOT NULL,
+  html_url TEXT NOT NULL
+);
+CREATE UNIQUE INDEX jobs_change_seq ON jobs (change_seq);
+CREATE INDEX jobs_run_id ON jobs (run_id);
+CREATE TABLE steps (
+  job_id INTEGER NOT NULL,
+  number INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  conclusion TEXT,
+  PRIMARY KEY (job_id, number)
+) WITHOUT ROWID;
+CREATE TABLE run_jobs (
+  run_id INTEGER PRIMARY KEY,
+  run_attempt INTEGER NOT NULL,
+  found INTEGER NOT NULL
+);
+CREATE TABLE job_change_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL
+);
+INSERT INTO job_change_head (id, last_seq) VALUES (1, 0);
+CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt, status)
+  WHERE status = 'completed';
+)sql";
+
 struct Migration {
   std::string_view script;
   // The script calls cipette_run_version(run_attempt, status, updated_at): RunRecord::version()
@@ -151,9 +211,9 @@ struct Migration {
   bool uses_run_version = false;
 };
 
-constexpr std::array<Migration, 4> kMigrations = {Migration{kMigration1}, Migration{kMigration2},
-                                                  Migration{kMigration3},
-                                                  Migration{kMigration4, true}};
+constexpr std::array<Migration, 5> kMigrations = {
+    Migration{kMigration1}, Migration{kMigration2}, Migration{kMigration3},
+    Migration{kMigration4, true}, Migration{kMigration5}};
 
 // cipette_run_version(run_attempt, status, updated_at): the version rule of core/run.h, so that
 // a migration fills runs.version exactly as the writer computes it.

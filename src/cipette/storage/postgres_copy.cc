@@ -260,6 +260,33 @@ Status check_storable_in_postgres(const AttemptRecord& attempt) {
   return {};
 }
 
+Status check_storable_in_postgres(const JobRecord& job) {
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"name", &job.name},
+      {"status", &job.status},
+      {"conclusion", &job.conclusion},
+      {"runner_name", &job.runner_name},
+      {"runner_group_name", &job.runner_group_name},
+      {"html_url", &job.html_url},
+  };
+  for (const auto& [name, text] : fields) {
+    if (auto why = unstorable(*text)) {
+      return fail(fmt::format("job {}: field \"{}\" {}", job.id, name, *why));
+    }
+  }
+  for (const std::string& label : job.labels) {
+    if (auto why = unstorable(label)) return fail(fmt::format("job {}: a label {}", job.id, *why));
+  }
+  for (const StepRecord& step : job.steps) {
+    for (const std::string* text : {&step.name, &step.status, &step.conclusion}) {
+      if (auto why = unstorable(*text)) {
+        return fail(fmt::format("job {} step {}: {}", job.id, step.number, *why));
+      }
+    }
+  }
+  return {};
+}
+
 StagedRunsEncoder::StagedRunsEncoder() {
   out_.append(kSignature);
   put_int32(0);  // flags

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "cipette/core/job.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 #include "cipette/core/run_store.h"
@@ -21,6 +22,8 @@ namespace cipette::storage {
 Status check_storable_in_postgres(const RunRecord& run);
 // The same for an attempt's text fields, naming the run, the attempt and the field.
 Status check_storable_in_postgres(const AttemptRecord& attempt);
+// The same for a job's text fields, its labels and its steps', naming the job and the field.
+Status check_storable_in_postgres(const JobRecord& job);
 
 // Builds the input of COPY staged_runs FROM STDIN (FORMAT binary): the header, then one row
 // per add(), then the trailer from finish(). Column order: ord, round, id, repository_id,

@@ -169,6 +169,55 @@ Status backfill_run_versions(PgConnection& connection, std::string_view doing) {
   return {};
 }
 
+// Version 5: job executions, as in SQLite's version 5 (migrations.cc explains each part;
+// labels use the same text encoding, job_labels.h). waited and found are booleans; steps
+// and run_jobs are keyed as in SQLite. jobs.change_seq has a unique index (the scans'
+// order), jobs.run_id an index (jobs_of_run).
+constexpr std::string_view kMigration5 = R"sql(
+CREATE TABLE jobs (
+  id bigint PRIMARY KEY,
+  change_seq bigint NOT NULL,
+  run_id bigint NOT NULL,
+  run_attempt bigint NOT NULL,
+  version bigint NOT NULL,
+  created_at bigint,
+  started_at bigint,
+  completed_at bigint,
+  waited boolean NOT NULL,
+  status text NOT NULL,
+  conclusion text,
+  name text NOT NULL,
+  labels text NOT NULL,
+  runner_name text NOT NULL,
+  runner_group_name text NOT NULL,
+  html_url text NOT NULL
+);
+CREATE UNIQUE INDEX jobs_change_seq ON jobs (change_seq);
+CREATE INDEX jobs_run_id ON jobs (run_id);
+CREATE TABLE steps (
+  job_id bigint NOT NULL,
+  number bigint NOT NULL,
+  started_at bigint,
+  completed_at bigint,
+  name text NOT NULL,
+  status text NOT NULL,
+  conclusion text,
+  PRIMARY KEY (job_id, number)
+);
+CREATE TABLE run_jobs (
+  run_id bigint PRIMARY KEY,
+  run_attempt bigint NOT NULL,
+  found boolean NOT NULL
+);
+CREATE TABLE job_change_head (
+  id integer PRIMARY KEY CHECK (id = 1),
+  last_seq bigint NOT NULL
+);
+INSERT INTO job_change_head (id, last_seq) VALUES (1, 0);
+CREATE INDEX runs_completed ON runs (repository_id, created_at, id, run_attempt, status)
+  WHERE status = 'completed';
+)sql";
+
 struct PgMigration {
   std::string_view script;
   // Runs after the script, in the same transaction: what SQL alone must not do (the version
@@ -176,9 +225,9 @@ struct PgMigration {
   Status (*then)(PgConnection& connection, std::string_view doing) = nullptr;
 };
 
-constexpr std::array<PgMigration, 4> kMigrations = {
+constexpr std::array<PgMigration, 5> kMigrations = {
     PgMigration{kMigration1}, PgMigration{kMigration2}, PgMigration{kMigration3},
-    PgMigration{kMigration4, backfill_run_versions}};
+    PgMigration{kMigration4, backfill_run_versions}, PgMigration{kMigration5}};
 
 // The version table: one row per migration applied.
 constexpr std::string_view kCreateVersionTable = R"sql(
@@ -191,7 +240,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 // belongs to another program.
 constexpr std::string_view kOurTables =
     "{repositories,workflows,runs,change_log_head,sync_state,sync_pending,sync_leases,attempts,"
-    "sync_rescan}";
+    "sync_rescan,jobs,steps,run_jobs,job_change_head}";
 
 // First argument of the two-key advisory lock: "CIPT", so that it does not collide with
 // other programs' locks; the second is a hash of the schema name.

@@ -6,6 +6,7 @@
 
 #include "cipette/storage/postgres_connection.h"
 #include "cipette/storage/postgres_copy.h"
+#include "cipette/storage/postgres_jobs.h"
 #include "cipette/storage/postgres_migrations.h"
 #include "cipette/storage/postgres_run_writer.h"
 #include "cipette/storage/postgres_sync_state.h"
@@ -184,6 +185,62 @@ Result<LeaseState> PostgresStore::acquire_lease(std::string_view repository,
 
 Status PostgresStore::release_lease(std::string_view repository, std::string_view holder) {
   return with_retry<void>([&] { return release_postgres_lease(*connection_, repository, holder); });
+}
+
+Result<ChangeSeq> PostgresStore::scan_jobs(ChangeSeq since,
+                                           const std::function<ScanStep(const JobRecord&)>& visit) {
+  if (auto connected = ensure_connected(); !connected) return connected.error();
+  bool visited = false;
+  auto last = scan_postgres_jobs(*connection_, since, visit, visited);
+  for (int retry = 0; retry < kRetriesWhenLost && !last && !visited && connection_->broken();
+       ++retry) {
+    if (auto reconnected = connection_->reconnect(); !reconnected) {
+      return fail(last.error().message, "; reconnecting: ", reconnected.error().message);
+    }
+    last = scan_postgres_jobs(*connection_, since, visit, visited);
+  }
+  return last;
+}
+
+Result<std::vector<JobRecord>> PostgresStore::jobs_of_run(std::int64_t run_id) {
+  return with_retry<std::vector<JobRecord>>(
+      [&] { return postgres_jobs_of_run(*connection_, run_id); });
+}
+
+Status PostgresStore::scan_steps(
+    std::span<const std::int64_t> job_ids,
+    const std::function<void(std::int64_t, const StepRecord&)>& visit) {
+  // Not retried: `visit` may have seen steps before the connection was lost.
+  if (auto connected = ensure_connected(); !connected) return connected;
+  return scan_postgres_steps(*connection_, job_ids, visit);
+}
+
+Result<JobUpsertStats> PostgresStore::upsert_jobs(std::span<const JobRecord> jobs) {
+  return with_retry<JobUpsertStats>([&] { return upsert_postgres_jobs(*connection_, jobs); });
+}
+
+Result<JobUpsertStats> PostgresStore::commit_run_jobs(std::span<const RunJobs> fetched) {
+  return with_retry<JobUpsertStats>(
+      [&] { return commit_postgres_run_jobs(*connection_, fetched); });
+}
+
+Result<std::vector<JobsWanted>> PostgresStore::runs_wanting_jobs(std::string_view repository,
+                                                                 Timestamp since,
+                                                                 std::size_t limit) {
+  return with_retry<std::vector<JobsWanted>>(
+      [&] { return postgres_runs_wanting_jobs(*connection_, repository, since, limit); });
+}
+
+Result<std::int64_t> PostgresStore::count_runs_wanting_jobs(std::string_view repository,
+                                                            Timestamp since) {
+  return with_retry<std::int64_t>(
+      [&] { return count_postgres_runs_wanting_jobs(*connection_, repository, since); });
+}
+
+Result<std::vector<RunJobs>> PostgresStore::read_job_fetches(std::int64_t after_run_id,
+                                                             std::size_t limit) {
+  return with_retry<std::vector<RunJobs>>(
+      [&] { return read_postgres_job_fetches(*connection_, after_run_id, limit); });
 }
 
 int PostgresStore::latest_schema_version() { return postgres_schema_migration_count(); }

@@ -12,6 +12,7 @@
 #include "cipette/storage/run_writer.h"
 #include "cipette/storage/sqlite_attempts.h"
 #include "cipette/storage/sqlite_handle.h"
+#include "cipette/storage/sqlite_jobs.h"
 #include "cipette/storage/sqlite_leases.h"
 #include "cipette/storage/sync_state_table.h"
 
@@ -188,13 +189,15 @@ struct SqliteStore::Connection {
         path(std::move(database_path)),
         writer(db.get(), path),
         sync_states(db.get(), path),
-        leases(db.get(), path) {}
+        leases(db.get(), path),
+        jobs(db.get(), path) {}
 
   DatabasePtr db;  // first member: destroyed last, after the statements below
   std::string path;
   storage::RunWriter writer;  // not the port it implements, cipette::RunWriter
   SyncStateTable sync_states;
   SqliteLeases leases;
+  SqliteJobs jobs;
   StatementPtr scan_runs;
   StatementPtr scan_attempts;
   StatementPtr read_repositories;
@@ -332,6 +335,43 @@ Result<LeaseState> SqliteStore::acquire_lease(std::string_view repository, std::
 
 Status SqliteStore::release_lease(std::string_view repository, std::string_view holder) {
   return connection_->leases.release(repository, holder);
+}
+
+Result<ChangeSeq> SqliteStore::scan_jobs(ChangeSeq since,
+                                         const std::function<ScanStep(const JobRecord&)>& visit) {
+  return connection_->jobs.scan(since, visit);
+}
+
+Result<std::vector<JobRecord>> SqliteStore::jobs_of_run(std::int64_t run_id) {
+  return connection_->jobs.jobs_of_run(run_id);
+}
+
+Status SqliteStore::scan_steps(std::span<const std::int64_t> job_ids,
+                               const std::function<void(std::int64_t, const StepRecord&)>& visit) {
+  return connection_->jobs.scan_steps(job_ids, visit);
+}
+
+Result<JobUpsertStats> SqliteStore::upsert_jobs(std::span<const JobRecord> jobs) {
+  return connection_->jobs.upsert(jobs);
+}
+
+Result<JobUpsertStats> SqliteStore::commit_run_jobs(std::span<const RunJobs> fetched) {
+  return connection_->jobs.commit_run_jobs(fetched);
+}
+
+Result<std::vector<JobsWanted>> SqliteStore::runs_wanting_jobs(std::string_view repository,
+                                                               Timestamp since, std::size_t limit) {
+  return connection_->jobs.runs_wanting_jobs(repository, since, limit);
+}
+
+Result<std::int64_t> SqliteStore::count_runs_wanting_jobs(std::string_view repository,
+                                                          Timestamp since) {
+  return connection_->jobs.count_runs_wanting_jobs(repository, since);
+}
+
+Result<std::vector<RunJobs>> SqliteStore::read_job_fetches(std::int64_t after_run_id,
+                                                           std::size_t limit) {
+  return connection_->jobs.read_fetches(after_run_id, limit);
 }
 
 std::string SqliteStore::describe() const { return "sqlite:" + connection_->path; }

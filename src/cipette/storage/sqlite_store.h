@@ -76,6 +76,25 @@ class SqliteStore final : public RunStore {
                                    std::chrono::seconds ttl) override;
   Status release_lease(std::string_view repository, std::string_view holder) override;
 
+  // See JobStore (core/job_store.h) and sqlite_jobs.h. Writes are one BEGIN IMMEDIATE
+  // transaction per call, as upsert_runs; scan_jobs reads one snapshot, as scan_runs.
+  Result<ChangeSeq> scan_jobs(ChangeSeq since,
+                              const std::function<ScanStep(const JobRecord&)>& visit) override;
+  Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id) override;
+  Status scan_steps(std::span<const std::int64_t> job_ids,
+                    const std::function<void(std::int64_t, const StepRecord&)>& visit) override;
+  Result<JobUpsertStats> upsert_jobs(std::span<const JobRecord> jobs) override;
+  Result<JobUpsertStats> commit_run_jobs(std::span<const RunJobs> fetched) override;
+  Result<std::vector<JobsWanted>> runs_wanting_jobs(std::string_view repository, Timestamp since,
+                                                    std::size_t limit) override;
+  Result<std::int64_t> count_runs_wanting_jobs(std::string_view repository,
+                                               Timestamp since) override;
+
+  // The records of run_jobs (RunJobs without jobs), by run id above `after_run_id`, at most
+  // `limit`: what `cipette db copy` copies besides the jobs (store_factory.h,
+  // read_job_fetches). Not part of the port: only a copy needs them.
+  Result<std::vector<RunJobs>> read_job_fetches(std::int64_t after_run_id, std::size_t limit);
+
   // The schema version this program writes (the number of migrations it knows).
   static int latest_schema_version();
   // The schema version of the open database.

@@ -6,6 +6,18 @@
 
 namespace cipette::storage {
 
+Result<std::vector<RunJobs>> read_job_fetches(RunStore& store, std::int64_t after_run_id,
+                                              std::size_t limit) {
+  if (auto* sqlite = dynamic_cast<SqliteStore*>(&store)) {
+    return sqlite->read_job_fetches(after_run_id, limit);
+  }
+  if (auto* postgres = dynamic_cast<PostgresStore*>(&store)) {
+    return postgres->read_job_fetches(after_run_id, limit);
+  }
+  return fail("reading the job fetches of ", store.describe(),
+              ": not a SQLite or PostgreSQL store");
+}
+
 Result<std::unique_ptr<RunStore>> open_store(std::string_view database_url) {
   // One parser for DATABASE_URL (shared with the CLI's checks), so both agree on the path.
   auto url = parse_database_url(database_url);

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
@@ -14,5 +16,10 @@ namespace cipette::storage {
 // key=value string opens PostgreSQL (postgres_store.h). Either is migrated to the latest
 // schema. Failures name the database without its password.
 Result<std::unique_ptr<RunStore>> open_store(std::string_view database_url);
+
+// The job fetch records (run_jobs) of a store open_store opened: SqliteStore's or
+// PostgresStore's read_job_fetches. Fails for any other RunStore.
+Result<std::vector<RunJobs>> read_job_fetches(RunStore& store, std::int64_t after_run_id,
+                                              std::size_t limit);
 
 }  // namespace cipette::storage

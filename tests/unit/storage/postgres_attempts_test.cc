@@ -54,7 +54,7 @@ TEST(PostgresMigrationTest, MigratingFromVersion3FillsEveryRunVersionFromTheRule
 
   auto store = PostgresStore::open(scratch->url());
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ(*(*store)->schema_version(), 4);
+  EXPECT_EQ(*(*store)->schema_version(), 5);
   EXPECT_EQ(scratch->query(kRunsAsText), before);
   std::vector<std::string> versions = scratch->query("SELECT version FROM runs ORDER BY id");
   ASSERT_EQ(versions.size(), 25'003U);

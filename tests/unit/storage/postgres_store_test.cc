@@ -213,14 +213,15 @@ TEST_F(PostgresStoreTest, AMissingDatabaseIsOneLineNamingIt) {
 TEST_F(PostgresStoreTest, OpeningCreatesTheLatestSchemaInTheSearchPathSchema) {
   if (!scratch_) return;
   EXPECT_EQ(*store_->schema_version(), PostgresStore::latest_schema_version());
-  EXPECT_EQ(PostgresStore::latest_schema_version(), 4);
+  EXPECT_EQ(PostgresStore::latest_schema_version(), 5);
   EXPECT_EQ(scratch_->query("SELECT version FROM schema_migrations ORDER BY version"),
-            (std::vector<std::string>{"1", "2", "3", "4"}));
+            (std::vector<std::string>{"1", "2", "3", "4", "5"}));
   EXPECT_EQ(scratch_->query("SELECT tablename FROM pg_tables WHERE schemaname = '" +
                             scratch_->schema() + "' ORDER BY tablename"),
-            (std::vector<std::string>{"attempts", "change_log_head", "repositories", "runs",
-                                      "schema_migrations", "sync_leases", "sync_pending",
-                                      "sync_rescan", "sync_state", "workflows"}));
+            (std::vector<std::string>{"attempts", "change_log_head", "job_change_head", "jobs",
+                                      "repositories", "run_jobs", "runs", "schema_migrations",
+                                      "steps", "sync_leases", "sync_pending", "sync_rescan",
+                                      "sync_state", "workflows"}));
   EXPECT_EQ(scratch_->value("SELECT count(*) FROM change_log_head"), "1");
   auto parts = url_parts(scratch_->server_url());
   EXPECT_EQ(store_->describe(), fmt::format("postgresql://{}@{}:{}/{}", parts["user"],
@@ -233,7 +234,7 @@ TEST_F(PostgresStoreTest, ReopeningAnUpToDateSchemaKeepsSchemaAndData) {
   auto again = PostgresStore::open(scratch_->url());
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*(*again)->count_runs(), 2);
-  EXPECT_EQ(scratch_->value("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(scratch_->value("SELECT count(*) FROM schema_migrations"), "5");
 }
 
 TEST(PostgresMigrationTest, StoresOpeningAFreshSchemaTogetherMigrateItOnce) {
@@ -255,7 +256,7 @@ TEST(PostgresMigrationTest, StoresOpeningAFreshSchemaTogetherMigrateItOnce) {
     }
     for (std::thread& thread : threads) thread.join();
     for (const std::string& error : errors) EXPECT_EQ(error, "");
-    EXPECT_EQ(scratch->value("SELECT count(*) FROM schema_migrations"), "4");
+    EXPECT_EQ(scratch->value("SELECT count(*) FROM schema_migrations"), "5");
     EXPECT_EQ(scratch->value("SELECT count(*) FROM change_log_head"), "1");
   }
 }
@@ -265,7 +266,7 @@ TEST_F(PostgresStoreTest, ASchemaNewerThanThisProgramIsRefused) {
   scratch_->query("INSERT INTO schema_migrations (version) VALUES (9)");
   EXPECT_EQ(open_error(scratch_->url()),
             fmt::format("{} (schema \"{}\") has schema version 9, newer than this program knows "
-                        "(4); upgrade CIPette to open it",
+                        "(5); upgrade CIPette to open it",
                         store_->describe(), scratch_->schema()));
 }
 

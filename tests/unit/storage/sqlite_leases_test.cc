@@ -210,14 +210,14 @@ TEST(SqliteLeasesTest, AVersionTwoDatabaseUpgradesToTheLatestKeepingRunsAndSyncS
           "('octo/app', 3, 1700000003, 1);");
   auto read_only = SqliteStore::open(path, SqliteStore::Mode::kReadOnly);
   ASSERT_FALSE(read_only);
-  EXPECT_NE(read_only.error().message.find("schema version 2, older than this program's 4"),
+  EXPECT_NE(read_only.error().message.find("schema version 2, older than this program's 5"),
             std::string::npos)
       << read_only.error().message;
 
   auto store = open_store(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(SqliteStore::latest_schema_version(), 4);
-  EXPECT_EQ(*store->schema_version(), 4);
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 5);
+  EXPECT_EQ(*store->schema_version(), 5);
   EXPECT_EQ(*store->count_runs(), 3);
   auto loaded = store->load_sync_state("octo/app");
   ASSERT_TRUE(loaded && loaded->has_value());

@@ -276,7 +276,7 @@ TEST(SqliteStoreTest, MigratingFromVersion3GivesEveryRunItsVersionAndLosesNothin
 
   auto store = SqliteStore::open(path);
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ(*(*store)->schema_version(), 4);
+  EXPECT_EQ(*(*store)->schema_version(), 5);
   EXPECT_EQ(raw_query(path, "SELECT id FROM runs ORDER BY version"),
             (std::vector<std::string>{"104", "101", "102", "103"}));
   EXPECT_EQ(raw_query(path, "SELECT version FROM runs ORDER BY id"),

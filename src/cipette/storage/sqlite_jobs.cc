@@ -1,0 +1,476 @@
+#include "cipette/storage/sqlite_jobs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "cipette/storage/job_labels.h"
+
+namespace cipette::storage {
+namespace {
+
+// The columns of jobs as read_job_row reads them (integers first, as stored).
+#define CIPETTE_JOB_COLUMNS                                                              \
+  "id, change_seq, run_id, run_attempt, version, created_at, started_at, completed_at, " \
+  "waited, status, conclusion, name, labels, runner_name, runner_group_name, html_url"
+
+constexpr std::string_view kReadJob = "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs WHERE id = ?1";
+constexpr std::string_view kScanJobs =
+    "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs WHERE change_seq > ?1 ORDER BY change_seq";
+// Jobs without started_at last (SQLite sorts NULL first).
+constexpr std::string_view kJobsOfRun = "SELECT " CIPETTE_JOB_COLUMNS
+                                        " FROM jobs WHERE run_id = ?1 ORDER BY run_attempt, "
+                                        "started_at IS NULL, started_at, id";
+#undef CIPETTE_JOB_COLUMNS
+
+constexpr std::string_view kWriteJob = R"sql(
+INSERT INTO jobs (id, change_seq, run_id, run_attempt, version, created_at, started_at,
+  completed_at, waited, status, conclusion, name, labels, runner_name, runner_group_name,
+  html_url)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq, run_id = excluded.run_id,
+  run_attempt = excluded.run_attempt, version = excluded.version,
+  created_at = excluded.created_at, started_at = excluded.started_at,
+  completed_at = excluded.completed_at, waited = excluded.waited, status = excluded.status,
+  conclusion = excluded.conclusion, name = excluded.name, labels = excluded.labels,
+  runner_name = excluded.runner_name, runner_group_name = excluded.runner_group_name,
+  html_url = excluded.html_url)sql";
+
+constexpr std::string_view kReadSteps = R"sql(
+SELECT number, started_at, completed_at, name, status, conclusion
+FROM steps WHERE job_id = ?1 ORDER BY number)sql";
+
+constexpr std::string_view kInsertStep = R"sql(
+INSERT INTO steps (job_id, number, started_at, completed_at, name, status, conclusion)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
+
+// Keeps the latest attempt fetched; a later fetch at the same attempt (found or not) wins.
+constexpr std::string_view kRecordFetch = R"sql(
+INSERT INTO run_jobs (run_id, run_attempt, found) VALUES (?1, ?2, ?3)
+ON CONFLICT (run_id) DO UPDATE SET run_attempt = excluded.run_attempt, found = excluded.found
+WHERE excluded.run_attempt >= run_jobs.run_attempt)sql";
+
+// The repository's completed runs without a fetch at their attempt, newest first: a walk of
+// the runs_completed index backwards from the newest, one run_jobs lookup per run (EXPLAIN
+// QUERY PLAN: SEARCH r USING COVERING INDEX runs_completed, no temporary B-tree for the
+// order). The name is compared with the NOCASE collation of repositories.full_name, which is
+// unique: a scalar subquery (with IN, SQLite scanned every run and sorted).
+constexpr std::string_view kWantedWhere = R"sql(
+FROM runs r LEFT JOIN run_jobs j ON j.run_id = r.id
+WHERE r.repository_id = (SELECT id FROM repositories WHERE full_name = ?1)
+  AND r.status = 'completed' AND r.created_at >= ?2
+  AND (j.run_id IS NULL OR j.run_attempt < r.run_attempt))sql";
+
+void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq) {
+  job.id = column_int(stmt, 0);
+  seq = column_int(stmt, 1);
+  job.run_id = column_int(stmt, 2);
+  job.run_attempt = column_int(stmt, 3);
+  // 4: version, derived from the rest
+  job.created_at = column_optional_int(stmt, 5);
+  job.started_at = column_optional_int(stmt, 6);
+  job.completed_at = column_optional_int(stmt, 7);
+  job.waited = column_int(stmt, 8) != 0;
+  column_text(stmt, 9, job.status);
+  column_text(stmt, 10, job.conclusion);
+  column_text(stmt, 11, job.name);
+  const auto* labels = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 12));
+  decode_labels(
+      labels == nullptr
+          ? std::string_view()
+          : std::string_view(labels, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 12))),
+      job.labels);
+  column_text(stmt, 13, job.runner_name);
+  column_text(stmt, 14, job.runner_group_name);
+  column_text(stmt, 15, job.html_url);
+  job.steps.clear();
+}
+
+void read_step_row(sqlite3_stmt* stmt, StepRecord& step) {
+  step.number = column_int(stmt, 0);
+  step.started_at = column_optional_int(stmt, 1);
+  step.completed_at = column_optional_int(stmt, 2);
+  column_text(stmt, 3, step.name);
+  column_text(stmt, 4, step.status);
+  column_text(stmt, 5, step.conclusion);
+}
+
+std::vector<StepRecord> sorted_steps(const std::vector<StepRecord>& steps) {
+  std::vector<StepRecord> sorted = steps;
+  std::ranges::sort(sorted, {}, &StepRecord::number);
+  return sorted;
+}
+
+}  // namespace
+
+std::string SqliteJobs::doing(std::string_view what) const {
+  return fmt::format("{} {}", what, path_);
+}
+
+Status SqliteJobs::prepare_writes() {
+  if (record_fetch_) return {};
+  std::string preparing = doing("preparing to write jobs to");
+  struct Wanted {
+    StatementPtr* stmt;
+    std::string_view sql;
+  };
+  const Wanted wanted[] = {
+      {&read_head_, "SELECT last_seq FROM job_change_head WHERE id = 1"},
+      {&write_head_, "UPDATE job_change_head SET last_seq = ?1 WHERE id = 1"},
+      {&run_stored_, "SELECT 1 FROM runs WHERE id = ?1"},
+      {&read_job_, kReadJob},
+      {&read_steps_, kReadSteps},
+      {&write_job_, kWriteJob},
+      {&mark_waited_, "UPDATE jobs SET waited = 1, change_seq = ?2 WHERE id = ?1"},
+      {&delete_steps_, "DELETE FROM steps WHERE job_id = ?1"},
+      {&insert_step_, kInsertStep},
+      {&record_fetch_, kRecordFetch},  // last: its presence marks the set as prepared
+  };
+  for (const Wanted& w : wanted) {
+    auto stmt = prepare(db_, w.sql, preparing);
+    if (!stmt) return stmt.error();
+    *w.stmt = std::move(*stmt);
+  }
+  return {};
+}
+
+Status SqliteJobs::prepare_reads() {
+  if (jobs_of_run_) return {};
+  std::string preparing = doing("preparing to read jobs from");
+  auto scan = prepare(db_, kScanJobs, preparing);
+  if (!scan) return scan.error();
+  auto of_run = prepare(db_, kJobsOfRun, preparing);
+  if (!of_run) return of_run.error();
+  auto steps = prepare(db_, kReadSteps, preparing);
+  if (!steps) return steps.error();
+  scan_jobs_ = std::move(*scan);
+  if (!read_steps_) read_steps_ = std::move(*steps);
+  jobs_of_run_ = std::move(*of_run);
+  return {};
+}
+
+Status SqliteJobs::step_done(sqlite3_stmt* stmt, std::string_view what) {
+  StatementReset reset(stmt);
+  if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_, what);
+  return {};
+}
+
+Result<JobUpsertStats> SqliteJobs::upsert(std::span<const JobRecord> jobs) {
+  for (const JobRecord& job : jobs) {
+    if (auto valid = validate_job(job); !valid) return valid.error();
+  }
+  JobUpsertStats stats;
+  if (jobs.empty()) return stats;
+  if (auto prepared = prepare_writes(); !prepared) return prepared.error();
+  std::string writing = doing("writing jobs to");
+  Transaction transaction(db_);
+  if (auto begun = transaction.begin("BEGIN IMMEDIATE", writing); !begun) return begun.error();
+  if (auto written = write_jobs(jobs, stats); !written) return written.error();
+  if (auto committed = transaction.commit(writing); !committed) return committed.error();
+  return stats;
+}
+
+Result<JobUpsertStats> SqliteJobs::commit_run_jobs(std::span<const RunJobs> fetched) {
+  for (const RunJobs& fetch : fetched) {
+    for (const JobRecord& job : fetch.jobs) {
+      if (job.run_id != fetch.run_id) {
+        return fail(
+            fmt::format("writing jobs to {}: job {} belongs to run {}, not to run {} "
+                        "whose jobs were fetched",
+                        path_, job.id, job.run_id, fetch.run_id));
+      }
+      if (auto valid = validate_job(job); !valid) return valid.error();
+    }
+  }
+  JobUpsertStats stats;
+  if (fetched.empty()) return stats;
+  if (auto prepared = prepare_writes(); !prepared) return prepared.error();
+  std::string writing = doing("writing jobs to");
+  Transaction transaction(db_);
+  if (auto begun = transaction.begin("BEGIN IMMEDIATE", writing); !begun) return begun.error();
+  for (const RunJobs& fetch : fetched) {
+    if (auto written = write_jobs(fetch.jobs, stats); !written) return written.error();
+    sqlite3_stmt* stmt = record_fetch_.get();
+    bind_int(stmt, 1, fetch.run_id);
+    bind_int(stmt, 2, fetch.run_attempt);
+    bind_int(stmt, 3, fetch.found ? 1 : 0);
+    if (auto done = step_done(stmt, writing); !done) return done.error();
+  }
+  if (auto committed = transaction.commit(writing); !committed) return committed.error();
+  return stats;
+}
+
+Status SqliteJobs::write_jobs(std::span<const JobRecord> jobs, JobUpsertStats& stats) {
+  if (jobs.empty()) return {};
+  std::string writing = doing("writing jobs to");
+  runs_seen_.clear();
+  {
+    StatementReset reset(read_head_.get());
+    if (sqlite3_step(read_head_.get()) != SQLITE_ROW) return sqlite_error(db_, writing);
+    last_seq_ = column_int(read_head_.get(), 0);
+  }
+  std::int64_t first_seq = last_seq_;
+  for (const JobRecord& job : jobs) {
+    auto change = write_job(job);
+    if (!change) return change.error();
+    switch (*change) {
+      case Change::kInserted:
+        ++stats.inserted;
+        break;
+      case Change::kUpdated:
+        ++stats.updated;
+        break;
+      case Change::kUnchanged:
+        ++stats.unchanged;
+        break;
+      case Change::kOrphaned:
+        ++stats.orphaned;
+        break;
+    }
+  }
+  if (last_seq_ == first_seq) return {};
+  bind_int(write_head_.get(), 1, last_seq_);
+  return step_done(write_head_.get(), writing);
+}
+
+Result<bool> SqliteJobs::run_stored(std::int64_t run_id) {
+  auto seen = runs_seen_.find(run_id);
+  if (seen != runs_seen_.end()) return seen->second;
+  sqlite3_stmt* stmt = run_stored_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, run_id);
+  int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_error(db_, doing("reading runs of"));
+  runs_seen_.emplace(run_id, rc == SQLITE_ROW);
+  return rc == SQLITE_ROW;
+}
+
+Result<bool> SqliteJobs::read_job(std::int64_t id, JobRecord& job) {
+  sqlite3_stmt* stmt = read_job_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, id);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return sqlite_error(db_, doing("reading jobs from"));
+  ChangeSeq seq = 0;
+  read_job_row(stmt, job, seq);
+  return true;
+}
+
+Status SqliteJobs::read_steps(std::int64_t job_id, std::vector<StepRecord>& steps) {
+  sqlite3_stmt* stmt = read_steps_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, job_id);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) read_step_row(stmt, steps.emplace_back());
+  if (rc != SQLITE_DONE) return sqlite_error(db_, doing("reading steps from"));
+  return {};
+}
+
+Result<SqliteJobs::Change> SqliteJobs::write_job(const JobRecord& job) {
+  auto stored_run = run_stored(job.run_id);
+  if (!stored_run) return stored_run.error();
+  if (!*stored_run) return Change::kOrphaned;
+  JobRecord stored;
+  auto found = read_job(job.id, stored);
+  if (!found) return found.error();
+  if (!*found) {
+    if (auto written = store_job(job, job.waited, false); !written) return written.error();
+    return Change::kInserted;
+  }
+  std::int64_t version = job.version();
+  std::int64_t stored_version = stored.version();
+  bool waited = job.waited || stored.waited;
+  if (version < stored_version) {
+    if (!job.waited || stored.waited) return Change::kUnchanged;
+    // An older version that saw the job waiting: only the sticky flag moves forward.
+    sqlite3_stmt* stmt = mark_waited_.get();
+    bind_int(stmt, 1, job.id);
+    bind_int(stmt, 2, ++last_seq_);
+    if (auto done = step_done(stmt, doing("writing jobs to")); !done) return done.error();
+    return Change::kUpdated;
+  }
+  if (version == stored_version) {
+    if (auto read = read_steps(job.id, stored.steps); !read) return read.error();
+    JobRecord candidate = job;
+    candidate.waited = waited;
+    candidate.steps = sorted_steps(job.steps);
+    if (candidate == stored) return Change::kUnchanged;
+  }
+  if (auto written = store_job(job, waited, true); !written) return written.error();
+  return Change::kUpdated;
+}
+
+// Writes the row of `job` with a new change_seq and its steps, first deleting the stored
+// ones when `stored` (a new job has none: the delete would cost a seek per job).
+Status SqliteJobs::store_job(const JobRecord& job, bool waited, bool stored) {
+  std::string writing = doing("writing jobs to");
+  std::string labels = encode_labels(job.labels);
+  sqlite3_stmt* stmt = write_job_.get();
+  bind_int(stmt, 1, job.id);
+  bind_int(stmt, 2, ++last_seq_);
+  bind_int(stmt, 3, job.run_id);
+  bind_int(stmt, 4, job.run_attempt);
+  bind_int(stmt, 5, job.version());
+  bind_optional_int(stmt, 6, job.created_at);
+  bind_optional_int(stmt, 7, job.started_at);
+  bind_optional_int(stmt, 8, job.completed_at);
+  bind_int(stmt, 9, waited ? 1 : 0);
+  bind_text(stmt, 10, job.status);
+  bind_text_or_null(stmt, 11, job.conclusion);
+  bind_text(stmt, 12, job.name);
+  bind_text(stmt, 13, labels);
+  bind_text(stmt, 14, job.runner_name);
+  bind_text(stmt, 15, job.runner_group_name);
+  bind_text(stmt, 16, job.html_url);
+  if (auto done = step_done(stmt, writing); !done) return done;
+  if (stored) {
+    bind_int(delete_steps_.get(), 1, job.id);
+    if (auto done = step_done(delete_steps_.get(), writing); !done) return done;
+  }
+  sqlite3_stmt* insert = insert_step_.get();
+  for (const StepRecord& step : job.steps) {
+    bind_int(insert, 1, job.id);
+    bind_int(insert, 2, step.number);
+    bind_optional_int(insert, 3, step.started_at);
+    bind_optional_int(insert, 4, step.completed_at);
+    bind_text(insert, 5, step.name);
+    bind_text(insert, 6, step.status);
+    bind_text_or_null(insert, 7, step.conclusion);
+    if (auto done = step_done(insert, writing); !done) return done;
+  }
+  return {};
+}
+
+Result<ChangeSeq> SqliteJobs::scan(ChangeSeq since,
+                                   const std::function<ScanStep(const JobRecord&)>& visit) {
+  if (auto prepared = prepare_reads(); !prepared) return prepared.error();
+  std::string reading = doing("reading jobs from");
+  Transaction transaction(db_);
+  if (auto begun = transaction.begin("BEGIN", reading); !begun) return begun.error();
+  sqlite3_stmt* stmt = scan_jobs_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, since);
+  JobRecord job;
+  ChangeSeq last = since;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    read_job_row(stmt, job, last);
+    if (visit(job) == ScanStep::kStop) {
+      sqlite3_reset(stmt);  // the rest stays unread; the statement is done before the commit
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  if (auto committed = transaction.commit(reading); !committed) return committed.error();
+  return last;
+}
+
+Result<std::vector<JobRecord>> SqliteJobs::jobs_of_run(std::int64_t run_id) {
+  if (auto prepared = prepare_reads(); !prepared) return prepared.error();
+  std::string reading = doing("reading jobs from");
+  Transaction transaction(db_);
+  if (auto begun = transaction.begin("BEGIN", reading); !begun) return begun.error();
+  std::vector<JobRecord> jobs;
+  {
+    sqlite3_stmt* stmt = jobs_of_run_.get();
+    StatementReset reset(stmt);
+    bind_int(stmt, 1, run_id);
+    int rc = SQLITE_ROW;
+    ChangeSeq seq = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) read_job_row(stmt, jobs.emplace_back(), seq);
+    if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  }
+  for (JobRecord& job : jobs) {
+    if (auto read = read_steps(job.id, job.steps); !read) return read.error();
+  }
+  if (auto committed = transaction.commit(reading); !committed) return committed.error();
+  return jobs;
+}
+
+Status SqliteJobs::scan_steps(std::span<const std::int64_t> job_ids,
+                              const std::function<void(std::int64_t, const StepRecord&)>& visit) {
+  if (auto prepared = prepare_reads(); !prepared) return prepared.error();
+  std::string reading = doing("reading steps from");
+  Transaction transaction(db_);
+  if (auto begun = transaction.begin("BEGIN", reading); !begun) return begun.error();
+  sqlite3_stmt* stmt = read_steps_.get();
+  StepRecord step;
+  for (std::int64_t job_id : job_ids) {
+    StatementReset reset(stmt);
+    bind_int(stmt, 1, job_id);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      read_step_row(stmt, step);
+      visit(job_id, step);
+    }
+    if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  }
+  return transaction.commit(reading);
+}
+
+Result<std::vector<JobsWanted>> SqliteJobs::runs_wanting_jobs(std::string_view repository,
+                                                              Timestamp since, std::size_t limit) {
+  std::vector<JobsWanted> wanted;
+  if (limit == 0) return wanted;
+  std::string reading =
+      fmt::format("reading the runs wanting jobs of {} from {}", repository, path_);
+  // Rare (once per sync of a repository): not worth keeping prepared.
+  auto stmt = prepare(db_,
+                      fmt::format("SELECT r.id, r.run_attempt, r.created_at {} ORDER BY "
+                                  "r.created_at DESC, r.id DESC LIMIT ?3",
+                                  kWantedWhere),
+                      reading);
+  if (!stmt) return stmt.error();
+  bind_text(stmt->get(), 1, repository);
+  bind_int(stmt->get(), 2, since);
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  bind_int(stmt->get(), 3, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    wanted.push_back(JobsWanted{column_int(stmt->get(), 0), column_int(stmt->get(), 1),
+                                column_int(stmt->get(), 2)});
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  return wanted;
+}
+
+Result<std::vector<RunJobs>> SqliteJobs::read_fetches(std::int64_t after_run_id,
+                                                      std::size_t limit) {
+  std::vector<RunJobs> fetches;
+  if (limit == 0) return fetches;
+  std::string reading = doing("reading the job fetches of");
+  auto stmt = prepare(db_,
+                      "SELECT run_id, run_attempt, found FROM run_jobs WHERE run_id > ?1 "
+                      "ORDER BY run_id LIMIT ?2",
+                      reading);
+  if (!stmt) return stmt.error();
+  bind_int(stmt->get(), 1, after_run_id);
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  bind_int(stmt->get(), 2, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    fetches.push_back(RunJobs{column_int(stmt->get(), 0),
+                              column_int(stmt->get(), 1),
+                              column_int(stmt->get(), 2) != 0,
+                              {}});
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_, reading);
+  return fetches;
+}
+
+Result<std::int64_t> SqliteJobs::count_runs_wanting_jobs(std::string_view repository,
+                                                         Timestamp since) {
+  std::string reading =
+      fmt::format("counting the runs wanting jobs of {} in {}", repository, path_);
+  auto stmt = prepare(db_, fmt::format("SELECT count(*) {}", kWantedWhere), reading);
+  if (!stmt) return stmt.error();
+  bind_text(stmt->get(), 1, repository);
+  bind_int(stmt->get(), 2, since);
+  if (sqlite3_step(stmt->get()) != SQLITE_ROW) return sqlite_error(db_, reading);
+  return column_int(stmt->get(), 0);
+}
+
+}  // namespace cipette::storage
