@@ -132,9 +132,10 @@ void report_jobs(std::size_t jobs, const JobUpsertStats& stats, const RunStore& 
   std::string orphaned =
       stats.orphaned == 0
           ? ""
-          : fmt::format(", {} skipped (their run is not stored: import the runs too, in this "
-                        "command or before)",
-                        stats.orphaned);
+          : fmt::format(
+                ", {} skipped (their run is not stored: import the runs too, in this "
+                "command or before)",
+                stats.orphaned);
   std::fprintf(stderr, "imported %zu jobs into %s: %lld new, %lld updated, %lld unchanged%s\n",
                jobs, store.describe().c_str(), static_cast<long long>(stats.inserted),
                static_cast<long long>(stats.updated), static_cast<long long>(stats.unchanged),

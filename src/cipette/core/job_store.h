@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cipette/core/change_log.h"
 #include "cipette/core/job.h"
 #include "cipette/core/result.h"
-#include "cipette/core/change_log.h"
 
 namespace cipette {
 

@@ -27,7 +27,6 @@ struct UpsertStats {
   friend bool operator==(const UpsertStats&, const UpsertStats&) = default;
 };
 
-
 // A run the collector saw unfinished (queued, in progress, waiting...) and looks at again on
 // the next sync, until it completes.
 struct PendingRun {
@@ -81,7 +80,6 @@ struct LeaseState {
   Timestamp now = 0;          // the database's clock during the call
   friend bool operator==(const LeaseState&, const LeaseState&) = default;
 };
-
 
 // The storage port, in parts, so that each use (and each test fake) takes only the part it
 // needs. Adapters (SQLite, PostgreSQL) implement them all through RunStore. All methods are
@@ -174,7 +172,6 @@ class LeaseStore {
   // holder took it).
   virtual Status release_lease(std::string_view repository, std::string_view holder) = 0;
 };
-
 
 // The whole port, as an adapter implements it (storage/store_factory.h opens one).
 class RunStore : public RunReader,

@@ -104,9 +104,9 @@ TEST(SyncStateStoreTest, ANewDatabaseHasTheLatestSchemaWithSyncStateAndLeases) {
   testing::TempDir dir;
   auto store = open(dir.file("c.db"));
   // Version 2 added the sync tables, version 3 the collectors' leases, version 4 the attempts,
-  // the run version and the rescan pages.
-  EXPECT_EQ(SqliteStore::latest_schema_version(), 4);
-  EXPECT_EQ(*store->schema_version(), 4);
+  // the run version and the rescan pages, version 5 the jobs, their steps and fetch records.
+  EXPECT_EQ(SqliteStore::latest_schema_version(), 5);
+  EXPECT_EQ(*store->schema_version(), 5);
 }
 
 }  // namespace
