@@ -38,11 +38,7 @@ json metrics_object(const Metrics& m) {
       {"neutral", m.neutral},
       {"success_rate", optional_json(m.success_rate)},
       {"success_rate_class", rate_class(m.success_rate)},
-      {"duration",
-       {{"count", m.duration.count},
-        {"mean_seconds", rounded(m.duration.mean)},
-        {"p50_seconds", optional_json(m.duration.p50)},
-        {"p95_seconds", optional_json(m.duration.p95)}}},
+      {"duration", stats_json(m.duration)},
       {"throughput_per_day", std::round(m.throughput_per_day * 1000.0) / 1000.0},
       {"mttr",
        {{"mean_seconds", rounded(m.mttr.mean)},
@@ -64,6 +60,13 @@ json metrics_object(const Metrics& m) {
 
 std::string json_text(const json& document, int indent) {
   return document.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+json stats_json(const DurationStats& stats) {
+  return json{{"count", stats.count},
+              {"mean_seconds", rounded(stats.mean)},
+              {"p50_seconds", optional_json(stats.p50)},
+              {"p95_seconds", optional_json(stats.p95)}};
 }
 
 json scope_json(const Scope& scope) {

@@ -18,6 +18,10 @@ nlohmann::json scope_json(const Scope& scope);
 // broken source) are written as U+FFFD, never an error (docs/json-api.md).
 std::string json_text(const nlohmann::json& document, int indent = -1);
 
+// {"count", "mean_seconds", "p50_seconds", "p95_seconds"}: a duration or queue time summary, as
+// every document writes one (mean to 2 decimals, percentiles nearest-rank).
+nlohmann::json stats_json(const DurationStats& stats);
+
 // The metrics document served by `cipette metrics --format json` and GET /api/v1/metrics.
 // Its schema is stable and documented in docs/json-api.md.
 nlohmann::json metrics_json(const MetricsReport& report);
