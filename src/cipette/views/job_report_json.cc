@@ -10,11 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-json optional_json(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
 json job_row_json(const JobRow& row) {
   return json{{"repository", row.repository},
               {"workflow_id", row.workflow_id},

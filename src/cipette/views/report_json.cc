@@ -11,15 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-json optional_json(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
-json optional_time(const std::optional<Timestamp>& value) {
-  return value ? json(format_timestamp(*value)) : json(nullptr);
-}
-
 // Means are reported to two decimals: finer digits are noise for durations in seconds.
 json rounded(const std::optional<double>& value) {
   if (!value) return nullptr;
@@ -45,8 +36,8 @@ json metrics_object(const Metrics& m) {
         {"median_seconds", optional_json(m.mttr.median)},
         {"recovered_incidents", m.mttr.recovered},
         {"open_incidents", m.mttr.open}}},
-      {"first_run", optional_time(m.first_run)},
-      {"last_run", optional_time(m.last_run)},
+      {"first_run", optional_time_json(m.first_run)},
+      {"last_run", optional_time_json(m.last_run)},
       {"rerun_runs", m.rerun_runs},
       {"rerun_rate", optional_json(m.rerun_rate)},
       {"flaky_runs", m.flaky_runs},
