@@ -154,6 +154,30 @@ describe("other endpoints", () => {
   });
 });
 
+describe("jobs and runners", () => {
+  test("equal `cipette metrics --by job` and `--by runner` for the same scope", async () => {
+    for (const by of ["job", "runner"]) {
+      const cli = cliMetrics(["--period", "all", "--by", by]);
+      const api = await getJson(`/api/v1/${by}s?period=all`);
+      // Everything but scope.now, which is each one's own clock.
+      for (const field of ["jobs", "legs_of", "runners", "queue_days", "billable_note"]) {
+        assert.deepEqual(api[field], cli[field], `--by ${by}: ${field}`);
+      }
+    }
+  });
+
+  test("a run's document holds the run as /api/v1/runs lists it, and its jobs", async () => {
+    const listed = (await getJson("/api/v1/runs?period=all&per_page=1")).runs[0];
+    const doc = await getJson(`/api/v1/runs/${listed.id}`);
+    assert.deepEqual(doc.run, listed);
+    assert.ok(Array.isArray(doc.jobs));
+    const missing = await getJson("/api/v1/runs/999999999999999", 404);
+    assert.match(missing.error.message, /No run with id 999999999999999 is stored/);
+    const bad = await getJson("/api/v1/runs/x1", 400);
+    assert.equal(bad.error.parameter, "id");
+  });
+});
+
 describe("bad parameters", () => {
   const cases = [
     ["/api/v1/metrics?period=fortnight", "period"],

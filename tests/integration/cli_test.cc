@@ -289,6 +289,115 @@ TEST(CliTest, ImportedJobsPagesAreStoredForTheRunsTheDatabaseHolds) {
       << again.err;
 }
 
+// A completed job in GitHub's REST shape (GET .../runs/{id}/jobs), without steps.
+json job_json(std::int64_t id, std::int64_t run_id, const std::string& name,
+              const std::string& conclusion, const std::string& created, const std::string& started,
+              const std::string& completed, const std::string& label) {
+  return json{{"id", id},
+              {"run_id", run_id},
+              {"run_attempt", 1},
+              {"name", name},
+              {"status", "completed"},
+              {"conclusion", conclusion},
+              {"created_at", created},
+              {"started_at", started},
+              {"completed_at", completed},
+              {"labels", {label}},
+              {"runner_name", "GitHub Actions 7"},
+              {"runner_group_name", "GitHub Actions"},
+              {"steps", json::array()}};
+}
+
+// Runs 42 (success) and 43 (failure) with three jobs, imported into `db`:
+//   4201 run 42 build          success queue 30 s  duration 180 s  ubuntu-latest
+//   4202 run 42 test (linux)   success queue 60 s  duration  61 s  ubuntu-latest
+//   4301 run 43 test (windows) failure queue 120 s duration 120 s  windows-latest
+void import_jobs_example(const TempDir& dir, const std::string& db) {
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(42, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:09:00Z"),
+                 run_json(43, "failure", "2024-03-01T11:00:00Z", "2024-03-01T11:05:00Z")})
+          .dump());
+  json jobs = {job_json(4201, 42, "build", "success", "2024-03-01T10:00:00Z",
+                        "2024-03-01T10:00:30Z", "2024-03-01T10:03:30Z", "ubuntu-latest"),
+               job_json(4202, 42, "test (linux)", "success", "2024-03-01T10:00:00Z",
+                        "2024-03-01T10:01:00Z", "2024-03-01T10:02:01Z", "ubuntu-latest"),
+               job_json(4301, 43, "test (windows)", "failure", "2024-03-01T11:00:00Z",
+                        "2024-03-01T11:02:00Z", "2024-03-01T11:04:00Z", "windows-latest")};
+  testing::write_file(dir.file("jobs.json"), json{{"total_count", 3}, {"jobs", jobs}}.dump());
+  CommandResult imported =
+      cipette({"import", dir.file("runs.json"), dir.file("jobs.json"), "--db", db});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+}
+
+TEST(CliTest, MetricsByJobGroupsMatrixLegsWithQueueAndDuration) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);
+  json doc = metrics_document({"--period", "all", "--by", "job"}, db);
+  ASSERT_EQ(doc["jobs"].size(), 2U) << doc.dump();
+  const json& build = doc["jobs"][0];
+  EXPECT_EQ(build["repository"], "octo-org/octo-repo");
+  EXPECT_EQ(build["workflow"], "Build");
+  EXPECT_EQ(build["job"], "build");
+  EXPECT_EQ(build["executions"], 1);
+  EXPECT_EQ(build["queue"]["p50_seconds"], 30);
+  EXPECT_EQ(build["duration"]["p95_seconds"], 180);
+  const json& test = doc["jobs"][1];  // 4202 and 4301: success and failure
+  EXPECT_EQ(test["job"], "test");
+  EXPECT_EQ(test["executions"], 2);
+  EXPECT_EQ(test["success_rate"], 50.0);
+  EXPECT_EQ(test["legs"], json({"test (linux)", "test (windows)"}));
+  // Queues 60, 120 s: mean 90, p50 60, p95 120; durations 61, 120 s: mean 90.5.
+  EXPECT_EQ(
+      test["queue"],
+      json({{"count", 2}, {"mean_seconds", 90.0}, {"p50_seconds", 60}, {"p95_seconds", 120}}));
+  EXPECT_EQ(test["duration"]["mean_seconds"], 90.5);
+  CommandResult table = cipette({"metrics", "--db", db, "--period", "all", "--by", "job"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("(3 job executions)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("50.00%"), std::string::npos) << table.out;
+}
+
+TEST(CliTest, MetricsByRunnerGivesBillableMinutesPerLabelSetAsCsv) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);
+  CommandResult csv =
+      cipette({"metrics", "--db", db, "--period", "all", "--by", "runner", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  // ubuntu-latest: queues 30, 60 (mean 45); durations 180, 61 (mean 120.5); billable 3 + 2.
+  // windows-latest: 120 s queue and duration; billable 2.
+  EXPECT_EQ(csv.out,
+            "labels,runner_group,executions,queue_count,queue_mean_seconds,queue_p50_seconds,"
+            "queue_p95_seconds,duration_count,duration_mean_seconds,duration_p50_seconds,"
+            "duration_p95_seconds,billable_minutes_estimate\r\n"
+            "ubuntu-latest,GitHub Actions,2,2,45.00,30,60,2,120.50,61,180,5\r\n"
+            "windows-latest,GitHub Actions,1,1,120.00,120,120,1,120.00,120,120,2\r\n");
+  json doc = metrics_document({"--period", "all", "--by", "runner"}, db);
+  ASSERT_EQ(doc["runners"].size(), 2U);
+  EXPECT_EQ(doc["runners"][1]["billable_minutes_estimate"], 2);
+  ASSERT_EQ(doc["queue_days"].size(), 1U);  // all time: 2024-03-01 alone
+  EXPECT_EQ(doc["queue_days"][0],
+            json({{"date", "2024-03-01"}, {"jobs", 3}, {"p50_seconds", 60}, {"p95_seconds", 120}}));
+  CommandResult table = cipette({"metrics", "--db", db, "--period", "all", "--by", "runner"});
+  EXPECT_NE(table.out.find("windows-latest"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("estimate"), std::string::npos) << table.out;
+}
+
+TEST(CliTest, MetricsByJobSaysWhenNoJobIsInScopeAndRefusesAnUnknownBy) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);
+  CommandResult none =
+      cipette({"metrics", "--db", db, "--period", "all", "--by", "runner", "--branch", "dev"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.out.find("No completed jobs in this scope."), std::string::npos) << none.out;
+  CommandResult bad = cipette({"metrics", "--db", db, "--by", "step"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "cipette: error: --by: expected workflow, job or runner, got \"step\"\n");
+}
+
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
   TempDir dir;
   std::string db = dir.file("demo.db");

@@ -8,8 +8,11 @@
 
 #include "cipette/cli/command.h"
 #include "cipette/cli/store_access.h"
+#include "cipette/core/job_metrics.h"
 #include "cipette/core/metrics.h"
 #include "cipette/core/period_parse.h"
+#include "cipette/views/job_report_json.h"
+#include "cipette/views/job_report_text.h"
 #include "cipette/views/report_json.h"
 #include "cipette/views/report_text.h"
 
@@ -19,6 +22,7 @@ namespace {
 
 struct MetricsOptions {
   std::string db, period, from, to, repository, workflow, branch, event, format = "table";
+  std::string by = "workflow";
   CLI::Option* db_option = nullptr;
   CLI::Option* period_option = nullptr;
   CLI::Option* from_option = nullptr;
@@ -43,27 +47,63 @@ Result<Scope> scope_from(const MetricsOptions& options, Timestamp now) {
 
 bool colour_wanted() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
 
+// Writes `text` to standard output; fails when it cannot.
+int print(const std::string& text) {
+  std::cout << text;
+  std::cout.flush();
+  return std::cout ? kExitOk : report_error(fail("writing to standard output"), kExitFailure);
+}
+
+int print_workflows(const MetricsOptions& options, const std::string& database,
+                    const Scope& scope) {
+  auto table = load_existing_table(database);
+  if (!table) return report_error(table.error(), kExitFailure);
+  MetricsReport report = compute_metrics(**table, scope);
+  if (options.format == "json")
+    return print(views::json_text(views::metrics_json(report), 2) + '\n');
+  if (options.format == "csv") return print(views::metrics_csv(report));
+  return print(views::metrics_table(report, colour_wanted()));
+}
+
+// --by job and --by runner: the job table beside the run table (docs/metrics.md, "Jobs, queue
+// time and runners").
+int print_jobs(const MetricsOptions& options, const std::string& database, const Scope& scope) {
+  auto tables = load_existing_tables(database);
+  if (!tables) return report_error(tables.error(), kExitFailure);
+  const RunTable& runs = *tables->runs;
+  const JobTable& jobs = *tables->jobs;
+  if (options.by == "job") {
+    std::vector<JobRow> rows = compute_job_metrics(runs, jobs, scope);
+    if (options.format == "json")
+      return print(views::json_text(views::jobs_json(scope, rows), 2) + '\n');
+    if (options.format == "csv") return print(views::jobs_csv(rows));
+    return print(views::jobs_table(scope, rows));
+  }
+  std::vector<RunnerRow> rows = compute_runner_metrics(runs, jobs, scope);
+  if (options.format == "json") {
+    auto days = compute_daily_queue(runs, jobs, scope);
+    return print(views::json_text(views::runners_json(scope, rows, days), 2) + '\n');
+  }
+  if (options.format == "csv") return print(views::runners_csv(rows));
+  return print(views::runners_table(scope, rows));
+}
+
 int run_metrics(const MetricsOptions& options, const Environment& env) {
   if (options.format != "table" && options.format != "json" && options.format != "csv") {
     return report_error(
         fail(fmt::format("--format: expected table, json or csv, got \"{}\"", options.format)),
         kExitUsage);
   }
+  if (options.by != "workflow" && options.by != "job" && options.by != "runner") {
+    return report_error(
+        fail(fmt::format("--by: expected workflow, job or runner, got \"{}\"", options.by)),
+        kExitUsage);
+  }
   auto scope = scope_from(options, now_utc());
   if (!scope) return report_error(scope.error(), kExitUsage);
   Setting database = resolve_database(flag_of(options.db_option, options.db), env);
-  auto table = load_existing_table(database.value);
-  if (!table) return report_error(table.error(), kExitFailure);
-  MetricsReport report = compute_metrics(**table, *scope);
-  if (options.format == "json") {
-    std::cout << views::json_text(views::metrics_json(report), 2) << '\n';
-  } else if (options.format == "csv") {
-    std::cout << views::metrics_csv(report);
-  } else {
-    std::cout << views::metrics_table(report, colour_wanted());
-  }
-  std::cout.flush();
-  return std::cout ? kExitOk : report_error(fail("writing to standard output"), kExitFailure);
+  if (options.by == "workflow") return print_workflows(options, database.value, *scope);
+  return print_jobs(options, database.value, *scope);
 }
 
 }  // namespace
@@ -86,6 +126,9 @@ void add_metrics_command(CLI::App& app, CommandContext& context) {
   cmd->add_option("--branch", options->branch, "Only runs on this branch");
   cmd->add_option("--event", options->event, "Only runs triggered by this event (push, ...)");
   cmd->add_option("--format", options->format, "table, json or csv [default: table]");
+  cmd->add_option("--by", options->by,
+                  "One row per workflow, per job (matrix legs grouped) or per runner label set "
+                  "and group [default: workflow]");
   cmd->callback([options, &context] { context.exit_code = run_metrics(*options, *context.env); });
 }
 

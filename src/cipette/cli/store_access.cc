@@ -27,4 +27,14 @@ Result<std::shared_ptr<const RunTable>> load_existing_table(const std::string& d
   return load_run_table(**store);
 }
 
+Result<StoredTables> load_existing_tables(const std::string& database_url) {
+  auto store = open_existing_store(database_url);
+  if (!store) return store.error();
+  auto runs = load_run_table(**store);
+  if (!runs) return runs.error();
+  auto jobs = load_job_table(**store, **runs);
+  if (!jobs) return jobs.error();
+  return StoredTables{*runs, *jobs};
+}
+
 }  // namespace cipette::cli

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "cipette/core/job_table.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
 #include "cipette/core/run_table.h"
@@ -15,5 +16,14 @@ Result<std::unique_ptr<RunStore>> open_existing_store(const std::string& databas
 
 // open_existing_store + load_run_table.
 Result<std::shared_ptr<const RunTable>> load_existing_table(const std::string& database_url);
+
+// The run table and the job table built for it, from one connection.
+struct StoredTables {
+  std::shared_ptr<const RunTable> runs;
+  std::shared_ptr<const JobTable> jobs;
+};
+
+// open_existing_store + load_run_table + load_job_table.
+Result<StoredTables> load_existing_tables(const std::string& database_url);
 
 }  // namespace cipette::cli

@@ -11,15 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-json optional_json(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
-json optional_time(const std::optional<Timestamp>& value) {
-  return value ? json(format_timestamp(*value)) : json(nullptr);
-}
-
 // Means are reported to two decimals: finer digits are noise for durations in seconds.
 json rounded(const std::optional<double>& value) {
   if (!value) return nullptr;
@@ -38,19 +29,15 @@ json metrics_object(const Metrics& m) {
       {"neutral", m.neutral},
       {"success_rate", optional_json(m.success_rate)},
       {"success_rate_class", rate_class(m.success_rate)},
-      {"duration",
-       {{"count", m.duration.count},
-        {"mean_seconds", rounded(m.duration.mean)},
-        {"p50_seconds", optional_json(m.duration.p50)},
-        {"p95_seconds", optional_json(m.duration.p95)}}},
+      {"duration", stats_json(m.duration)},
       {"throughput_per_day", std::round(m.throughput_per_day * 1000.0) / 1000.0},
       {"mttr",
        {{"mean_seconds", rounded(m.mttr.mean)},
         {"median_seconds", optional_json(m.mttr.median)},
         {"recovered_incidents", m.mttr.recovered},
         {"open_incidents", m.mttr.open}}},
-      {"first_run", optional_time(m.first_run)},
-      {"last_run", optional_time(m.last_run)},
+      {"first_run", optional_time_json(m.first_run)},
+      {"last_run", optional_time_json(m.last_run)},
       {"rerun_runs", m.rerun_runs},
       {"rerun_rate", optional_json(m.rerun_rate)},
       {"flaky_runs", m.flaky_runs},
@@ -64,6 +51,13 @@ json metrics_object(const Metrics& m) {
 
 std::string json_text(const json& document, int indent) {
   return document.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+json stats_json(const DurationStats& stats) {
+  return json{{"count", stats.count},
+              {"mean_seconds", rounded(stats.mean)},
+              {"p50_seconds", optional_json(stats.p50)},
+              {"p95_seconds", optional_json(stats.p95)}};
 }
 
 json scope_json(const Scope& scope) {

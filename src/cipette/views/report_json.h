@@ -1,9 +1,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "cipette/core/metrics.h"
+#include "cipette/core/time.h"
 
 namespace cipette::views {
 
@@ -17,6 +19,21 @@ nlohmann::json scope_json(const Scope& scope);
 // output, with the one UTF-8 policy: bytes of a string that are not UTF-8 (a name stored from a
 // broken source) are written as U+FFFD, never an error (docs/json-api.md).
 std::string json_text(const nlohmann::json& document, int indent = -1);
+
+// A value, or null without one.
+template <typename T>
+nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// A time as RFC 3339 UTC ("2024-03-01T10:05:00Z"), or null without one.
+inline nlohmann::json optional_time_json(const std::optional<Timestamp>& value) {
+  return value ? nlohmann::json(format_timestamp(*value)) : nlohmann::json(nullptr);
+}
+
+// {"count", "mean_seconds", "p50_seconds", "p95_seconds"}: a duration or queue time summary, as
+// every document writes one (mean to 2 decimals, percentiles nearest-rank).
+nlohmann::json stats_json(const DurationStats& stats);
 
 // The metrics document served by `cipette metrics --format json` and GET /api/v1/metrics.
 // Its schema is stable and documented in docs/json-api.md.

@@ -9,42 +9,11 @@
 
 #include "cipette/core/format.h"
 #include "cipette/core/time.h"
+#include "cipette/views/text_cells.h"
 
 namespace cipette::views {
 
 namespace {
-
-constexpr std::size_t kMaxNameWidth = 40;
-
-// Replaces control characters (ESC, CR, ...) so GitHub-supplied names cannot move the cursor
-// or recolour the terminal; keeps UTF-8 sequences intact.
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte < 0x20 || byte == 0x7f ? '?' : c);
-  }
-  return out;
-}
-
-// Display width in code points (continuation bytes 10xxxxxx do not count).
-std::size_t width(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-// Cuts `text` to at most `max` code points, ending in "…" when cut.
-std::string clip(const std::string& text, std::size_t max) {
-  if (width(text) <= max) return text;
-  std::size_t points = 0;
-  std::size_t i = 0;
-  for (; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++points == max) break;
-  }
-  return text.substr(0, i) + "…";
-}
 
 std::string optional_seconds(const std::optional<double>& s, std::string (*format)(double)) {
   return s ? format(*s) : "-";
@@ -64,8 +33,8 @@ std::string flaky_cell(const Metrics& m) {
 }
 
 Line line_for(const std::string& repository, const std::string& workflow, const Metrics& m) {
-  return Line{clip(printable(repository), kMaxNameWidth),
-              clip(printable(workflow), kMaxNameWidth),
+  return Line{name_cell(repository),
+              name_cell(workflow),
               std::to_string(m.total),
               std::to_string(m.success),
               std::to_string(m.failed),
@@ -90,36 +59,13 @@ std::string render_line(const Line& line, const std::array<std::size_t, kColumns
                         const std::optional<double>* rate) {
   std::string out;
   for (std::size_t c = 0; c < kColumns; ++c) {
-    std::string pad(widths[c] - width(line[c]), ' ');
+    std::string pad(widths[c] - display_width(line[c]), ' ');
     std::string cell = line[c];
     if (rate != nullptr && c == kSuccessRateColumn) cell = colourise(cell, *rate);
     out += c < 2 ? cell + pad : pad + cell;
     out += c + 1 < kColumns ? "  " : "\n";
   }
   return out;
-}
-
-std::string csv_cell(const std::string& value) {
-  std::string cell = value;
-  // A spreadsheet runs a cell starting with one of these as a formula (OWASP's list for CSV
-  // injection): a leading quote makes it text.
-  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos) {
-    cell.insert(0, "'");
-  }
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-template <typename T>
-std::string csv_optional(const std::optional<T>& value) {
-  if (!value) return "";
-  if constexpr (std::is_floating_point_v<T>) return fmt::format("{:.2f}", *value);
-  return std::to_string(*value);
 }
 
 std::string csv_row(const std::string& repository, std::int64_t workflow_id,
@@ -149,7 +95,7 @@ std::string csv_row(const std::string& repository, std::int64_t workflow_id,
                                     csv_optional(m.flaky_rate),
                                     csv_optional(m.first_attempt_success_rate),
                                     std::to_string(m.rerun_seconds_lost)};
-  return fmt::format("{}\r\n", fmt::join(cells, ","));
+  return csv_line(cells);
 }
 
 }  // namespace
@@ -202,7 +148,8 @@ std::string metrics_table(const MetricsReport& report, bool colour) {
   lines.push_back(line_for("TOTAL", "", report.totals));
   std::array<std::size_t, kColumns> widths{};
   for (const Line& line : lines) {
-    for (std::size_t c = 0; c < kColumns; ++c) widths[c] = std::max(widths[c], width(line[c]));
+    for (std::size_t c = 0; c < kColumns; ++c)
+      widths[c] = std::max(widths[c], display_width(line[c]));
   }
   std::string out = fmt::format("CIPette metrics, {} ({} runs)\n\n", describe_scope(report.scope),
                                 report.totals.total);

@@ -29,6 +29,10 @@ json attempt_json(const RunTable::Attempt& attempt) {
               {"updated_at", found ? json(format_timestamp(attempt.updated_at)) : json()}};
 }
 
+}  // namespace
+
+std::string dump_json(const json& document) { return views::json_text(document); }
+
 json run_json(const RunTable& table, const ListedRun& run) {
   const RunTable::Row& row = run.row;
   const RunTable::Workflow& workflow = table.workflows()[row.workflow];
@@ -59,10 +63,6 @@ json run_json(const RunTable& table, const ListedRun& run) {
               {"rerun_seconds_lost", row.seconds_lost},
               {"attempts", std::move(attempts)}};
 }
-
-}  // namespace
-
-std::string dump_json(const json& document) { return views::json_text(document); }
 
 json problem_json(const ParamProblem& problem) {
   return json{{"error", {{"parameter", problem.parameter}, {"message", problem.message}}}};

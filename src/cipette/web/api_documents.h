@@ -29,6 +29,9 @@ nlohmann::json error_json(int status, const std::string& message);
 // of each run that `page` was selected with (ListOptions::attempts), else none.
 nlohmann::json runs_json(const RunTable& table, const Scope& scope, const RunPage& page);
 
+// One run of runs_json: {"id", "repository", ..., "attempts"}.
+nlohmann::json run_json(const RunTable& table, const ListedRun& run);
+
 // GET /api/v1/repositories: {"schema_version", "repositories": [{"name", "html_url", "runs",
 // "workflows": [{"id", "name", "path", "runs"}]}]}, by name; runs counts every stored run.
 nlohmann::json repositories_json(const RunTable& table);

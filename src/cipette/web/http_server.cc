@@ -113,7 +113,8 @@ class Session;
 
 class HttpServer::Impl {
  public:
-  Impl(Snapshot& snapshot, const ServerOptions& options, std::function<Timestamp()> clock);
+  Impl(Snapshot& snapshot, const ServerOptions& options, std::function<Timestamp()> clock,
+       StorePool* stores);
 
   Result<int> bind(const std::string& host, int port);
   Status run();
@@ -382,11 +383,12 @@ void Session::close() {
 }
 
 HttpServer::Impl::Impl(Snapshot& snapshot, const ServerOptions& options,
-                       std::function<Timestamp()> clock)
+                       std::function<Timestamp()> clock, StorePool* stores)
     : options_(options),
       cache_(std::chrono::seconds(std::max(0, options.cache_ttl_seconds)),
              CacheLimits{.max_bytes = options.cache_max_bytes}),
-      routes_(RouteContext{snapshot, cache_, gate_, options_, std::move(clock), log_, throttle_}),
+      routes_(RouteContext{snapshot, cache_, gate_, options_, std::move(clock), log_, throttle_,
+                           stores}),
       connections_(static_cast<std::size_t>(std::max(0, options.max_connections_per_client)),
                    connection_capacity()),
       io_(thread_count(options)),
@@ -495,8 +497,8 @@ void HttpServer::Impl::remove_session(Session* session, const std::string& addre
 }
 
 HttpServer::HttpServer(Snapshot& snapshot, const ServerOptions& options,
-                       std::function<Timestamp()> clock)
-    : impl_(std::make_unique<Impl>(snapshot, options, std::move(clock))) {}
+                       std::function<Timestamp()> clock, StorePool* stores)
+    : impl_(std::make_unique<Impl>(snapshot, options, std::move(clock), stores)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -12,6 +12,8 @@
 
 namespace cipette::web {
 
+class StorePool;
+
 // The dashboard and API over HTTP/1.1, answering from `snapshot` (see routes.h for the routes).
 // Event-driven (Boost.Beast over Asio): a few threads serve every connection, so idle or slow
 // clients cost memory, not threads. What one client can hold is bounded:
@@ -24,9 +26,10 @@ namespace cipette::web {
 // No signal handling and no store: serve() adds those; tests use this directly.
 class HttpServer {
  public:
-  // `clock` gives "now" for day periods (default: the system clock).
+  // `clock` gives "now" for day periods (default: the system clock). `stores` (may be null:
+  // the routes that read the store answer 503) must outlive the server.
   HttpServer(Snapshot& snapshot, const ServerOptions& options,
-             std::function<Timestamp()> clock = now_utc);
+             std::function<Timestamp()> clock = now_utc, StorePool* stores = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -30,6 +30,7 @@ bool is_allowed(std::string_view name, const QueryRules& rules) {
   if (std::find(kScopeNames.begin(), kScopeNames.end(), name) != kScopeNames.end()) return true;
   if (rules.paging && (name == "page" || name == "per_page")) return true;
   if (rules.attempt_filters && (name == "rerun" || name == "flaky")) return true;
+  if (rules.job && name == "job") return true;
   return rules.outcome && name == "outcome";
 }
 
@@ -196,7 +197,7 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!values) return values.error();
   auto scope = read_scope(*values, now);
   if (!scope) return scope.error();
-  ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, false, false, ""};
+  ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, false, false, "", ""};
   auto page = parse_int(*values, "page", 1, 1, kMaxPage);
   if (!page) return page.error();
   auto per_page = parse_int(*values, "per_page", rules.default_per_page, 1, kMaxPerPage);
@@ -212,10 +213,11 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   query.outcome = *outcome;
   query.reruns_only = *reruns_only;
   query.flaky_only = *flaky_only;
-  query.cache_key =
-      fmt::format("{}&page={}&per_page={}&outcome={}&rerun={:d}&flaky={:d}", query.scope.cache_key,
-                  query.page, query.per_page, query.outcome ? outcome_name(*query.outcome) : "",
-                  query.reruns_only, query.flaky_only);
+  query.job = std::string(value_of(*values, "job"));
+  query.cache_key = fmt::format("{}&page={}&per_page={}&outcome={}&rerun={:d}&flaky={:d}&job={}",
+                                query.scope.cache_key, query.page, query.per_page,
+                                query.outcome ? outcome_name(*query.outcome) : "",
+                                query.reruns_only, query.flaky_only, url_encode(query.job));
   return query;
 }
 

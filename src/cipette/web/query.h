@@ -50,6 +50,7 @@ struct QueryRules {
   bool outcome = false;  // outcome=success|failed|neutral
   int default_per_page = 50;
   bool attempt_filters = false;  // rerun=0|1, flaky=0|1
+  bool job = false;              // job=NAME: a job group of the workflow (/api/v1/jobs)
 };
 
 // A validated request scope.
@@ -73,7 +74,8 @@ struct ListQuery {
   std::optional<Outcome> outcome;
   bool reruns_only = false;  // rerun=1: runs with more than one attempt
   bool flaky_only = false;   // flaky=1: flaky runs (docs/metrics.md, "Re-runs and flakiness")
-  std::string cache_key;     // scope.cache_key plus paging, outcome and the attempt filters
+  std::string cache_key;     // scope.cache_key plus paging, outcome, the attempt filters, job
+  std::string job;           // job=NAME, "" when not given
 };
 
 inline constexpr int kDefaultPeriodDays = 30;

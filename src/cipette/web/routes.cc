@@ -11,16 +11,14 @@
 #include "cipette/web/html.h"
 #include "cipette/web/metrics_documents.h"
 #include "cipette/web/pages.h"
+#include "cipette/web/route_support.h"
+#include "cipette/web/run_finder.h"
 #include "cipette/web/run_listing.h"
 #include "cipette/web/security.h"
 
 namespace cipette::web {
 
 namespace {
-
-constexpr std::string_view kJson = "application/json";
-constexpr std::string_view kHtml = "text/html; charset=utf-8";
-constexpr std::string_view kCsv = "text/csv; charset=utf-8";
 
 // Whether errors are answered in JSON (the API and the health check) rather than HTML.
 bool is_api(const HttpRequest& req) {
@@ -59,19 +57,6 @@ std::string status_text(int status) {
   }
 }
 
-// REQUIRES: `type` is one of the constants above (CachedResponse keeps a view of it).
-CachedResponse make_response(int status, std::string_view type, std::string body) {
-  return CachedResponse{status, type, std::make_shared<const std::string>(std::move(body))};
-}
-
-HttpResponse to_http(const CachedResponse& response) {
-  HttpResponse res;
-  res.status = response.status;
-  res.content_type = std::string(response.content_type);
-  res.body = response.body;
-  return res;
-}
-
 // The host of a URL like "https://ci.example.com:8443/path", or "".
 std::string host_of_url(std::string_view url) {
   std::size_t scheme = url.find("://");
@@ -85,14 +70,6 @@ std::string host_of_url(std::string_view url) {
 std::string cookie_attributes(bool secure) {
   return secure ? "; Path=/; HttpOnly; SameSite=Strict; Secure"
                 : "; Path=/; HttpOnly; SameSite=Strict";
-}
-
-// The workflow a page request names, by repository and workflow name, file name or id.
-std::optional<NameId> find_workflow(const RunTable& table, const Scope& scope) {
-  if (scope.repository.empty()) return std::nullopt;
-  std::vector<NameId> found = matching_workflows(table, scope);
-  if (found.empty()) return std::nullopt;
-  return found.front();
 }
 
 CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth) {
@@ -124,7 +101,8 @@ Routes::Routes(RouteContext context)
     : ctx_(std::move(context)),
       allowed_hosts_(ctx_.options.allowed_hosts),
       session_cookie_(
-          ctx_.options.auth_token.empty() ? "" : session_cookie_value(ctx_.options.auth_token)) {
+          ctx_.options.auth_token.empty() ? "" : session_cookie_value(ctx_.options.auth_token)),
+      run_finder_(std::make_shared<RunFinder>()) {
   allowed_hosts_.push_back(ctx_.options.host);
   if (std::string host = host_of_url(ctx_.options.public_url); !host.empty()) {
     allowed_hosts_.push_back(host);
@@ -136,6 +114,11 @@ Routes::Routes(RouteContext context)
                  {"/api/v1/runs", &Routes::runs},
                  {"/api/v1/repositories", &Routes::repositories},
                  {"/api/v1/export.csv", &Routes::export_csv},
+                 {"/api/v1/jobs", &Routes::jobs},
+                 {"/api/v1/jobs.csv", &Routes::jobs_csv},
+                 {"/api/v1/jobs/steps", &Routes::job_steps},
+                 {"/api/v1/runners", &Routes::runners},
+                 {"/api/v1/runners.csv", &Routes::runners_csv},
                  {"/healthz", &Routes::health},
                  {"/api/v1/healthz", &Routes::health},
                  {"/favicon.ico", &Routes::static_file},
@@ -253,6 +236,7 @@ std::optional<HttpResponse> Routes::check_access(const HttpRequest& req) const {
 Answer Routes::route(const HttpRequest& req) const {
   bool get = req.method == "GET" || req.method == "HEAD";
   if (get && req.path.starts_with("/static/")) return static_file(req);
+  if (get && req.path.starts_with(kRunDetailPrefix)) return run_detail(req);
   const auto& routes = get ? get_routes_ : post_routes_;
   if (get || req.method == "POST") {
     if (auto found = routes.find(req.path); found != routes.end()) {
@@ -260,7 +244,7 @@ Answer Routes::route(const HttpRequest& req) const {
     }
   }
   bool known = get_routes_.contains(req.path) || post_routes_.contains(req.path) ||
-               req.path.starts_with("/static/");
+               req.path.starts_with("/static/") || req.path.starts_with(kRunDetailPrefix);
   return error(known ? 405 : 404, req);
 }
 
@@ -299,26 +283,9 @@ Answer Routes::cached(std::string key, Timestamp now, Render render) const {
   return deferred;
 }
 
-namespace {
-
-// Adds a header to a response, whether it is ready or still to be rendered.
-void add_header(Answer& answer, std::string name, std::string value) {
-  if (auto* res = std::get_if<HttpResponse>(&answer)) {
-    res->set_header(std::move(name), std::move(value));
-  } else {
-    std::get<DeferredResponse>(answer).headers.emplace_back(std::move(name), std::move(value));
-  }
-}
-
-}  // namespace
-
-// The scope of a metrics-like request, validated the way compute_metrics requires.
-Parsed<ScopeQuery> valid_scope(Parsed<ScopeQuery> query) {
-  if (!query) return query;
-  if (auto valid = validate_scope(query->scope); !valid) {
-    return ParamProblem{"period", valid.error().message};
-  }
-  return query;
+Answer Routes::cached_render(std::string key, Timestamp now,
+                             std::function<CachedResponse(const SnapshotState&)> render) const {
+  return cached(std::move(key), now, std::move(render));
 }
 
 Answer Routes::metrics(const HttpRequest& req) const {

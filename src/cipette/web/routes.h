@@ -24,6 +24,9 @@
 
 namespace cipette::web {
 
+class StorePool;
+class RunFinder;
+
 // What the request handlers share. Everything referenced must outlive the routes.
 struct RouteContext {
   Snapshot& snapshot;
@@ -33,6 +36,9 @@ struct RouteContext {
   std::function<Timestamp()> clock;  // "now" for day periods
   AccessLog& log;                    // errors of the handlers
   AuthThrottle& throttle;            // failed attempts at the access token, per client
+  // Store connections for what the snapshot does not hold (a run's jobs, steps); null: those
+  // routes answer 503.
+  StorePool* stores = nullptr;
 };
 
 // Every route of the dashboard and the API:
@@ -47,6 +53,10 @@ struct RouteContext {
 //                                 rerun, flaky), each with its earlier attempts
 //   GET  /api/v1/repositories     repositories and their workflows
 //   GET  /api/v1/export.csv       the metrics per workflow as CSV
+//   GET  /api/v1/jobs, /jobs.csv  job rows (views::jobs_json); with job=NAME, its legs
+//   GET  /api/v1/jobs/steps       step durations of a job group (repository, workflow, job)
+//   GET  /api/v1/runners, .csv    runner rows and queue time per day (views::runners_json)
+//   GET  /api/v1/runs/{id}        a run, its attempts, jobs and steps (job_documents.h)
 //   GET  /healthz, /api/v1/healthz liveness and snapshot facts
 // (HEAD wherever GET is), with the policy every request goes through first: a Host header
 // that names this server (host_allowed), then the access token where one is configured.
@@ -101,12 +111,22 @@ class Routes {
 
   template <typename Render>
   Answer cached(std::string key, Timestamp now, Render render) const;
+  // cached() for the handlers of other files (job_routes.cc).
+  Answer cached_render(std::string key, Timestamp now,
+                       std::function<CachedResponse(const SnapshotState&)> render) const;
 
   Answer metrics(const HttpRequest& req) const;
   Answer trends(const HttpRequest& req) const;
   Answer runs(const HttpRequest& req) const;
   Answer repositories(const HttpRequest& req) const;
   Answer export_csv(const HttpRequest& req) const;
+  // job_routes.cc
+  Answer jobs(const HttpRequest& req) const;
+  Answer jobs_csv(const HttpRequest& req) const;
+  Answer job_steps(const HttpRequest& req) const;
+  Answer runners(const HttpRequest& req) const;
+  Answer runners_csv(const HttpRequest& req) const;
+  Answer run_detail(const HttpRequest& req) const;
   Answer health(const HttpRequest& req) const;
   Answer dashboard(const HttpRequest& req) const;
   Answer workflow(const HttpRequest& req) const;
@@ -122,6 +142,7 @@ class Routes {
   std::map<std::string, Handler, std::less<>> post_routes_;
   // The embedded static files by name ("static/app.css"), as shareable bodies.
   std::map<std::string, std::shared_ptr<const std::string>, std::less<>> static_files_;
+  std::shared_ptr<RunFinder> run_finder_;  // runs by id, for /api/v1/runs/{id}
 };
 
 }  // namespace cipette::web

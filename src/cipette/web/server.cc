@@ -14,6 +14,7 @@
 
 #include "cipette/web/http_server.h"
 #include "cipette/web/security.h"
+#include "cipette/web/store_pool.h"
 
 namespace cipette::web {
 
@@ -106,7 +107,8 @@ Status serve(const ServerOptions& options, const StoreOpener& open_store,
   if (auto loaded = refresher.refresh(); !loaded) return loaded.error();
   fmt::print(stderr, "cipette: loaded {} runs and {} jobs\n", snapshot.current()->table->size(),
              snapshot.current()->jobs->size());
-  HttpServer server(snapshot, options);
+  StorePool stores(open_store);  // a run's jobs and steps, read per request
+  HttpServer server(snapshot, options, now_utc, &stores);
   auto port = server.bind(options.host, options.port);
   if (!port) return port.error();
   warn_if_exposed(options);

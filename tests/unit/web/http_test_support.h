@@ -127,7 +127,8 @@ class HttpServerTest : public ::testing::Test {
   void start(ServerOptions options = {}) {
     options.access_log = false;
     if (options.threads == 0) options.threads = 4;
-    server_ = std::make_unique<HttpServer>(snapshot_, options, [] { return kNow; });
+    server_ = std::make_unique<HttpServer>(
+        snapshot_, options, [] { return kNow; }, stores_);
     auto port = server_->bind("127.0.0.1", 0);
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
@@ -159,6 +160,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   Snapshot snapshot_{sample_table()};
+  StorePool* stores_ = nullptr;  // set before start() to serve the routes that read the store
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;
