@@ -9,6 +9,7 @@
 #include "cipette/web/api_documents.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/html.h"
+#include "cipette/web/job_pages.h"
 #include "cipette/web/metrics_documents.h"
 #include "cipette/web/pages.h"
 #include "cipette/web/run_listing.h"
@@ -95,7 +96,39 @@ std::optional<NameId> find_workflow(const RunTable& table, const Scope& scope) {
   return found.front();
 }
 
-CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth) {
+// A connection of the page's own to the store's jobs (opened per page and closed after it: the
+// engine holds no steps), or why there is none.
+Result<StoreReader> open_job_reader(const StoreOpener& open) {
+  if (!open) return Error{"this server was started without a database to read steps from"};
+  auto opened = open();
+  if (!opened) return opened.error();
+  if (opened->jobs == nullptr) return Error{"the database does not hold jobs"};
+  return opened;
+}
+
+// The slowest steps of the workflow's job groups: the steps of the jobs of its newest
+// kStepRunsRead completed runs in scope.
+JobSectionData job_section_data(const SnapshotState& state, const Scope& scope, NameId workflow,
+                                const StoreOpener& open, StepsByGroup& steps) {
+  JobSectionData data{workflow, nullptr, "", 0};
+  if (state.jobs->size() == 0) return data;
+  RunPage newest = select_runs(*state.table, scope, ListOptions{std::nullopt, 1, kStepRunsRead});
+  std::vector<std::int64_t> ids;
+  for (const ListedRun& run : newest.runs) ids.push_back(run.row.id);
+  auto store = open_job_reader(open);
+  auto read = store ? read_group_steps(*store->jobs, ids) : Result<StepsByGroup>(store.error());
+  if (!read) {
+    data.steps_error = read.error().message;
+    return data;
+  }
+  steps = std::move(*read);
+  data.steps = &steps;
+  data.step_runs = ids.size();
+  return data;
+}
+
+CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth,
+                                 const StoreOpener& open) {
   auto found = find_workflow(*state.table, query.scope.scope);
   if (!found) {
     return make_response(
@@ -113,9 +146,26 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   flaky_options.attempts = true;
   flaky_options.flaky_only = true;
   RunPage flaky = select_runs(*state.table, query.scope.scope, flaky_options);
+  StepsByGroup steps;
+  JobSectionData jobs = job_section_data(state, query.scope.scope, *found, open, steps);
   return make_response(
       200, kHtml,
-      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky}, auth));
+      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky, &jobs}, auth));
+}
+
+CachedResponse run_response(const SnapshotState& state, const RunQuery& query, bool auth,
+                            const StoreOpener& open) {
+  auto row = find_run(*state.table, query);
+  if (!row) {
+    return make_response(
+        404, kHtml,
+        render_error(404, "There is no run " + std::to_string(query.id) + " in the database.", "",
+                     auth));
+  }
+  auto store = open_job_reader(open);
+  Result<std::vector<JobRecord>> jobs =
+      store ? store->jobs->jobs_of_run(row->id) : Result<std::vector<JobRecord>>(store.error());
+  return make_response(200, kHtml, render_run(state, query, *row, jobs, auth));
 }
 
 }  // namespace
@@ -131,6 +181,8 @@ Routes::Routes(RouteContext context)
   }
   get_routes_ = {{"/", &Routes::dashboard},
                  {"/workflow", &Routes::workflow},
+                 {"/runners", &Routes::runners},
+                 {"/run", &Routes::run_page},
                  {"/api/v1/metrics", &Routes::metrics},
                  {"/api/v1/trends", &Routes::trends},
                  {"/api/v1/runs", &Routes::runs},
@@ -404,9 +456,30 @@ Answer Routes::workflow(const HttpRequest& req) const {
   }
   bool auth = auth_enabled();
   return cached("page/workflow?" + query->cache_key, query->scope.scope.now,
-                [query = *query, auth](const SnapshotState& state) {
-                  return workflow_response(state, query, auth);
+                [query = *query, auth, open = ctx_.options.open_store](const SnapshotState& state) {
+                  return workflow_response(state, query, auth, open);
                 });
+}
+
+Answer Routes::runners(const HttpRequest& req) const {
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  if (!query) return problem(req, query.error());
+  return cached("page/runners?" + query->cache_key, query->scope.now,
+                [query = *query, auth = auth_enabled()](const SnapshotState& state) {
+                  return make_response(200, kHtml, render_runners(state, *state.jobs, query, auth));
+                });
+}
+
+Answer Routes::run_page(const HttpRequest& req) const {
+  auto query = parse_run_query(req.params, ctx_.clock());
+  if (!query) return problem(req, query.error());
+  if (auto valid = validate_scope(query->scope.scope); !valid) {
+    return problem(req, ParamProblem{"period", valid.error().message});
+  }
+  return cached("page/run?id=" + std::to_string(query->id) + "&" + query->scope.cache_key,
+                query->scope.scope.now,
+                [query = *query, auth = auth_enabled(), open = ctx_.options.open_store](
+                    const SnapshotState& state) { return run_response(state, query, auth, open); });
 }
 
 Answer Routes::static_file(const HttpRequest& req) const {

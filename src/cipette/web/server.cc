@@ -105,7 +105,9 @@ Status serve(const ServerOptions& options, const StoreOpener& open_store,
                               std::chrono::seconds(std::max(1, options.refresh_interval_seconds)));
   if (auto loaded = refresher.refresh(); !loaded) return loaded.error();
   fmt::print(stderr, "cipette: loaded {} runs\n", snapshot.current()->table->size());
-  HttpServer server(snapshot, options);
+  ServerOptions with_store = options;
+  with_store.open_store = open_store;
+  HttpServer server(snapshot, with_store);
   auto port = server.bind(options.host, options.port);
   if (!port) return port.error();
   warn_if_exposed(options);

@@ -37,6 +37,10 @@ struct ServerOptions {
   std::chrono::milliseconds request_deadline{10'000};
   // How long a wrong sign-in waits for its answer (a delay that holds no thread).
   std::chrono::milliseconds failed_login_delay{250};
+  // The store, for what the pages read beyond the snapshot (a run's jobs and steps), with a
+  // connection per page; serve() sets it. Empty: those parts of the pages say they are
+  // unavailable.
+  StoreOpener open_store;
 };
 
 // Loads the run table, starts the background refresh worker and serves the dashboard and the
