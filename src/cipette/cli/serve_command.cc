@@ -63,10 +63,11 @@ int run_server(const ServeConfig& config) {
           Error{existing.error().message + "; or pass --create to serve an empty one"}, kExitUsage);
     }
   }
-  web::StoreOpener opener = [database]() -> Result<std::unique_ptr<RunReader>> {
+  web::StoreOpener opener = [database]() -> Result<web::StoreReader> {
     auto store = storage::open_store(database);
     if (!store) return store.error();
-    return std::unique_ptr<RunReader>(std::move(*store));
+    JobReader* jobs = store->get();
+    return web::StoreReader{std::unique_ptr<RunReader>(std::move(*store)), jobs};
   };
   auto served = web::serve(options, opener, [](const std::string& url) {
     std::fprintf(stderr, "CIPette dashboard: %s  (Ctrl-C to stop)\n", url.c_str());

@@ -104,7 +104,8 @@ Status serve(const ServerOptions& options, const StoreOpener& open_store,
   SnapshotRefresher refresher(snapshot, open_store,
                               std::chrono::seconds(std::max(1, options.refresh_interval_seconds)));
   if (auto loaded = refresher.refresh(); !loaded) return loaded.error();
-  fmt::print(stderr, "cipette: loaded {} runs\n", snapshot.current()->table->size());
+  fmt::print(stderr, "cipette: loaded {} runs and {} jobs\n", snapshot.current()->table->size(),
+             snapshot.current()->jobs->size());
   ServerOptions with_store = options;
   with_store.open_store = open_store;
   HttpServer server(snapshot, with_store);

@@ -20,13 +20,14 @@ Snapshot::Snapshot(std::shared_ptr<const RunTable> table)
 
 std::shared_ptr<const SnapshotState> Snapshot::current() const { return state_.load(); }
 
-void Snapshot::publish(const std::shared_ptr<const RunTable>& table) {
+void Snapshot::publish(const std::shared_ptr<const RunTable>& table,
+                       const std::shared_ptr<const JobTable>& jobs) {
   // Publishers are serialised by their callers (one refresher), but a compare-exchange loop
   // keeps generations strictly increasing even if they were not.
   auto expected = state_.load();
   while (true) {
     auto next = std::make_shared<const SnapshotState>(
-        SnapshotState{table, expected->generation + 1, now_utc()});
+        SnapshotState{table, expected->generation + 1, now_utc(), jobs});
     if (state_.compare_exchange_weak(expected, next)) return;
   }
 }
@@ -63,13 +64,34 @@ Result<bool> SnapshotRefresher::load_and_publish() {
   // SQLite) would otherwise stay allocated between refreshes.
   auto opened = open_store_();
   if (!opened) return Error{"refreshing the run table: " + opened.error().message};
-  std::unique_ptr<RunReader> store = std::move(*opened);
+  StoreReader store = std::move(*opened);
   auto base = snapshot_.current();
   bool first = base->generation == 0 && base->table->size() == 0;
-  auto loaded = load_run_table(*store, first ? nullptr : base->table.get());
+  auto loaded = load_run_table(*store.runs, first ? nullptr : base->table.get());
   if (!loaded) return Error{"refreshing the run table: " + loaded.error().message};
-  if (!first && (*loaded)->watermark() == base->table->watermark()) return false;
-  snapshot_.publish(*loaded);
+  bool runs_changed = first || (*loaded)->watermark() != base->table->watermark();
+  std::shared_ptr<const RunTable> table = runs_changed ? *loaded : base->table;
+
+  std::shared_ptr<const JobTable> jobs = base->jobs;
+  if (store.jobs != nullptr) {
+    // The job table is laid out in the run table's row order, so a new run table needs a new
+    // job table even when no job changed; otherwise a probe for one changed job saves the
+    // rebuild (hundreds of milliseconds at millions of jobs) on every quiet refresh.
+    bool jobs_changed = runs_changed;
+    if (!jobs_changed) {
+      auto probe = store.jobs->scan_jobs(base->jobs->watermark(),
+                                         [](const JobRecord&) { return ScanStep::kStop; });
+      if (!probe) return Error{"refreshing the job table: " + probe.error().message};
+      jobs_changed = *probe != base->jobs->watermark();
+    }
+    if (jobs_changed) {
+      auto loaded_jobs = load_job_table(*store.jobs, *table, base->jobs.get());
+      if (!loaded_jobs) return Error{"refreshing the job table: " + loaded_jobs.error().message};
+      jobs = *loaded_jobs;
+    }
+  }
+  if (!runs_changed && jobs == base->jobs) return false;
+  snapshot_.publish(table, jobs);
   return true;
 }
 
@@ -97,8 +119,8 @@ void SnapshotRefresher::run_worker() {
                  refreshed.error().message);
     } else if (*refreshed) {
       auto state = snapshot_.current();
-      fmt::print(stderr, "cipette: refreshed the run table: {} runs (generation {})\n",
-                 state->table->size(), state->generation);
+      fmt::print(stderr, "cipette: refreshed the tables: {} runs, {} jobs (generation {})\n",
+                 state->table->size(), state->jobs->size(), state->generation);
     }
     lock.lock();
   }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cipette/core/time.h"
+#include "support/job_fixtures.h"
 #include "support/run_fixtures.h"
 
 namespace cipette::web {
@@ -25,6 +26,8 @@ struct MemoryDatabase {
   std::vector<std::pair<ChangeSeq, RunRecord>> log;
   std::atomic<int> opens = 0;
   std::atomic<bool> broken = false;
+  // The job part, for the openers that hand it out; its change log is the order of `jobs`.
+  testing::MemoryJobReader job_log;
 };
 
 class MemoryStore : public RunReader {
@@ -48,10 +51,11 @@ class MemoryStore : public RunReader {
   MemoryDatabase& db_;
 };
 
-StoreOpener opener(MemoryDatabase& db) {
-  return [&db]() -> Result<std::unique_ptr<RunReader>> {
+// Connections to `db`; with `jobs`, their job part reads db.job_log.
+StoreOpener opener(MemoryDatabase& db, bool jobs = false) {
+  return [&db, jobs]() -> Result<StoreReader> {
     ++db.opens;
-    return std::unique_ptr<RunReader>(std::make_unique<MemoryStore>(db));
+    return StoreReader{std::make_unique<MemoryStore>(db), jobs ? &db.job_log : nullptr};
   };
 }
 
@@ -116,8 +120,7 @@ TEST(SnapshotTest, AFailedRefreshKeepsTheLastGoodTable) {
 TEST(SnapshotTest, AStoreThatCannotBeOpenedFailsTheRefresh) {
   Snapshot snapshot;
   SnapshotRefresher refresher(
-      snapshot, [] { return Result<std::unique_ptr<RunReader>>(Error{"no such file"}); },
-      std::chrono::hours(1));
+      snapshot, [] { return Result<StoreReader>(Error{"no such file"}); }, std::chrono::hours(1));
   auto result = refresher.refresh();
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("no such file"), std::string::npos);
@@ -137,6 +140,61 @@ TEST(SnapshotTest, TheWorkerPicksUpRunsAddedWhileItRuns) {
   }
   refresher.stop();
   EXPECT_EQ(snapshot.current()->table->size(), 2u);
+}
+
+// A job of run `run_id` (testing::ci_job: 10 s queued, 60 s running).
+JobRecord job(std::int64_t id, std::int64_t run_id) {
+  return testing::ci_job(id, run_id, 1, "build", "success", kDay0 + run_id, 10, 60);
+}
+
+TEST(SnapshotTest, TheJobTableIsLoadedBesideTheRunTableAndFollowsIt) {
+  MemoryDatabase db;
+  add(db, 1);
+  add(db, 2);
+  db.job_log.jobs = {job(11, 1), job(12, 1), job(21, 2)};
+  Snapshot snapshot;
+  SnapshotRefresher refresher(snapshot, opener(db, true), std::chrono::hours(1));
+  ASSERT_TRUE(refresher.refresh());
+  auto first = snapshot.current();
+  EXPECT_EQ(first->jobs->size(), 3u);
+  EXPECT_EQ(first->jobs->run_rows(), 2u);  // built for this run table
+  EXPECT_EQ(first->jobs->watermark(), 3);
+
+  // Nothing changed: the same state, no new generation.
+  auto unchanged = refresher.refresh();
+  ASSERT_TRUE(unchanged);
+  EXPECT_FALSE(*unchanged);
+  EXPECT_EQ(snapshot.current(), first);
+
+  // A job alone changed: a new generation with the same run table and the new job.
+  db.job_log.jobs.push_back(job(22, 2));
+  auto jobs_only = refresher.refresh();
+  ASSERT_TRUE(jobs_only);
+  EXPECT_TRUE(*jobs_only);
+  auto second = snapshot.current();
+  EXPECT_EQ(second->generation, first->generation + 1);
+  EXPECT_EQ(second->table, first->table);
+  EXPECT_EQ(second->jobs->size(), 4u);
+  EXPECT_EQ(first->jobs->size(), 3u);  // a reader keeps the state it took
+
+  // A run alone changed: the job table is built again for the new run table.
+  add(db, 3);
+  ASSERT_TRUE(refresher.refresh());
+  auto third = snapshot.current();
+  EXPECT_EQ(third->table->size(), 3u);
+  EXPECT_EQ(third->jobs->run_rows(), 3u);
+  EXPECT_EQ(third->jobs->size(), 4u);
+}
+
+TEST(SnapshotTest, AStoreWithoutJobsLeavesTheJobTableEmpty) {
+  MemoryDatabase db;
+  add(db, 1);
+  db.job_log.jobs = {job(11, 1)};
+  Snapshot snapshot;
+  SnapshotRefresher refresher(snapshot, opener(db, false), std::chrono::hours(1));
+  ASSERT_TRUE(refresher.refresh());
+  EXPECT_EQ(snapshot.current()->table->size(), 1u);
+  EXPECT_EQ(snapshot.current()->jobs->size(), 0u);
 }
 
 }  // namespace
