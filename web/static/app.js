@@ -269,10 +269,53 @@
       });
   }
 
+  // The runners view's daily queue-time chart: its points are in the page (data-points, set by
+  // the server: [[day start, jobs, p50, p95], ...]), so it needs no request of its own.
+  function setupQueueChart() {
+    var element = document.getElementById("chart-queue");
+    if (!element) return;
+    var container = document.getElementById("queue-charts");
+    if (typeof uPlot !== "function") {
+      showMessage(container, "Charts are unavailable (the chart library did not load).");
+      return;
+    }
+    var points = JSON.parse(element.getAttribute("data-points") || "[]");
+    if (!points.some(function (p) { return p[2] !== null; })) {
+      showMessage(container, "No queue times in this period.");
+      container.setAttribute("data-ready", "true");
+      return;
+    }
+    var days = points.map(function (p) {
+      return { duration_p50_seconds: p[2], duration_p95_seconds: p[3] };
+    });
+    var x = points.map(function (p) { return p[0]; });
+    element.textContent = "";
+    var chart = durationChart(element, days, x);
+    container.setAttribute("data-ready", "true");
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(function () {
+        chart.setSize({ width: Math.max(element.clientWidth, 200), height: 220 });
+      }).observe(element);
+    }
+  }
+
+  // A link to a closed <details> (the workflow page's job groups) opens it.
+  function setupDetailsLinks() {
+    function openTarget() {
+      var id = decodeURIComponent(location.hash.slice(1));
+      var target = id ? document.getElementById(id) : null;
+      if (target && target.tagName === "DETAILS") target.open = true;
+    }
+    window.addEventListener("hashchange", openTarget);
+    openTarget();
+  }
+
   function start() {
     setupFilters();
     setupSorting();
     setupCharts();
+    setupQueueChart();
+    setupDetailsLinks();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <span>
 #include <tuple>
 #include <unordered_map>
@@ -348,6 +349,49 @@ std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTab
     return std::tie(a.labels, a.runner_group) < std::tie(b.labels, b.runner_group);
   });
   return out;
+}
+
+std::optional<std::int64_t> step_duration_seconds(const StepRecord& step) {
+  if (!step.started_at || !step.completed_at || *step.completed_at < *step.started_at) {
+    return std::nullopt;
+  }
+  return *step.completed_at - *step.started_at;
+}
+
+std::vector<StepRow> compute_step_metrics(std::span<const StepRecord> steps) {
+  std::map<std::string_view, std::pair<std::vector<std::int32_t>, std::int64_t>> by_name;
+  for (const StepRecord& step : steps) {
+    auto seconds = step_duration_seconds(step);
+    if (!seconds || step.conclusion == "skipped") continue;
+    auto clamped = static_cast<std::int32_t>(
+        std::min<std::int64_t>(*seconds, std::numeric_limits<std::int32_t>::max()));
+    auto& [values, sum] = by_name[step.name];
+    values.push_back(clamped);
+    sum += clamped;
+  }
+  std::vector<StepRow> out;
+  out.reserve(by_name.size());
+  for (auto& [name, tally] : by_name) {
+    out.push_back(StepRow{std::string(name), stats_of(tally.first, tally.second)});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const StepRow& a, const StepRow& b) {
+    return a.duration.p95.value_or(0) > b.duration.p95.value_or(0);
+  });
+  return out;
+}
+
+JobTotals compute_job_totals(const RunTable& runs, const JobTable& table, const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
+  const JobData& jobs = table.data();
+  Tally t;
+  for (NameId w : resolved.workflows) {
+    for_each_run(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
+      for (std::size_t j = first; j < last; ++j) t.add(jobs.jobs[j]);
+    });
+  }
+  return JobTotals{t.executions, stats_of(t.queues, t.queue_sum),
+                   stats_of(t.durations, t.duration_sum)};
 }
 
 std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& table,

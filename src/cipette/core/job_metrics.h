@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,16 @@ std::vector<JobRow> compute_job_legs(const RunTable& runs, const JobTable& jobs,
 std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTable& jobs,
                                               const Scope& scope);
 
+// Every completed job in scope together, for the dashboard's queue-time card: the executions
+// and the queue times and durations pooled (not a mean of the groups' percentiles).
+struct JobTotals {
+  std::int64_t executions = 0;
+  JobStats queue;
+  JobStats duration;
+};
+// REQUIRES: as above.
+JobTotals compute_job_totals(const RunTable& runs, const JobTable& jobs, const Scope& scope);
+
 // The queue times of one UTC day, for the runners chart.
 struct DailyQueuePoint {
   std::int64_t day = 0;    // days since 1970-01-01
@@ -83,6 +94,20 @@ struct DailyQueuePoint {
 // kMaxRangeDays, the last ones). REQUIRES: as above.
 std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& jobs,
                                                  const Scope& scope);
+
+// A step's duration: completed_at - started_at in seconds, when it has both and completed_at
+// is not before started_at; none otherwise.
+std::optional<std::int64_t> step_duration_seconds(const StepRecord& step);
+
+// The durations of one step name over some job executions (the slowest-steps view).
+struct StepRow {
+  std::string name;
+  JobStats duration;
+};
+
+// Per step name of `steps` with at least one duration (step_duration_seconds), ordered by p95
+// descending, then name. Skipped steps (conclusion "skipped") are left out: they did not run.
+std::vector<StepRow> compute_step_metrics(std::span<const StepRecord> steps);
 
 // A job's estimated billable minutes: its duration rounded up to a whole minute (0 s is 0).
 inline std::int64_t billable_minutes(std::int64_t duration_seconds) {

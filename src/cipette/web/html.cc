@@ -85,6 +85,11 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+std::string safe_http_url(std::string_view url) {
+  if (!url.starts_with("https://") && !url.starts_with("http://")) return "";
+  return std::string(url);
+}
+
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out;
   for (const auto& [name, value] : pairs) {

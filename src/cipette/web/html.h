@@ -16,6 +16,10 @@ std::string html_escape(std::string_view text);
 // letters, digits, - . _ ~) becomes %XX.
 std::string url_encode(std::string_view text);
 
+// `url` when it is an http(s) address, else "": a link taken from GitHub's data must never
+// become a javascript: or data: link.
+std::string safe_http_url(std::string_view url);
+
 // "a=1&b=x%20y" from name/value pairs, skipping pairs whose value is empty.
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& pairs);
 

@@ -1,8 +1,6 @@
 #include "cipette/web/job_documents.h"
 
-#include <algorithm>
-#include <numeric>
-
+#include "cipette/core/job_metrics.h"
 #include "cipette/core/time.h"
 #include "cipette/views/report_json.h"
 #include "cipette/web/api_documents.h"
@@ -55,26 +53,7 @@ json job_json(const JobRecord& job) {
       {"steps", std::move(steps)}};
 }
 
-// count, mean, p50 and p95 of `seconds` (reordered).
-DurationStats stats_of(std::vector<std::int64_t>& seconds) {
-  DurationStats stats;
-  stats.count = static_cast<std::int64_t>(seconds.size());
-  if (seconds.empty()) return stats;
-  double sum = std::accumulate(seconds.begin(), seconds.end(), 0.0);
-  stats.mean = sum / static_cast<double>(seconds.size());
-  stats.p50 = nearest_rank_percentile(seconds, 50);
-  stats.p95 = nearest_rank_percentile(seconds, 95);
-  return stats;
-}
-
 }  // namespace
-
-std::optional<std::int64_t> step_duration_seconds(const StepRecord& step) {
-  if (!step.started_at || !step.completed_at || *step.completed_at < *step.started_at) {
-    return std::nullopt;
-  }
-  return *step.completed_at - *step.started_at;
-}
 
 json run_detail_json(const RunTable& table, const ListedRun& run,
                      const std::vector<JobRecord>& jobs) {
@@ -88,32 +67,18 @@ json run_detail_json(const RunTable& table, const ListedRun& run,
 void StepSample::add_job(const JobRecord& job, const std::string& group) {
   if (!job.completed() || job_group_name(job.name) != group) return;
   ++jobs_;
-  for (const StepRecord& step : job.steps) {
-    auto seconds = step_duration_seconds(step);
-    if (!seconds) continue;
-    auto found = std::find_if(by_name_.begin(), by_name_.end(),
-                              [&](const auto& entry) { return entry.first == step.name; });
-    if (found == by_name_.end()) found = by_name_.insert(by_name_.end(), {step.name, {}});
-    found->second.push_back(*seconds);
-  }
+  steps_.insert(steps_.end(), job.steps.begin(), job.steps.end());
 }
 
-json StepSample::steps_json() {
-  std::vector<std::pair<std::string, DurationStats>> rows;
-  rows.reserve(by_name_.size());
-  for (auto& [name, seconds] : by_name_) rows.emplace_back(name, stats_of(seconds));
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    if (a.second.p95 != b.second.p95) return a.second.p95 > b.second.p95;
-    return a.first < b.first;
-  });
+json StepSample::steps_json() const {
   json list = json::array();
-  for (const auto& [name, stats] : rows) {
-    list.push_back({{"name", name}, {"duration", views::stats_json(stats)}});
+  for (const StepRow& row : compute_step_metrics(steps_)) {
+    list.push_back({{"name", row.name}, {"duration", views::stats_json(row.duration)}});
   }
   return list;
 }
 
-json steps_json(const StepDocument& document, StepSample& sample) {
+json steps_json(const StepDocument& document, const StepSample& sample) {
   return json{{"schema_version", views::kSchemaVersion},
               {"scope", views::scope_json(document.scope)},
               {"repository", document.repository},

@@ -16,10 +16,6 @@
 
 namespace cipette::web {
 
-// A step's duration: completed_at - started_at in seconds when both are known and in order;
-// none otherwise.
-std::optional<std::int64_t> step_duration_seconds(const StepRecord& step);
-
 // GET /api/v1/runs/{id}: {"schema_version", "run": runs_json's run object, its earlier attempts
 // included, "jobs": [{"id", "name", "group", "attempt", "status", "conclusion", "created_at",
 // "started_at", "completed_at", "queue_seconds", "duration_seconds", "waited_for_approval",
@@ -40,14 +36,14 @@ class StepSample {
 
   std::int64_t runs() const { return runs_; }
   std::int64_t jobs() const { return jobs_; }
-  // Per step name: {"name", "duration": {"count", "mean_seconds", "p50_seconds",
-  // "p95_seconds"}}, slowest p95 first (then name).
-  nlohmann::json steps_json();
+  // Per step name (compute_step_metrics, the slowest-steps view's rule): {"name", "duration":
+  // {"count", "mean_seconds", "p50_seconds", "p95_seconds"}}, slowest p95 first (then name).
+  nlohmann::json steps_json() const;
 
  private:
   std::int64_t runs_ = 0;
   std::int64_t jobs_ = 0;
-  std::vector<std::pair<std::string, std::vector<std::int64_t>>> by_name_;
+  std::vector<StepRecord> steps_;
 };
 
 // What the step document says of its job group and sample.
@@ -62,6 +58,6 @@ struct StepDocument {
 
 // GET /api/v1/jobs/steps: {"schema_version", "scope", "repository", "workflow_id", "workflow",
 // "job", "sample": {"runs", "jobs", "max_runs"}, "steps": StepSample::steps_json()}.
-nlohmann::json steps_json(const StepDocument& document, StepSample& sample);
+nlohmann::json steps_json(const StepDocument& document, const StepSample& sample);
 
 }  // namespace cipette::web

@@ -8,6 +8,7 @@
 #include "cipette/views/job_report_text.h"
 #include "cipette/web/api_documents.h"
 #include "cipette/web/job_documents.h"
+#include "cipette/web/job_pages.h"
 #include "cipette/web/route_support.h"
 #include "cipette/web/routes.h"
 #include "cipette/web/run_finder.h"
@@ -16,10 +17,6 @@
 namespace cipette::web {
 
 namespace {
-
-// The runs whose jobs a step document reads: the newest completed runs of the workflow in
-// scope (one store query each).
-constexpr int kMaxStepRuns = 200;
 
 CachedResponse json_response(int status, const nlohmann::json& document) {
   return make_response(status, kJson, dump_json(document));
@@ -72,16 +69,11 @@ CachedResponse job_steps_response(const SnapshotState& state, const ListQuery& q
   auto workflow = find_workflow(*state.table, scope);
   if (!workflow) return no_workflow(scope);
   const RunTable::Workflow& w = state.table->workflows()[*workflow];
-  Scope of_workflow = scope;
-  of_workflow.workflow = std::to_string(w.workflow_id);
-  ListOptions options;
-  options.per_page = kMaxStepRuns;
-  RunPage runs = select_runs(*state.table, of_workflow, options);
   StepSample sample;
   Status read = stores.with_jobs([&](JobReader* reader) -> Status {
     if (reader == nullptr) return {};
-    for (const ListedRun& run : runs.runs) {
-      auto jobs = reader->jobs_of_run(run.row.id);
+    for (std::int64_t run : step_sample_runs(*state.table, scope, *workflow)) {
+      auto jobs = reader->jobs_of_run(run);
       if (!jobs) return jobs.error();
       sample.add_run();
       for (const JobRecord& job : *jobs) sample.add_job(job, query.job);
@@ -92,7 +84,7 @@ CachedResponse job_steps_response(const SnapshotState& state, const ListQuery& q
     throw std::runtime_error("reading the steps of job " + query.job + ": " + read.error().message);
   StepDocument document{scope,         state.table->repositories()[w.repository],
                         w.workflow_id, w.name,
-                        query.job,     kMaxStepRuns};
+                        query.job,     kStepRunsRead};
   return json_response(200, steps_json(document, sample));
 }
 

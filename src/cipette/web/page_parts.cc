@@ -63,8 +63,14 @@ mstch::array branch_suggestions(const RunTable& table) {
   return list;
 }
 
+std::string optional_duration(const std::optional<std::int64_t>& seconds) {
+  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
+}
+
+}  // namespace
+
 mstch::map card(std::string id, std::string label, std::string value, std::string detail,
-                std::string value_class = "") {
+                std::string value_class) {
   return mstch::map{{"id", std::move(id)},
                     {"label", std::move(label)},
                     {"value", std::move(value)},
@@ -72,11 +78,13 @@ mstch::map card(std::string id, std::string label, std::string value, std::strin
                     {"value_class", std::move(value_class)}};
 }
 
-std::string optional_duration(const std::optional<std::int64_t>& seconds) {
-  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
+std::string state_symbol(std::string_view state) {
+  if (state == "success") return "✓";
+  if (state == "failed") return "✗";
+  if (state == "neutral") return "–";
+  if (state == "unfinished") return "…";
+  return "?";
 }
-
-}  // namespace
 
 std::string format_count(std::int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);

@@ -14,6 +14,14 @@
 // string; the templates escape them.
 namespace cipette::web::page_parts {
 
+// One summary card: {"id", "label", "value", "detail", "value_class"} (templates/cards).
+mstch::map card(std::string id, std::string label, std::string value, std::string detail,
+                std::string value_class = "");
+
+// The mark shown before an outcome class or state, so that it reads without colour: "✓"
+// success, "✗" failed, "–" neutral, "…" unfinished, "?" anything else (unknown).
+std::string state_symbol(std::string_view state);
+
 // "12,345".
 std::string format_count(std::int64_t n);
 

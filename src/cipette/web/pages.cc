@@ -5,6 +5,7 @@
 #include "cipette/core/format.h"
 #include "cipette/core/time.h"
 #include "cipette/web/html.h"
+#include "cipette/web/job_pages.h"
 #include "cipette/web/page_parts.h"
 
 namespace cipette::web {
@@ -76,11 +77,13 @@ std::string streak_text(const StreakMark& mark) {
   return fmt::format("{} of {} in a row", mark.position, mark.length);
 }
 
-mstch::map run_row(const RunTable& table, const ListedRun& run) {
+// `scope_query`: the workflow page's scope, for the link to the run page.
+mstch::map run_row(const RunTable& table, const ListedRun& run, const std::string& scope_query) {
   const RunTable::Row& row = run.row;
   bool timed = row.completed_at >= row.started_at;
   mstch::map item{
       {"url", run_html_url(table, row)},
+      {"run_page", "/run?id=" + std::to_string(row.id) + "&" + scope_query},
       {"number", std::to_string(row.run_number)},
       {"attempt", row.run_attempt > 1 ? std::to_string(row.run_attempt) : std::string()},
       {"outcome", std::string(outcome_name(row.outcome))},
@@ -99,21 +102,12 @@ mstch::map run_row(const RunTable& table, const ListedRun& run) {
   return item;
 }
 
-// The mark of an attempt's state: success, failed, neutral, unfinished or unknown.
-std::string attempt_symbol(std::string_view state) {
-  if (state == "success") return "✓";
-  if (state == "failed") return "✗";
-  if (state == "neutral") return "–";
-  if (state == "unfinished") return "…";
-  return "?";
-}
-
 // One attempt of a flaky run, as the attempt list shows it.
 mstch::map attempt_item(const RunTable& table, const RunTable::Row& row, std::int64_t number,
                         const std::string& state, std::string label) {
   return mstch::map{{"number", std::to_string(number)},
                     {"state", state},
-                    {"symbol", attempt_symbol(state)},
+                    {"symbol", parts::state_symbol(state)},
                     {"label", std::move(label)},
                     {"url", attempt_html_url(table, row, number)}};
 }
@@ -172,18 +166,24 @@ mstch::map flaky_section(const RunTable& table, const RunPage& flaky) {
                     {"flaky", std::move(rows)}};
 }
 
+// The workflow page's own parameters: its workflow and scope, without paging.
+std::string workflow_scope_query(const ListQuery& query, const RunTable::Workflow& workflow,
+                                 const std::string& repository) {
+  return query_string({{"repository", repository},
+                       {"workflow", std::to_string(workflow.workflow_id)},
+                       {"period", query.scope.period},
+                       {"from", query.scope.from},
+                       {"to", query.scope.to},
+                       {"branch", query.scope.scope.branch},
+                       {"event", query.scope.scope.event}});
+}
+
 // "/workflow?...&page=N" for the pager, or "" past either end.
 std::string page_url(const ListQuery& query, const RunTable::Workflow& workflow,
                      const std::string& repository, int page, std::int64_t pages) {
   if (page < 1 || page > pages) return "";
-  return "/workflow?" + query_string({{"repository", repository},
-                                      {"workflow", std::to_string(workflow.workflow_id)},
-                                      {"period", query.scope.period},
-                                      {"from", query.scope.from},
-                                      {"to", query.scope.to},
-                                      {"branch", query.scope.scope.branch},
-                                      {"event", query.scope.scope.event},
-                                      {"page", std::to_string(page)}});
+  return "/workflow?" + workflow_scope_query(query, workflow, repository) +
+         "&page=" + std::to_string(page);
 }
 
 std::string workflow_file_url(const RunTable& table, const RunTable::Workflow& workflow) {
@@ -215,7 +215,10 @@ std::string render_dashboard(const SnapshotState& state, const ScopeQuery& query
   context.insert_or_assign("no_runs", report.workflows.empty());
   context.insert_or_assign("scope_title", parts::scope_title(query.scope));
   context.insert_or_assign("scope_range", parts::scope_range(report));
-  context.insert_or_assign("cards", parts::cards(report.totals));
+  mstch::array cards = parts::cards(report.totals);
+  cards.push_back(queue_card(compute_job_totals(table, *state.jobs, query.scope)));
+  context.insert_or_assign("on_dashboard", true);
+  context.insert_or_assign("cards", std::move(cards));
   context.insert_or_assign("rows", std::move(rows));
   return render_template("dashboard", context);
 }
@@ -235,8 +238,13 @@ std::string render_workflow(const SnapshotState& state, const ListQuery& query,
       "/workflow?" + query_string({{"repository", repository},
                                    {"workflow", std::to_string(workflow.workflow_id)}});
   parts::merge(context, parts::filters(table, query.scope, std::move(setup)));
+  std::string scope_query = workflow_scope_query(query, workflow, repository);
   mstch::array runs;
-  for (const ListedRun& run : data.runs->runs) runs.push_back(run_row(table, run));
+  for (const ListedRun& run : data.runs->runs) runs.push_back(run_row(table, run, scope_query));
+  if (data.jobs != nullptr) {
+    parts::merge(context, job_section(table, *state.jobs, query.scope.scope, *data.jobs));
+  }
+  context.insert_or_assign("show_jobs", data.jobs != nullptr);
   std::int64_t pages =
       std::max<std::int64_t>(1, (data.runs->total + query.per_page - 1) / query.per_page);
   context.insert_or_assign("repository", repository);

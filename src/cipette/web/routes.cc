@@ -9,12 +9,14 @@
 #include "cipette/web/api_documents.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/html.h"
+#include "cipette/web/job_pages.h"
 #include "cipette/web/metrics_documents.h"
 #include "cipette/web/pages.h"
 #include "cipette/web/route_support.h"
 #include "cipette/web/run_finder.h"
 #include "cipette/web/run_listing.h"
 #include "cipette/web/security.h"
+#include "cipette/web/store_pool.h"
 
 namespace cipette::web {
 
@@ -72,7 +74,33 @@ std::string cookie_attributes(bool secure) {
                 : "; Path=/; HttpOnly; SameSite=Strict";
 }
 
-CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth) {
+// The slowest steps of the workflow's job groups: the steps of the jobs of its step sample
+// (step_sample_runs), read through a pooled connection.
+JobSectionData job_section_data(const SnapshotState& state, const Scope& scope, NameId workflow,
+                                StorePool* stores, StepsByGroup& steps) {
+  JobSectionData data{workflow, nullptr, "", 0};
+  if (state.jobs->size() == 0) return data;
+  std::vector<std::int64_t> ids = step_sample_runs(*state.table, scope, workflow);
+  Status read = stores == nullptr
+                    ? Status(Error{"this server was started without a database to read steps from"})
+                    : stores->with_jobs([&](JobReader* reader) -> Status {
+                        if (reader == nullptr) return Error{"the database does not hold jobs"};
+                        auto group_steps = read_group_steps(*reader, ids);
+                        if (!group_steps) return group_steps.error();
+                        steps = std::move(*group_steps);
+                        return {};
+                      });
+  if (!read) {
+    data.steps_error = read.error().message;
+    return data;
+  }
+  data.steps = &steps;
+  data.step_runs = ids.size();
+  return data;
+}
+
+CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bool auth,
+                                 StorePool* stores) {
   auto found = find_workflow(*state.table, query.scope.scope);
   if (!found) {
     return make_response(
@@ -90,9 +118,33 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   flaky_options.attempts = true;
   flaky_options.flaky_only = true;
   RunPage flaky = select_runs(*state.table, query.scope.scope, flaky_options);
+  StepsByGroup steps;
+  JobSectionData jobs = job_section_data(state, query.scope.scope, *found, stores, steps);
   return make_response(
       200, kHtml,
-      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky}, auth));
+      render_workflow(state, query, WorkflowPageData{*found, &report, &runs, &flaky, &jobs}, auth));
+}
+
+CachedResponse run_response(const SnapshotState& state, const RunQuery& query, bool auth,
+                            StorePool* stores) {
+  auto row = find_run(*state.table, query);
+  if (!row) {
+    return make_response(
+        404, kHtml,
+        render_error(404, "There is no run " + std::to_string(query.id) + " in the database.", "",
+                     auth));
+  }
+  Result<std::vector<JobRecord>> jobs =
+      Error{"this server was started without a database to read jobs from"};
+  if (stores != nullptr) {
+    Status read = stores->with_jobs([&](JobReader* reader) -> Status {
+      if (reader == nullptr) return Error{"the database does not hold jobs"};
+      jobs = reader->jobs_of_run(row->id);
+      return jobs ? Status{} : Status(jobs.error());
+    });
+    if (!read) jobs = read.error();
+  }
+  return make_response(200, kHtml, render_run(state, query, *row, jobs, auth));
 }
 
 }  // namespace
@@ -109,6 +161,8 @@ Routes::Routes(RouteContext context)
   }
   get_routes_ = {{"/", &Routes::dashboard},
                  {"/workflow", &Routes::workflow},
+                 {"/runners", &Routes::runners_page},
+                 {"/run", &Routes::run_page},
                  {"/api/v1/metrics", &Routes::metrics},
                  {"/api/v1/trends", &Routes::trends},
                  {"/api/v1/runs", &Routes::runs},
@@ -371,9 +425,32 @@ Answer Routes::workflow(const HttpRequest& req) const {
   }
   bool auth = auth_enabled();
   return cached("page/workflow?" + query->cache_key, query->scope.scope.now,
-                [query = *query, auth](const SnapshotState& state) {
-                  return workflow_response(state, query, auth);
+                [query = *query, auth, stores = ctx_.stores](const SnapshotState& state) {
+                  return workflow_response(state, query, auth, stores);
                 });
+}
+
+Answer Routes::runners_page(const HttpRequest& req) const {
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  if (!query) return problem(req, query.error());
+  return cached("page/runners?" + query->cache_key, query->scope.now,
+                [query = *query, auth = auth_enabled()](const SnapshotState& state) {
+                  return make_response(200, kHtml, render_runners(state, *state.jobs, query, auth));
+                });
+}
+
+Answer Routes::run_page(const HttpRequest& req) const {
+  auto query = parse_run_query(req.params, ctx_.clock());
+  if (!query) return problem(req, query.error());
+  if (auto valid = validate_scope(query->scope.scope); !valid) {
+    return problem(req, ParamProblem{"period", valid.error().message});
+  }
+  return cached(
+      "page/run?id=" + std::to_string(query->id) + "&" + query->scope.cache_key,
+      query->scope.scope.now,
+      [query = *query, auth = auth_enabled(), stores = ctx_.stores](const SnapshotState& state) {
+        return run_response(state, query, auth, stores);
+      });
 }
 
 Answer Routes::static_file(const HttpRequest& req) const {

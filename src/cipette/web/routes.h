@@ -43,7 +43,10 @@ struct RouteContext {
 
 // Every route of the dashboard and the API:
 //   GET  /                        dashboard (HTML)
-//   GET  /workflow                one workflow's runs (HTML; repository, workflow required)
+//   GET  /workflow                one workflow's runs and jobs (HTML; repository, workflow
+//                                 required)
+//   GET  /runners                 queue time and jobs per runner label set and group (HTML)
+//   GET  /run?id=N                one run's attempts and jobs as a timeline (HTML)
 //   GET  /login, POST /login      sign-in form, when an access token is configured
 //   POST /logout                  drops the login cookie
 //   GET  /static/...              embedded CSS, JS, uPlot, icons
@@ -130,6 +133,8 @@ class Routes {
   Answer health(const HttpRequest& req) const;
   Answer dashboard(const HttpRequest& req) const;
   Answer workflow(const HttpRequest& req) const;
+  Answer runners_page(const HttpRequest& req) const;
+  Answer run_page(const HttpRequest& req) const;
   Answer static_file(const HttpRequest& req) const;
   Answer login_form(const HttpRequest& req) const;
   Answer login(const HttpRequest& req) const;

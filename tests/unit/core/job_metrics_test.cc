@@ -219,6 +219,62 @@ TEST(JobMetricsTest, BillableMinutesRoundEachJobUp) {
   EXPECT_EQ(billable_minutes(61), 2);
 }
 
+TEST(JobMetricsTest, TotalsPoolEveryCompletedJobInScope) {
+  Example e = example();
+  JobTotals totals = compute_job_totals(e.runs, *e.jobs, last_days(30, kNow));
+  EXPECT_EQ(totals.executions, 7);  // jobs 1-7 (8 is in progress)
+  // Queue times of jobs 1, 2, 3, 6, 7 (4 waited, 5 has no created_at): 10, 20, 30, 40, 60;
+  // mean 32, p50 rank 3, p95 rank 5.
+  EXPECT_EQ(totals.queue.count, 5);
+  EXPECT_EQ(totals.queue.mean, 32.0);
+  EXPECT_EQ(totals.queue.p50, 30);
+  EXPECT_EQ(totals.queue.p95, 60);
+  // Durations 0, 30, 60, 61, 90, 120, 180: p50 rank 4, p95 rank 7.
+  EXPECT_EQ(totals.duration.count, 7);
+  EXPECT_EQ(totals.duration.p50, 61);
+  EXPECT_EQ(totals.duration.p95, 180);
+  EXPECT_EQ(compute_job_totals(e.runs, *e.jobs, last_days(1, kNow)).queue.count,
+            2);  // 6, 7 (5 has none)
+}
+
+StepRecord timed_step(std::string name, std::string conclusion, Timestamp started,
+                      Timestamp seconds) {
+  StepRecord step;
+  step.name = std::move(name);
+  step.status = "completed";
+  step.conclusion = std::move(conclusion);
+  step.started_at = started;
+  step.completed_at = started + seconds;
+  return step;
+}
+
+TEST(JobMetricsTest, StepsByNameSlowestP95First) {
+  std::vector<StepRecord> steps = {
+      timed_step("Run tests", "success", kNow, 100), timed_step("Checkout", "success", kNow, 5),
+      timed_step("Run tests", "failure", kNow, 300), timed_step("Checkout", "success", kNow, 7),
+      timed_step("Run tests", "success", kNow, 200), timed_step("Deploy", "skipped", kNow, 0),
+      timed_step("Build", "success", kNow, 7),
+  };
+  steps.push_back(timed_step("Build", "success", kNow, 1));
+  steps.back().completed_at.reset();  // no duration: counts nowhere
+  std::vector<StepRow> rows = compute_step_metrics(steps);
+  ASSERT_EQ(rows.size(), 3U);            // Deploy was skipped
+  EXPECT_EQ(rows[0].name, "Run tests");  // 100, 200, 300: p50 rank 2, p95 rank 3
+  EXPECT_EQ(rows[0].duration.count, 3);
+  EXPECT_EQ(rows[0].duration.mean, 200.0);
+  EXPECT_EQ(rows[0].duration.p50, 200);
+  EXPECT_EQ(rows[0].duration.p95, 300);
+  EXPECT_EQ(rows[1].name, "Build");  // p95 7 like Checkout: by name
+  EXPECT_EQ(rows[1].duration.count, 1);
+  EXPECT_EQ(rows[2].name, "Checkout");  // 5, 7
+  EXPECT_EQ(rows[2].duration.p50, 5);
+  EXPECT_EQ(rows[2].duration.p95, 7);
+  StepRecord backwards = timed_step("x", "success", kNow, 0);
+  backwards.completed_at = kNow - 1;
+  EXPECT_EQ(step_duration_seconds(backwards), std::nullopt);
+  EXPECT_EQ(step_duration_seconds(timed_step("x", "success", kNow, 42)), 42);
+}
+
 TEST(JobMetricsTest, JobsOfARunNotYetLoadedCountOnceItIs) {
   testing::MemoryJobReader reader;
   reader.jobs = example_jobs();

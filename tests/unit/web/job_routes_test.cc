@@ -221,7 +221,7 @@ TEST_F(JobRoutesTest, StepsOfAJobGroupAreSummedPerStepNameSlowestFirst) {
   EXPECT_EQ(doc["repository"], "octo/app");
   EXPECT_EQ(doc["workflow_id"], 10);
   EXPECT_EQ(doc["job"], "test");
-  EXPECT_EQ(doc["sample"], json({{"runs", 2}, {"jobs", 3}, {"max_runs", 200}}));
+  EXPECT_EQ(doc["sample"], json({{"runs", 2}, {"jobs", 3}, {"max_runs", 100}}));
   EXPECT_EQ(doc["steps"], json::parse(R"([
     {"name": "run tests",
      "duration": {"count": 3, "mean_seconds": 63.33, "p50_seconds": 60, "p95_seconds": 100}},

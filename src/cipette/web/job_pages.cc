@@ -1,0 +1,428 @@
+#include "cipette/web/job_pages.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "cipette/core/format.h"
+#include "cipette/core/time.h"
+#include "cipette/web/html.h"
+#include "cipette/web/page_parts.h"
+#include "cipette/web/run_listing.h"
+
+namespace cipette::web {
+
+namespace {
+
+namespace parts = page_parts;
+
+std::string optional_seconds(const std::optional<std::int64_t>& seconds) {
+  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
+}
+
+std::string optional_key(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : std::string();
+}
+
+mstch::array label_chips(const std::vector<std::string>& labels) {
+  mstch::array chips;
+  for (const std::string& label : labels) chips.emplace_back(label);
+  return chips;
+}
+
+// The link query of a scope with the workflow page's own parameters.
+std::string workflow_query(const RunTable& table, NameId workflow, const ScopeQuery& q) {
+  const RunTable::Workflow& w = table.workflows()[workflow];
+  return query_string({{"repository", table.repositories()[w.repository]},
+                       {"workflow", std::to_string(w.workflow_id)},
+                       {"period", q.period},
+                       {"from", q.from},
+                       {"to", q.to},
+                       {"branch", q.scope.branch},
+                       {"event", q.scope.event}});
+}
+
+// ---- Runners view -----------------------------------------------------------------------------
+
+mstch::map runner_row(const RunnerRow& row) {
+  return mstch::map{
+      {"labels", label_chips(row.labels)},
+      {"labels_key", fmt::format("{}", fmt::join(row.labels, ", "))},
+      {"no_labels", row.labels.empty()},
+      {"runner_group", row.runner_group},
+      {"executions", parts::format_count(row.executions)},
+      {"executions_value", std::to_string(row.executions)},
+      {"queue_p50", optional_seconds(row.queue.p50)},
+      {"queue_p50_value", optional_key(row.queue.p50)},
+      {"queue_p95", optional_seconds(row.queue.p95)},
+      {"queue_p95_value", optional_key(row.queue.p95)},
+      {"duration_p50", optional_seconds(row.duration.p50)},
+      {"duration_p50_value", optional_key(row.duration.p50)},
+      {"duration_p95", optional_seconds(row.duration.p95)},
+      {"duration_p95_value", optional_key(row.duration.p95)},
+      {"billable", parts::format_count(row.billable_minutes)},
+      {"billable_value", std::to_string(row.billable_minutes)},
+  };
+}
+
+// The chart's points as the JSON app.js reads from the page: [[day start (UTC seconds), p50,
+// p95], ...], null where a day has no queue time. Numbers only: nothing from GitHub.
+std::string queue_points_json(const std::vector<DailyQueuePoint>& days) {
+  std::string out = "[";
+  auto value = [](const std::optional<std::int64_t>& v) {
+    return v ? std::to_string(*v) : std::string("null");
+  };
+  for (const DailyQueuePoint& point : days) {
+    if (out.size() > 1) out += ',';
+    out += fmt::format("[{},{},{},{}]", point.day * kSecondsPerDay, point.count, value(point.p50),
+                       value(point.p95));
+  }
+  return out + "]";
+}
+
+// ---- Workflow page ----------------------------------------------------------------------------
+
+mstch::map job_row_context(const JobRow& row) {
+  return mstch::map{
+      {"job", row.job},
+      {"executions", parts::format_count(row.executions)},
+      {"executions_value", std::to_string(row.executions)},
+      {"rate", format_rate(row.success_rate)},
+      {"rate_value", parts::sort_key(row.success_rate)},
+      {"rate_class", std::string(rate_class(row.success_rate))},
+      {"duration_p50", optional_seconds(row.duration.p50)},
+      {"duration_p50_value", optional_key(row.duration.p50)},
+      {"duration_p95", optional_seconds(row.duration.p95)},
+      {"duration_p95_value", optional_key(row.duration.p95)},
+      {"queue_p50", optional_seconds(row.queue.p50)},
+      {"queue_p50_value", optional_key(row.queue.p50)},
+      {"queue_p95", optional_seconds(row.queue.p95)},
+      {"queue_p95_value", optional_key(row.queue.p95)},
+      {"flaky", parts::format_count(row.flaky_jobs)},
+      {"flaky_value", std::to_string(row.flaky_jobs)},
+      {"approval_waits", row.approval_waits > 0 ? parts::format_count(row.approval_waits) : ""},
+  };
+}
+
+mstch::array slowest_steps(const StepsByGroup& steps, const std::string& group) {
+  auto found = std::find_if(steps.begin(), steps.end(),
+                            [&](const auto& entry) { return entry.first == group; });
+  mstch::array out;
+  if (found == steps.end()) return out;
+  std::vector<StepRow> rows = compute_step_metrics(found->second);
+  if (rows.size() > kSlowestStepsShown) rows.resize(kSlowestStepsShown);
+  for (const StepRow& row : rows) {
+    out.push_back(mstch::map{{"name", row.name},
+                             {"count", parts::format_count(row.duration.count)},
+                             {"p50", optional_seconds(row.duration.p50)},
+                             {"p95", optional_seconds(row.duration.p95)}});
+  }
+  return out;
+}
+
+// ---- Run page ---------------------------------------------------------------------------------
+
+// A percentage of the timeline's span, for an SVG attribute ("12.5%").
+std::string percent(Timestamp offset, Timestamp span) {
+  double value =
+      100.0 * static_cast<double>(offset) / static_cast<double>(std::max<Timestamp>(span, 1));
+  return fmt::format("{:.2f}%", std::clamp(value, 0.0, 100.0));
+}
+
+// The state a job or step shows: its outcome class when completed (success, failed, neutral),
+// else "unfinished"; and the word shown beside its symbol (GitHub's conclusion or status).
+struct ShownState {
+  std::string state;
+  std::string text;
+};
+
+ShownState shown_state(const std::string& status, const std::string& conclusion) {
+  if (status != "completed") return {"unfinished", status.empty() ? "unknown" : status};
+  std::string state(outcome_name(classify_conclusion(conclusion)));
+  return {state, conclusion.empty() ? "no conclusion" : conclusion};
+}
+
+// The first and last instants of an attempt's jobs: its timeline's span.
+std::pair<Timestamp, Timestamp> attempt_span(const std::vector<const JobRecord*>& jobs) {
+  Timestamp first = std::numeric_limits<Timestamp>::max();
+  Timestamp last = std::numeric_limits<Timestamp>::min();
+  for (const JobRecord* job : jobs) {
+    for (const auto& t : {job->created_at, job->started_at, job->completed_at}) {
+      if (!t) continue;
+      first = std::min(first, *t);
+      last = std::max(last, *t);
+    }
+  }
+  if (first > last) return {0, 0};
+  return {first, last};
+}
+
+mstch::array step_items(const JobRecord& job) {
+  mstch::array items;
+  for (const StepRecord& step : job.steps) {
+    ShownState shown = shown_state(step.status, step.conclusion);
+    auto seconds = step_duration_seconds(step);
+    items.push_back(mstch::map{
+        {"name", step.name},
+        {"state", shown.state},
+        {"symbol", parts::state_symbol(shown.state)},
+        {"state_text", shown.text},
+        {"duration", seconds ? format_duration(static_cast<double>(*seconds)) : std::string()}});
+  }
+  return items;
+}
+
+// One job of the timeline: its bar's segments (x and width in percent of the attempt's span)
+// and what the bar shows in words.
+mstch::map job_item(const JobRecord& job, Timestamp origin, Timestamp span) {
+  ShownState shown = shown_state(job.status, job.conclusion);
+  auto queue = queue_seconds(job);
+  auto duration = job_duration_seconds(job);
+  mstch::map item{{"name", job.name},
+                  {"url", safe_http_url(job.html_url)},
+                  {"state", shown.state},
+                  {"symbol", parts::state_symbol(shown.state)},
+                  {"state_text", shown.text},
+                  {"runner", job.runner_name},
+                  {"labels", label_chips(job.labels)},
+                  {"waited", job.waited},
+                  {"steps", step_items(job)},
+                  {"step_count", std::to_string(job.steps.size())},
+                  {"has_steps", !job.steps.empty()}};
+  std::vector<std::string> words;
+  if (job.created_at && job.started_at && *job.started_at >= *job.created_at) {
+    item.emplace("queued_x", percent(*job.created_at - origin, span));
+    item.emplace("queued_width", percent(*job.started_at - *job.created_at, span));
+    // A wait for an approval is not queue time (queue_seconds): it is named for what it was.
+    words.push_back(queue ? "queued " + format_duration(static_cast<double>(*queue))
+                          : "waited for approval " + format_duration(static_cast<double>(
+                                                         *job.started_at - *job.created_at)));
+  }
+  if (duration) {
+    item.emplace("running_x", percent(*job.started_at - origin, span));
+    item.emplace("running_width", percent(*duration, span));
+    words.push_back("ran " + format_duration(static_cast<double>(*duration)));
+  } else if (job.started_at) {
+    words.push_back("started " + format_timestamp(*job.started_at).substr(11, 8) + " UTC");
+  }
+  if (words.empty()) words.emplace_back("not started");
+  item.emplace("timing", fmt::format("{}", fmt::join(words, " · ")));
+  return item;
+}
+
+mstch::map attempt_section(const RunTable& table, const RunTable::Row& row, std::int64_t attempt,
+                           const std::vector<const JobRecord*>& jobs) {
+  auto [origin, end] = attempt_span(jobs);
+  Timestamp span = end - origin;
+  mstch::array items;
+  for (const JobRecord* job : jobs) items.push_back(job_item(*job, origin, span));
+  std::string summary =
+      jobs.empty() ? "no jobs stored for this attempt"
+                   : fmt::format("{} job{} · {} from the first job created to the last finished",
+                                 jobs.size(), jobs.size() == 1 ? "" : "s",
+                                 format_duration(static_cast<double>(span)));
+  return mstch::map{{"attempt", std::to_string(attempt)},
+                    {"url", attempt_html_url(table, row, attempt)},
+                    {"latest", attempt == row.run_attempt},
+                    {"summary", summary},
+                    {"start", jobs.empty() ? "" : format_timestamp(origin).substr(11, 8)},
+                    {"end", jobs.empty() ? "" : format_timestamp(end).substr(11, 8)},
+                    {"jobs", std::move(items)},
+                    {"no_jobs", jobs.empty()}};
+}
+
+mstch::array attempt_sections(const RunTable& table, const RunTable::Row& row,
+                              const std::vector<JobRecord>& jobs) {
+  std::int64_t last = row.run_attempt;
+  for (const JobRecord& job : jobs) last = std::max(last, job.run_attempt);
+  std::map<std::int64_t, std::vector<const JobRecord*>> by_attempt;
+  for (const JobRecord& job : jobs) by_attempt[job.run_attempt].push_back(&job);
+  mstch::array sections;
+  // Newest attempt first: the one a visitor comes for.
+  for (std::int64_t attempt = last; attempt >= 1; --attempt) {
+    sections.push_back(attempt_section(table, row, attempt, by_attempt[attempt]));
+  }
+  return sections;
+}
+
+bool parse_positive(std::string_view text, std::int64_t& out) {
+  if (text.empty() || text.size() > 18) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out > 0;
+}
+
+}  // namespace
+
+mstch::map queue_card(const JobTotals& totals) {
+  if (totals.executions == 0) {
+    return parts::card("queue-time", "Queue time (p50)", "no job data",
+                       "run cipette collect to fetch jobs", "muted");
+  }
+  if (totals.queue.count == 0) {
+    return parts::card(
+        "queue-time", "Queue time (p50)", "N/A",
+        fmt::format("no queue times in {} jobs", parts::format_count(totals.executions)));
+  }
+  return parts::card("queue-time", "Queue time (p50)", optional_seconds(totals.queue.p50),
+                     fmt::format("p95 {} · {} jobs", optional_seconds(totals.queue.p95),
+                                 parts::format_count(totals.queue.count)));
+}
+
+std::string render_runners(const SnapshotState& state, const JobTable& jobs,
+                           const ScopeQuery& query, bool auth_enabled) {
+  const RunTable& table = *state.table;
+  mstch::map context = parts::chrome("Runners", &state, query.link_query, auth_enabled);
+  parts::FilterSetup setup{"/runners", true, {}, "/runners"};
+  if (!query.scope.workflow.empty()) {
+    setup.hidden.push_back(
+        mstch::map{{"name", std::string("workflow")}, {"value", query.scope.workflow}});
+  }
+  parts::merge(context, parts::filters(table, query, std::move(setup)));
+  std::vector<RunnerRow> rows = compute_runner_metrics(table, jobs, query.scope);
+  mstch::array items;
+  for (const RunnerRow& row : rows) items.push_back(runner_row(row));
+  JobTotals totals = compute_job_totals(table, jobs, query.scope);
+  context.insert_or_assign("on_runners", true);
+  context.insert_or_assign("back_query", query.link_query);
+  context.insert_or_assign("scope_title", parts::scope_title(query.scope));
+  context.insert_or_assign("cards", mstch::array{queue_card(totals)});
+  context.insert_or_assign("no_jobs", rows.empty());
+  context.insert_or_assign("rows", std::move(items));
+  context.insert_or_assign("queue_points",
+                           queue_points_json(compute_daily_queue(table, jobs, query.scope)));
+  return render_template("runners", context);
+}
+
+std::vector<std::int64_t> step_sample_runs(const RunTable& runs, const Scope& scope,
+                                           NameId workflow) {
+  Scope of_workflow = scope;
+  of_workflow.workflow = std::to_string(runs.workflows()[workflow].workflow_id);
+  RunPage newest = select_runs(runs, of_workflow, ListOptions{std::nullopt, 1, kStepRunsRead});
+  std::vector<std::int64_t> ids;
+  ids.reserve(newest.runs.size());
+  for (const ListedRun& run : newest.runs) ids.push_back(run.row.id);
+  return ids;
+}
+
+Result<StepsByGroup> read_group_steps(JobReader& store, const std::vector<std::int64_t>& runs) {
+  std::map<std::string, std::vector<StepRecord>> by_group;
+  for (std::int64_t run : runs) {
+    auto jobs = store.jobs_of_run(run);
+    if (!jobs) return jobs.error();
+    for (JobRecord& job : *jobs) {
+      if (!job.completed()) continue;
+      auto& steps = by_group[std::string(job_group_name(job.name))];
+      std::move(job.steps.begin(), job.steps.end(), std::back_inserter(steps));
+    }
+  }
+  return StepsByGroup(std::make_move_iterator(by_group.begin()),
+                      std::make_move_iterator(by_group.end()));
+}
+
+mstch::map job_section(const RunTable& runs, const JobTable& jobs, const Scope& scope,
+                       const JobSectionData& data) {
+  const RunTable::Workflow& workflow = runs.workflows()[data.workflow];
+  const std::string& repository = runs.repositories()[workflow.repository];
+  mstch::array rows;
+  mstch::array groups;
+  int index = 0;
+  for (const JobRow& row : compute_job_metrics(runs, jobs, scope)) {
+    if (row.workflow_id != workflow.workflow_id || row.repository != repository) continue;
+    mstch::map item = job_row_context(row);
+    std::string anchor = "job-group-" + std::to_string(++index);
+    mstch::array legs;
+    if (!row.legs.empty()) {
+      for (const JobRow& leg :
+           compute_job_legs(runs, jobs, scope, repository, workflow.workflow_id, row.job)) {
+        legs.push_back(job_row_context(leg));
+      }
+    }
+    mstch::array steps = data.steps ? slowest_steps(*data.steps, row.job) : mstch::array{};
+    item.emplace("anchor", anchor);
+    item.emplace("leg_count", legs.empty() ? std::string() : std::to_string(legs.size()));
+    rows.push_back(item);
+    groups.push_back(mstch::map{{"job", row.job},
+                                {"anchor", anchor},
+                                {"legs", legs},
+                                {"has_legs", !legs.empty()},
+                                {"leg_count", std::to_string(legs.size())},
+                                {"steps", steps},
+                                {"no_steps", steps.empty()}});
+  }
+  return mstch::map{{"job_rows", std::move(rows)},
+                    {"job_groups", std::move(groups)},
+                    {"no_jobs", index == 0},
+                    {"steps_error", data.steps ? std::string() : data.steps_error},
+                    {"step_runs", std::to_string(data.step_runs)}};
+}
+
+Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now) {
+  if (params.count("id") != 1) {
+    return ParamProblem{"id", params.count("id") == 0 ? "is required" : "is given more than once"};
+  }
+  RunQuery query;
+  if (!parse_positive(params.find("id")->second, query.id)) {
+    return ParamProblem{"id", "must be a run id (a positive number)"};
+  }
+  QueryParams rest = params;
+  rest.erase("id");
+  auto scope = parse_scope_query(rest, now);
+  if (!scope) return scope.error();
+  query.scope = *scope;
+  return query;
+}
+
+std::optional<RunTable::Row> find_run(const RunTable& runs, const RunQuery& query) {
+  const Scope& hint = query.scope.scope;
+  std::vector<NameId> workflows;
+  if (!hint.repository.empty() || !hint.workflow.empty()) {
+    workflows = matching_workflows(runs, hint);
+  } else {
+    for (NameId w = 0; w < runs.workflows().size(); ++w) workflows.push_back(w);
+  }
+  for (NameId w : workflows) {
+    auto [begin, end] = runs.workflow_rows(w);
+    for (std::size_t i = begin; i < end; ++i) {
+      RunTable::Row row = runs.row(i);
+      if (row.id == query.id) return row;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string render_run(const SnapshotState& state, const RunQuery& query, const RunTable::Row& row,
+                       const Result<std::vector<JobRecord>>& jobs, bool auth_enabled) {
+  const RunTable& table = *state.table;
+  const RunTable::Workflow& workflow = table.workflows()[row.workflow];
+  std::string name = workflow.name.empty() ? workflow.path : workflow.name;
+  std::string title = fmt::format("{} #{}", name, row.run_number);
+  mstch::map context = parts::chrome(title, &state, query.scope.link_query, auth_enabled);
+  ShownState shown = row.completed ? ShownState{std::string(outcome_name(row.outcome)),
+                                                std::string(outcome_name(row.outcome))}
+                                   : ShownState{"unfinished", "in progress"};
+  context.insert_or_assign("heading", title);
+  context.insert_or_assign("repository", table.repositories()[workflow.repository]);
+  context.insert_or_assign("workflow", name);
+  context.insert_or_assign("workflow_query", workflow_query(table, row.workflow, query.scope));
+  context.insert_or_assign("back_query", query.scope.link_query);
+  context.insert_or_assign("state", shown.state);
+  context.insert_or_assign("symbol", parts::state_symbol(shown.state));
+  context.insert_or_assign("state_text", shown.text);
+  context.insert_or_assign("branch", table.branches()[row.branch]);
+  context.insert_or_assign("event", table.events()[row.event]);
+  context.insert_or_assign("created", format_timestamp(row.created_at));
+  context.insert_or_assign("url", run_html_url(table, row));
+  if (!jobs) {
+    context.insert_or_assign("jobs_error", jobs.error().message);
+    return render_template("run", context);
+  }
+  context.insert_or_assign("no_jobs", jobs->empty());
+  context.insert_or_assign("attempts", attempt_sections(table, row, *jobs));
+  return render_template("run", context);
+}
+
+}  // namespace cipette::web
