@@ -194,3 +194,64 @@ export function ensureArtifactsDir() {
   mkdirSync(artifactsDir, { recursive: true });
   return artifactsDir;
 }
+
+// The hostile names the jobs of flakyJobsFile carry: a runner group, a runner and a step.
+export const hostileRunnerGroup = "<b>pool</b>";
+export const hostileRunner = "<img src=x onerror=alert(1)>";
+export const hostileStep = '"><script>alert(1)</script>';
+
+// A jobs page (GET .../runs/{id}/jobs?filter=all, in the shape of the fixture GitHub published)
+// with the jobs of every attempt of the flakyRunsFile runs made with the same `now` and
+// `firstId`, for `cipette import`. Attempt k of run i (0-based) starts at the run's creation +
+// k * 10 min and has two jobs, both created then:
+//   build: queued 10 * (i + 1) s, runs 60 s (steps: checkout 5 s, hostileStep 50 s), success,
+//     on [ubuntu-latest] in group "GitHub Actions";
+//   test (ubuntu, 3.12): queued 100 s, runs 120 s, the attempt's conclusion, on [self-hosted,
+//     linux] in group hostileRunnerGroup, runner hostileRunner.
+export function flakyJobsFile(dir, now = Date.now(), firstId = 880000001) {
+  const fixture = JSON.parse(readFileSync(
+    path.join(sourceDir, "tests/fixtures/github/list-jobs-for-workflow-run.json"), "utf8"));
+  const template = fixture.jobs[0];
+  const stamp = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  const jobs = [];
+  let jobId = firstId * 10;
+  flakyAttempts.forEach((conclusions, i) => {
+    const created = now - (flakyAttempts.length - i) * 3600 * 1000;
+    const runId = firstId + i;
+    conclusions.forEach((conclusion, k) => {
+      const start = created + k * 600 * 1000;
+      const job = (name, queue, seconds, result, labels, group, runner, steps) => {
+        const j = structuredClone(template);
+        j.id = ++jobId;
+        j.run_id = runId;
+        j.run_attempt = k + 1;
+        j.run_url = `https://api.github.com/repos/${flakyRepository}/actions/runs/${runId}`;
+        j.html_url = `https://github.com/${flakyRepository}/actions/runs/${runId}/job/${j.id}`;
+        j.name = name;
+        j.status = "completed";
+        j.conclusion = result;
+        j.created_at = stamp(start);
+        j.started_at = stamp(start + queue * 1000);
+        j.completed_at = stamp(start + (queue + seconds) * 1000);
+        j.labels = labels;
+        j.runner_group_name = group;
+        j.runner_name = runner;
+        let at = start + queue * 1000;
+        j.steps = steps.map(([stepName, stepSeconds], n) => {
+          const step = { name: stepName, status: "completed", conclusion: "success", number: n + 1,
+                         started_at: stamp(at), completed_at: stamp(at + stepSeconds * 1000) };
+          at += stepSeconds * 1000;
+          return step;
+        });
+        jobs.push(j);
+      };
+      job("build", 10 * (i + 1), 60, "success", ["ubuntu-latest"], "GitHub Actions", "hosted-1",
+          [["Checkout", 5], [hostileStep, 50]]);
+      job("test (ubuntu, 3.12)", 100, 120, conclusion, ["self-hosted", "linux"],
+          hostileRunnerGroup, hostileRunner, [["Run tests", 120]]);
+    });
+  });
+  const file = path.join(dir, `flaky-jobs-${firstId}.json`);
+  writeFileSync(file, JSON.stringify({ total_count: jobs.length, jobs }));
+  return file;
+}

@@ -28,6 +28,11 @@ std::string optional_key(const std::optional<std::int64_t>& value) {
   return value ? std::to_string(*value) : std::string();
 }
 
+// "1 leg", "2 legs".
+std::string counted(std::int64_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", parts::format_count(n), noun, n == 1 ? "" : "s");
+}
+
 mstch::array label_chips(const std::vector<std::string>& labels) {
   mstch::array chips;
   for (const std::string& label : labels) chips.emplace_back(label);
@@ -191,7 +196,7 @@ mstch::map job_item(const JobRecord& job, Timestamp origin, Timestamp span) {
                   {"labels", label_chips(job.labels)},
                   {"waited", job.waited},
                   {"steps", step_items(job)},
-                  {"step_count", std::to_string(job.steps.size())},
+                  {"step_count", counted(std::ssize(job.steps), "step")},
                   {"has_steps", !job.steps.empty()}};
   std::vector<std::string> words;
   if (job.created_at && job.started_at && *job.started_at >= *job.created_at) {
@@ -220,11 +225,11 @@ mstch::map attempt_section(const RunTable& table, const RunTable::Row& row, std:
   Timestamp span = end - origin;
   mstch::array items;
   for (const JobRecord* job : jobs) items.push_back(job_item(*job, origin, span));
-  std::string summary =
-      jobs.empty() ? "no jobs stored for this attempt"
-                   : fmt::format("{} job{} · {} from the first job created to the last finished",
-                                 jobs.size(), jobs.size() == 1 ? "" : "s",
-                                 format_duration(static_cast<double>(span)));
+  std::string summary = jobs.empty()
+                            ? "no jobs stored for this attempt"
+                            : fmt::format("{} · {} from the first job created to the last finished",
+                                          counted(std::ssize(jobs), "job"),
+                                          format_duration(static_cast<double>(span)));
   return mstch::map{{"attempt", std::to_string(attempt)},
                     {"url", attempt_html_url(table, row, attempt)},
                     {"latest", attempt == row.run_attempt},
@@ -263,13 +268,12 @@ mstch::map queue_card(const JobTotals& totals) {
                        "run cipette collect to fetch jobs", "muted");
   }
   if (totals.queue.count == 0) {
-    return parts::card(
-        "queue-time", "Queue time (p50)", "N/A",
-        fmt::format("no queue times in {} jobs", parts::format_count(totals.executions)));
+    return parts::card("queue-time", "Queue time (p50)", "N/A",
+                       "no queue times in " + counted(totals.executions, "job"));
   }
   return parts::card("queue-time", "Queue time (p50)", optional_seconds(totals.queue.p50),
-                     fmt::format("p95 {} · {} jobs", optional_seconds(totals.queue.p95),
-                                 parts::format_count(totals.queue.count)));
+                     fmt::format("p95 {} · {}", optional_seconds(totals.queue.p95),
+                                 counted(totals.queue.count, "job")));
 }
 
 std::string render_runners(const SnapshotState& state, const JobTable& jobs,
@@ -343,13 +347,13 @@ mstch::map job_section(const RunTable& runs, const JobTable& jobs, const Scope& 
     }
     mstch::array steps = data.steps ? slowest_steps(*data.steps, row.job) : mstch::array{};
     item.emplace("anchor", anchor);
-    item.emplace("leg_count", legs.empty() ? std::string() : std::to_string(legs.size()));
+    item.emplace("leg_count", legs.empty() ? std::string() : counted(std::ssize(legs), "leg"));
     rows.push_back(item);
     groups.push_back(mstch::map{{"job", row.job},
                                 {"anchor", anchor},
                                 {"legs", legs},
                                 {"has_legs", !legs.empty()},
-                                {"leg_count", std::to_string(legs.size())},
+                                {"leg_count", counted(std::ssize(legs), "leg")},
                                 {"steps", steps},
                                 {"no_steps", steps.empty()}});
   }

@@ -4,10 +4,12 @@
 
 #include <regex>
 
+#include "cipette/core/job_table.h"
 #include "cipette/core/run_table.h"
 #include "cipette/core/time.h"
 #include "cipette/web/assets.h"
 #include "cipette/web/pages.h"
+#include "support/job_fixtures.h"
 #include "unit/web/attempt_fixtures.h"
 
 namespace cipette::web {
@@ -81,10 +83,48 @@ TEST(HtmlTest, TemplateValuesAreEscaped) {
   EXPECT_NE(html.find("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
 }
 
+TEST(HtmlTest, JobRunnerAndStepNamesFromGitHubAreEscaped) {
+  mstch::map runner{{"labels", mstch::array{kScriptBranch}},
+                    {"runner_group", kImgWorkflow},
+                    {"labels_key", kScriptBranch}};
+  std::string runners = render_template(
+      "runners", mstch::map{{"title", std::string("Runners")}, {"rows", mstch::array{runner}}});
+  EXPECT_EQ(runners.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(runners.find("<img src=x"), std::string::npos);
+  EXPECT_NE(runners.find("<li class=\"chip\">&lt;script&gt;alert(1)&lt;/script&gt;</li>"),
+            std::string::npos);
+  EXPECT_NE(runners.find("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  mstch::map step{{"name", kImgWorkflow}, {"state", std::string("success")}};
+  mstch::map job{{"name", kScriptBranch},
+                 {"runner", std::string("<b>mallory</b>")},
+                 {"url", safe_http_url("javascript:alert(1)")},
+                 {"steps", mstch::array{step}},
+                 {"has_steps", true}};
+  mstch::map attempt{{"attempt", std::string("1")}, {"jobs", mstch::array{job}}};
+  std::string run = render_template("run", mstch::map{{"attempts", mstch::array{attempt}}});
+  EXPECT_EQ(run.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(run.find("<img src=x"), std::string::npos);
+  EXPECT_EQ(run.find("<b>mallory"), std::string::npos);
+  EXPECT_EQ(run.find("javascript:"), std::string::npos);
+  EXPECT_NE(run.find("<span class=\"job-name\">&lt;script&gt;alert(1)&lt;/script&gt;</span>"),
+            std::string::npos);
+}
+
+TEST(HtmlTest, SafeHttpUrlKeepsOnlyHttpAndHttpsLinks) {
+  EXPECT_EQ(safe_http_url("https://github.com/o/r/actions/runs/1/job/2"),
+            "https://github.com/o/r/actions/runs/1/job/2");
+  EXPECT_EQ(safe_http_url("http://ghe.example.com/x"), "http://ghe.example.com/x");
+  EXPECT_EQ(safe_http_url("javascript:alert(1)"), "");
+  EXPECT_EQ(safe_http_url("data:text/html,<script>"), "");
+  EXPECT_EQ(safe_http_url(" https://github.com"), "");
+  EXPECT_EQ(safe_http_url(""), "");
+}
+
 TEST(HtmlTest, EveryTemplateAndStaticFileIsEmbedded) {
   for (const char* name :
        {"templates/head.mustache", "templates/foot.mustache", "templates/dashboard.mustache",
         "templates/workflow.mustache", "templates/error.mustache", "templates/login.mustache",
+        "templates/runners.mustache", "templates/run.mustache", "templates/job_table.mustache",
         "static/app.css", "static/app.js", "static/favicon.svg", "static/vendor/uPlot.iife.min.js",
         "static/vendor/uPlot.min.css"}) {
     auto file = find_embedded(name);
@@ -275,6 +315,31 @@ TEST(HtmlTest, WorkflowPageSaysSoWhenNoRunWasFlaky) {
   EXPECT_NE(html.find("Flaky runs <span class=\"muted\">0 in scope</span>"), std::string::npos);
   EXPECT_NE(html.find("id=\"flaky-empty\""), std::string::npos);
   EXPECT_EQ(html.find("id=\"flaky-table\""), std::string::npos);
+}
+
+TEST(HtmlTest, DashboardShowsTheQueueTimeOfTheSnapshotsJobs) {
+  SnapshotState state = hostile_state();
+  ScopeQuery query = all_time_query();
+  std::string none =
+      render_dashboard(state, query, compute_metrics(*state.table, query.scope), false);
+  std::string card = element(none, "card-queue-time", "</section>");
+  EXPECT_NE(card.find("<div class=\"card-value muted\">no job data</div>"), std::string::npos)
+      << card;
+  EXPECT_NE(card.find("run cipette collect to fetch jobs"), std::string::npos);
+  // Runs 1 and 3 have a job each, queued 42 s and 100 s: p50 rank 1 = 42 s, p95 rank 2 = 100 s.
+  testing::MemoryJobReader store;
+  store.jobs = {
+      testing::ci_job(11, 1, 1, kScriptBranch, "failure", kDay0 + 3600, 42, 60),
+      testing::ci_job(13, 3, 1, "build", "success", kDay0 + Timestamp{3} * 3600, 100, 60)};
+  auto jobs = load_job_table(store, *state.table);
+  ASSERT_TRUE(jobs.has_value());
+  state.jobs = *jobs;
+  std::string html =
+      render_dashboard(state, query, compute_metrics(*state.table, query.scope), false);
+  card = element(html, "card-queue-time", "</section>");
+  EXPECT_NE(card.find("<div class=\"card-value \">42s</div>"), std::string::npos) << card;
+  EXPECT_NE(card.find("p95 1m 40s · 2 jobs"), std::string::npos);
+  EXPECT_NE(html.find("href=\"/runners?period=all\" id=\"nav-runners\""), std::string::npos);
 }
 
 TEST(HtmlTest, AnEmptyStoreTellsTheUserHowToGetData) {
