@@ -100,9 +100,14 @@ std::string api_base_of(ServerState& state) {
 
 constexpr std::string_view kListingStart = "{\"total_count\":";
 
-// Whether the answer is a page of the runs listing as list_runs writes it.
-bool is_runs_listing(const Reply& reply) {
+// Whether the answer is a page of a listing with a total_count (runs or jobs) as the routes
+// write it.
+bool is_counted_listing(const Reply& reply) {
   return reply.status == 200 && reply.body.starts_with(kListingStart) && reply.body.ends_with("]}");
+}
+
+bool is_runs_listing(const Reply& reply) {
+  return is_counted_listing(reply) && reply.body.find(",\"workflow_runs\":[") != std::string::npos;
 }
 
 // Link rel="next" on the following page, whether or not there is one.
@@ -158,13 +163,15 @@ void add_foreign_runs(ServerState& state, const Fault& fault, const httplib::Req
   reply.body.insert(reply.body.size() - 2, (had_runs ? "," : "") + runs);
 }
 
-// Sets member `fault.field` of the page's first run, or of the single run answered.
+// Sets member `fault.field` of the page's first run (or job, on a jobs page), or of the single
+// run answered.
 void set_run_field(const Fault& fault, Reply& reply) {
   Json body = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
   Json* run = &body;
-  if (body.is_object() && body.contains("workflow_runs")) {
-    if (body["workflow_runs"].empty()) return;
-    run = &body["workflow_runs"][0];
+  for (const char* list : {"workflow_runs", "jobs"}) {
+    if (!body.is_object() || !body.contains(list)) continue;
+    if (body[list].empty()) return;
+    run = &body[list][0];
   }
   if (!run->is_object() || !run->contains("id")) return;
   (*run)[fault.field] = Json::parse(fault.value);
@@ -180,13 +187,12 @@ void hostile_listing(ServerState& state, const Fault& fault, const httplib::Requ
     return replace_next(reply, "<" + origin_of(state) + req.target + ">; rel=\"next\"");
   }
   if (fault.kind == FaultKind::kEndlessLink) return replace_next(reply, endless_link(state, req));
-  if (!is_runs_listing(reply)) return;
   switch (fault.kind) {
     case FaultKind::kTotalCount:
-      set_total_count(reply, fault.total_count);
+      if (is_counted_listing(reply)) set_total_count(reply, fault.total_count);
       break;
     case FaultKind::kForeignRuns:
-      add_foreign_runs(state, fault, req, reply);
+      if (is_runs_listing(reply)) add_foreign_runs(state, fault, req, reply);
       break;
     default:
       break;

@@ -162,6 +162,16 @@ std::vector<RunRecord> FakeGitHub::runs_with_attempts(std::string_view full_name
   return runs;
 }
 
+std::vector<JobRecord> FakeGitHub::jobs(std::int64_t id, bool all) const {
+  std::lock_guard lock(state_->mutex);
+  return state_->jobs(state_->run(id), all);
+}
+
+void FakeGitHub::delete_run(std::int64_t id) {
+  std::lock_guard lock(state_->mutex);
+  state_->delete_run(id);
+}
+
 std::int64_t FakeGitHub::save_replica() {
   std::lock_guard lock(state_->mutex);
   return state_->save_replica();

@@ -8,6 +8,8 @@
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}   get-workflow-run
 //   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}/attempts/{n}
 //                                                         get-workflow-run-attempt
+//   GET {prefix}/repos/{owner}/{repo}/actions/runs/{id}/jobs
+//                                                         list-jobs-for-workflow-run
 //   GET {prefix}/orgs/{org}/repos                         repositories whose owner is {org}
 //   GET {prefix}/rate_limit                               the live budget (not counted)
 //
@@ -42,6 +44,14 @@
 //   conclusion, run_started_at, updated_at), for n = run_attempt the run itself, and 404 for
 //   any other n, for an earlier attempt the fake does not hold (a run added with run_attempt > 1
 //   and no earlier_attempts) and for earlier attempts made unavailable by expire_attempts().
+// - Jobs: GET .../runs/{id}/jobs?filter=latest|all (latest by default; anything else is 422)
+//   lists the jobs of the run's latest attempt, or of every attempt (attempt 1 first), in
+//   GitHub's list-jobs-for-workflow-run shape {"total_count": N, "jobs": [...]} with steps,
+//   paged like the runs listing (per_page 30 by default, at most 100; Link). What each attempt
+//   holds follows a formula of the run id (job_generator.h: 1 to 4 jobs, 130 for one run in
+//   20, so that per_page=100 takes two pages), the same for every request; jobs(id, all) gives
+//   them. 404 for a run unknown or deleted (delete_run). Faults apply as to any endpoint;
+//   kTotalCount and kRunField (on the page's first job) too.
 // - Stale replicas, for testing that a client only ever moves a run forward: save_replica()
 //   keeps the state of that moment, and a request that a FaultKind::kStaleReplica fault fires
 //   for is answered from it (a run with a lower run_attempt, still in progress, or absent),
@@ -86,6 +96,7 @@
 #include <utility>
 #include <vector>
 
+#include "cipette/core/job.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 #include "cipette/core/time.h"
@@ -120,12 +131,12 @@ enum class FaultKind {
   // Hostile but well-formed answers to a 200 (other answers are left alone). Of any listing:
   kSelfLink,     // Link rel="next" is the request's own URL
   kEndlessLink,  // Link rel="next" is the following page, past the last one too
-  // Of the runs listing:
+  // Of the runs listing (kTotalCount and kRunField also of the jobs listing):
   kTotalCount,   // `total_count` is `total_count` whatever the listing holds
   kForeignRuns,  // the newest `count` runs of `repository` are added at the end of the page,
                  // under their own repository object or, `disguised`, under the listed
                  // repository's full_name with their own repository's id
-  kRunField,     // the page's first run (or the run of GET .../runs/{id}) has member `field`
+  kRunField,     // the page's first run or job (or the run of GET .../runs/{id}) has `field`
                  // set to the JSON value `value` ("\"0000-01-01T00:00:00Z\"")
   // A lagging replica: the runs listing, GET .../runs/{id} and GET .../attempts/{n} answer
   // from the state saved by save_replica() (each run as it was then: a lower run_attempt, still
@@ -279,6 +290,14 @@ class FakeGitHub {
   RunRecord run_with_attempts(std::int64_t id) const;
   // runs(full_name), each as run_with_attempts gives it.
   std::vector<RunRecord> runs_with_attempts(std::string_view full_name) const;
+
+  // --- Jobs -------------------------------------------------------------------------------
+  // The jobs GET .../runs/{id}/jobs answers now: every attempt's (`all`) or the latest's, in the
+  // order served. Throws std::invalid_argument when the run is unknown.
+  std::vector<JobRecord> jobs(std::int64_t id, bool all = true) const;
+  // Deletes run `id` (with its attempts and jobs): every endpoint of it answers 404 from now
+  // on, and listings leave it out. Throws std::invalid_argument when the run is unknown.
+  void delete_run(std::int64_t id);
 
   // --- Stale replicas ---------------------------------------------------------------------
   // Saves every repository's runs as they are now, as the state a lagging replica serves to

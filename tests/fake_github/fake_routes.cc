@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "fake_github/created_filter.h"
+#include "fake_github/job_generator.h"
 
 namespace cipette::fake_github::detail {
 namespace {
@@ -157,6 +158,38 @@ Reply get_run(ServerState& state, const ApiRequest& request, const std::string& 
   return json_text_reply(200, std::move(body));
 }
 
+// GET .../runs/{id}/jobs: filter=latest (the default) or all; any other filter is 422.
+Reply list_jobs(ServerState& state, const ApiRequest& request, const std::string& full_name,
+                std::int64_t id) {
+  const std::string filter = param(request.params, "filter").value_or("latest");
+  if (filter != "latest" && filter != "all") {
+    Json body = error_json("Validation Failed", kDocs);
+    body["errors"] = Json::array({"filter: \"" + filter + "\" is not latest or all"});
+    return json_reply(422, body);
+  }
+  std::unique_lock lock(state.mutex);
+  const Repository* repository = state.find_repository(full_name);
+  if (repository == nullptr) return error_reply(404, "Not Found");
+  const auto& runs = visible_runs(state, *repository, request.stale);
+  const auto it =
+      std::find_if(runs.begin(), runs.end(), [&](const RunRecord& run) { return run.id == id; });
+  if (it == runs.end()) return error_reply(404, "Not Found");
+  const RunRecord run = *it;
+  std::vector<JobRecord> jobs = state.jobs(run, filter == "all");
+  lock.unlock();
+  const Page page = paginate(request.params, static_cast<std::int64_t>(jobs.size()));
+  std::string body = "{\"total_count\":" + std::to_string(jobs.size()) + ",\"jobs\":[";
+  for (std::int64_t i = page.begin; i < page.end; ++i) {
+    if (i != page.begin) body += ',';
+    append_job_json(body, jobs[static_cast<std::size_t>(i)], run, request.api_base);
+  }
+  body += "]}";
+  Reply reply = json_text_reply(200, std::move(body));
+  const std::string link = link_header(request.api_base + request.path, request.params, page);
+  if (!link.empty()) reply.headers.emplace_back("Link", link);
+  return reply;
+}
+
 Reply list_org_repositories(ServerState& state, const ApiRequest& request, const std::string& org) {
   std::vector<RepositoryInfo> owned;
   {
@@ -203,6 +236,7 @@ Reply route_api(ServerState& state, const ApiRequest& request) {
   static const std::regex run_path(R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})$)");
   static const std::regex attempt_path(
       R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})/attempts/([0-9]{1,18})$)");
+  static const std::regex jobs_path(R"(^/repos/([^/]+)/([^/]+)/actions/runs/([0-9]{1,18})/jobs$)");
   static const std::regex org_repos_path(R"(^/orgs/([^/]+)/repos/?$)");
   std::smatch match;
   if (std::regex_match(request.path, match, runs_path)) {
@@ -218,6 +252,10 @@ Reply route_api(ServerState& state, const ApiRequest& request) {
     if (attempt == 0) return error_reply(404, "Not Found");
     return get_run(state, request, match[1].str() + "/" + match[2].str(), number_of(match[3].str()),
                    attempt);
+  }
+  if (std::regex_match(request.path, match, jobs_path)) {
+    return list_jobs(state, request, match[1].str() + "/" + match[2].str(),
+                     number_of(match[3].str()));
   }
   if (std::regex_match(request.path, match, org_repos_path)) {
     return list_org_repositories(state, request, match[1].str());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "fake_github/job_generator.h"
+
 namespace cipette::fake_github::detail {
 namespace {
 
@@ -179,6 +181,38 @@ std::optional<RunRecord> ServerState::attempt(const RunRecord& latest, std::int6
     if (snapshot.run_attempt == n) return snapshot;
   }
   return std::nullopt;
+}
+
+std::vector<JobRecord> ServerState::jobs(const RunRecord& latest, bool all) const {
+  std::vector<JobRecord> jobs;
+  const auto history = attempts_.find(latest.id);
+  for (std::int64_t n = all ? 1 : latest.run_attempt; n <= latest.run_attempt; ++n) {
+    std::optional<RunRecord> attempt;
+    if (n == latest.run_attempt) attempt = latest;
+    for (std::size_t i = 0;
+         !attempt && history != attempts_.end() && i < history->second.earlier.size(); ++i) {
+      if (history->second.earlier[i].run_attempt == n) attempt = history->second.earlier[i];
+    }
+    if (!attempt) {
+      attempt = latest;
+      attempt->run_attempt = n;
+      attempt->status = "completed";
+      attempt->conclusion = "failure";
+      attempt->run_started_at = latest.created_at;
+    }
+    std::vector<JobRecord> of_attempt = generate_attempt_jobs(*attempt);
+    jobs.insert(jobs.end(), std::make_move_iterator(of_attempt.begin()),
+                std::make_move_iterator(of_attempt.end()));
+  }
+  return jobs;
+}
+
+void ServerState::delete_run(std::int64_t id) {
+  (void)run(id);  // throws for an unknown run
+  std::vector<RunRecord>& runs = run_owner_.at(id)->runs;
+  std::erase_if(runs, [id](const RunRecord& run) { return run.id == id; });
+  run_owner_.erase(id);
+  attempts_.erase(id);
 }
 
 std::vector<RunRecord> ServerState::earlier_attempts(std::int64_t id) const {

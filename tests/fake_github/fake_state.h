@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cipette/core/job.h"
 #include "cipette/core/run.h"
 #include "fake_github/fake_github.h"
 #include "fake_github/github_json.h"
@@ -95,6 +96,16 @@ class ServerState {
   std::vector<RunRecord> earlier_attempts(std::int64_t id) const;
   // `run` with earlier_attempts filled as FakeGitHub::run_with_attempts describes.
   RunRecord with_attempts(const RunRecord& run) const;
+
+  // --- Jobs (REQUIRES: mutex held) ---
+  // The jobs GET .../runs/{id}/jobs lists for `latest` (the run, or a stale replica's copy):
+  // every attempt's (`all`, filter=all) or the latest attempt's, as job_generator.h makes them.
+  // An earlier attempt the fake does not hold (or no longer serves) has its jobs made as a
+  // failed attempt started when the run was created.
+  std::vector<JobRecord> jobs(const RunRecord& latest, bool all) const;
+  // Deletes run `id` with its attempts, as deleting a run on GitHub does: every endpoint of it
+  // answers 404 from then on. Throws std::invalid_argument when unknown.
+  void delete_run(std::int64_t id);
 
   // --- Stale replica (REQUIRES: mutex held) ---
   // Copies every repository's runs as the replica's state; returns how many.

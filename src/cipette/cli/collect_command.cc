@@ -16,7 +16,9 @@ namespace {
 
 struct CollectFlags {
   std::vector<std::string> repos, orgs;
-  std::string db, api_url, since, concurrency, lease_ttl, max_wait, rescan_days;
+  std::string db, api_url, since, concurrency, lease_ttl, max_wait, rescan_days, jobs_since,
+      jobs_reserve;
+  bool no_jobs = false;
   CLI::Option* repo_option = nullptr;
   CLI::Option* db_option = nullptr;
   CLI::Option* api_url_option = nullptr;
@@ -24,6 +26,8 @@ struct CollectFlags {
   CLI::Option* lease_ttl_option = nullptr;
   CLI::Option* max_wait_option = nullptr;
   CLI::Option* rescan_days_option = nullptr;
+  CLI::Option* jobs_since_option = nullptr;
+  CLI::Option* jobs_reserve_option = nullptr;
 };
 
 // --repo may be repeated and each may be a comma list; together they replace
@@ -90,6 +94,32 @@ Status resolve_max_wait(const CollectFlags& flags, const Environment& env,
   return {};
 }
 
+// The job phase (README.md, "Collecting jobs"): --no-jobs, --jobs-since / CIPETTE_JOBS_SINCE
+// (default: kDefaultJobsDays before now), --jobs-reserve / CIPETTE_JOBS_RESERVE (default:
+// max(500, a tenth of the hourly limit)). Both are checked even with --no-jobs.
+Status resolve_jobs(const CollectFlags& flags, const Environment& env,
+                    collector::CollectOptions& options) {
+  collector::JobOptions& jobs = options.sync.jobs;
+  Setting since =
+      resolve(flag_of(flags.jobs_since_option, flags.jobs_since), env, {"CIPETTE_JOBS_SINCE"}, "");
+  if (since.origin == "default") {
+    jobs.since = now_utc() - Timestamp{collector::kDefaultJobsDays} * kSecondsPerDay;
+  } else {
+    auto date = read_date(since);
+    if (!date) return date.error();
+    jobs.since = *date;
+  }
+  Setting reserve = resolve(flag_of(flags.jobs_reserve_option, flags.jobs_reserve), env,
+                            {"CIPETTE_JOBS_RESERVE"}, "");
+  if (reserve.origin != "default") {
+    auto requests = read_int(reserve, 0, 1'000'000);
+    if (!requests) return requests.error();
+    jobs.reserve = *requests;
+  }
+  jobs.enabled = !flags.no_jobs;
+  return {};
+}
+
 // Everything `collect` needs from flags, environment and .env; fails on the first bad value.
 Result<collector::CollectOptions> resolve_options(const CollectFlags& flags,
                                                   const Environment& env) {
@@ -116,6 +146,7 @@ Result<collector::CollectOptions> resolve_options(const CollectFlags& flags,
   }
   if (auto sync = resolve_sync(flags, env, options); !sync) return sync.error();
   if (auto waits = resolve_max_wait(flags, env, options); !waits) return waits.error();
+  if (auto jobs = resolve_jobs(flags, env, options); !jobs) return jobs.error();
   return options;
 }
 
@@ -177,6 +208,16 @@ void add_collect_command(CLI::App& app, CommandContext& context) {
       fmt::format("Days of recent history listed again on every sync to catch re-runs, 0-{} "
                   "(unchanged days cost a free 304) [default: CIPETTE_RESCAN_DAYS or {}]",
                   collector::kMaxRescanDays, collector::kDefaultRescanDays));
+  cmd->add_flag("--no-jobs", flags->no_jobs, "Do not fetch jobs and steps (runs only)");
+  flags->jobs_since_option =
+      cmd->add_option("--jobs-since", flags->jobs_since,
+                      fmt::format("Oldest runs whose jobs are fetched (YYYY-MM-DD or a time stamp) "
+                                  "[default: CIPETTE_JOBS_SINCE or {} days ago]",
+                                  collector::kDefaultJobsDays));
+  flags->jobs_reserve_option =
+      cmd->add_option("--jobs-reserve", flags->jobs_reserve,
+                      "Requests of the hourly budget that fetching jobs leaves to listing runs "
+                      "[default: CIPETTE_JOBS_RESERVE or max(500, a tenth of the limit)]");
   cmd->add_option("--since", flags->since,
                   "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
   flags->db_option =

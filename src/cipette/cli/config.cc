@@ -85,6 +85,12 @@ Result<int> read_int(const Setting& setting, int min, int max) {
   return static_cast<int>(value);
 }
 
+Result<Timestamp> read_date(const Setting& setting) {
+  auto parsed = parse_date_or_timestamp(trim_whitespace(setting.value));
+  if (!parsed) return bad(setting, "expected a date YYYY-MM-DD or a time stamp");
+  return *parsed;
+}
+
 Result<bool> read_bool(const Setting& setting) {
   std::string value = ascii_lower(trim_whitespace(setting.value));
   if (value == "1" || value == "true" || value == "yes" || value == "on") return true;

@@ -9,6 +9,7 @@
 
 #include "cipette/cli/dotenv.h"
 #include "cipette/core/result.h"
+#include "cipette/core/time.h"
 
 namespace cipette::cli {
 
@@ -55,6 +56,8 @@ Result<bool> read_bool(const Setting& setting);
 Result<std::vector<std::string>> read_repositories(const Setting& setting);
 Result<std::string> read_url(const Setting& setting);
 Result<std::string> read_host(const Setting& setting);
+// A date "YYYY-MM-DD" (midnight UTC) or a time stamp (parse_date_or_timestamp).
+Result<Timestamp> read_date(const Setting& setting);
 
 // Everything the subcommands read; each subcommand resolves (and so validates) only the parts
 // it uses.

@@ -252,6 +252,23 @@ std::vector<std::string> repositories_to_sync(const CollectOptions& options,
   return names;
 }
 
+// The job backlog left by every repository, and its ETA at the requests per run measured in
+// this collect (one when none were fetched).
+void add_job_backlog(const CollectOptions& options, CollectReport& report) {
+  std::int64_t wanted = 0, requests = 0, runs = 0;
+  for (const RepositoryReport& r : report.repositories) {
+    if (!r.jobs_wanted) return;  // unknown for a repository that failed: no total
+    wanted += *r.jobs_wanted;
+    requests += r.job_requests;
+    runs += r.job_runs;
+  }
+  report.jobs_wanted = wanted;
+  double per_run = runs > 0 ? static_cast<double>(requests) / static_cast<double>(runs) : 1.0;
+  Timestamp now = options.sync.now ? options.sync.now() : now_utc();
+  report.jobs_eta = job_backlog_eta(wanted, per_run, report.rate,
+                                    jobs_reserve(options.sync.jobs, report.rate.limit), now);
+}
+
 }  // namespace
 
 bool CollectReport::ok() const {
@@ -293,6 +310,7 @@ CollectReport collect(const CollectOptions& options, const StoreOpener& open_sto
   report.repositories = std::move(shared.reports);
   report.requests += shared.requests;
   if (shared.rate.known) report.rate = shared.rate;
+  if (options.sync.jobs.enabled) add_job_backlog(options, report);
   return report;
 }
 
@@ -313,6 +331,8 @@ std::string describe_summary(const CollectReport& report) {
                         report.rate.limit, format_timestamp(report.rate.reset));
   }
   text += '\n';
+  if (report.jobs_wanted)
+    text += "  " + describe_job_backlog(*report.jobs_wanted, report.jobs_eta) + '\n';
   for (const RepositoryReport& r : report.repositories) {
     text += "  " + describe_report(r) + '\n';
     for (const std::string& warning : r.warnings) text += "    warning: " + warning + '\n';

@@ -43,7 +43,11 @@ struct CollectReport {
   std::vector<std::string> errors;  // failures outside any one repository (an organisation)
   std::int64_t requests = 0;
   github::RateLimit rate;  // the budget as the latest response reported it
-  bool ok() const;         // no error, and every repository done
+  // Jobs collected: the runs of every repository still lacking their jobs, and when they will
+  // be fetched at the current budget (job_backlog_eta, at the requests per run measured).
+  std::optional<std::int64_t> jobs_wanted;
+  std::optional<std::chrono::seconds> jobs_eta;
+  bool ok() const;  // no error, and every repository done
 };
 
 // Lists the organisations' repositories, then syncs every repository (each once, names

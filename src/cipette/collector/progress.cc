@@ -4,6 +4,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace cipette::collector {
 namespace {
 
@@ -44,6 +47,43 @@ std::string redact(std::string text, std::string_view secret) {
   return text;
 }
 
+std::string format_count(std::int64_t count) {
+  std::string digits = std::to_string(count < 0 ? -count : count);
+  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3) {
+    digits.insert(static_cast<std::size_t>(at), 1, ',');
+  }
+  return count < 0 ? "-" + digits : digits;
+}
+
+std::optional<std::chrono::seconds> job_backlog_eta(std::int64_t runs, double requests_per_run,
+                                                    const github::RateLimit& rate,
+                                                    std::int64_t reserve, Timestamp now) {
+  if (runs <= 0) return std::chrono::seconds(0);
+  if (!rate.known) return std::nullopt;
+  auto needed = static_cast<std::int64_t>(std::ceil(static_cast<double>(runs) * requests_per_run));
+  std::int64_t now_left = std::max<std::int64_t>(0, rate.remaining - reserve);
+  if (needed <= now_left) return std::chrono::seconds(0);
+  std::int64_t per_hour = rate.limit - reserve;
+  if (per_hour <= 0) return std::nullopt;
+  // The windows after the next reset that the rest takes; the last one is counted whole.
+  std::int64_t windows = (needed - now_left + per_hour - 1) / per_hour;
+  std::int64_t until_reset = std::max<Timestamp>(0, rate.reset - now);
+  return std::chrono::seconds(until_reset + windows * 3600);
+}
+
+std::string describe_job_backlog(std::int64_t runs, std::optional<std::chrono::seconds> eta) {
+  if (runs <= 0) return "jobs: none left to fetch";
+  std::string text =
+      fmt::format("jobs: {} run{} to fetch", format_count(runs), runs == 1 ? "" : "s");
+  if (!eta) return text;
+  if (eta->count() == 0) return text + ", within the current rate budget";
+  auto hours = static_cast<double>(eta->count()) / 3600.0;
+  if (hours < 1.5)
+    return text + fmt::format(", ~{} min at the current rate budget",
+                              std::max<std::int64_t>(1, (eta->count() + 59) / 60));
+  return text + fmt::format(", ~{} h at the current rate budget", std::llround(hours));
+}
+
 std::string describe_report(const RepositoryReport& report) {
   std::string ignored =
       report.foreign_runs == 0
@@ -62,6 +102,16 @@ std::string describe_report(const RepositoryReport& report) {
   if (report.attempts > 0) text += fmt::format(", {} earlier attempts", report.attempts);
   text += fmt::format(", {} requests", report.requests);
   if (report.not_modified > 0) text += fmt::format(" ({} answered 304)", report.not_modified);
+  if (report.job_requests > 0 || report.jobs_wanted) {
+    text += fmt::format("; jobs: {} requests, {} runs, {} jobs stored", report.job_requests,
+                        report.job_runs, report.jobs_stored);
+    if (report.job_gaps > 0) text += fmt::format(", {} runs deleted", report.job_gaps);
+    if (report.job_failures > 0)
+      text += fmt::format(", {} runs left for a bad answer", report.job_failures);
+    if (report.jobs_wanted)
+      text += fmt::format(", {} runs left", format_count(*report.jobs_wanted));
+    if (!report.jobs_paused.empty()) text += " (paused: " + report.jobs_paused + ")";
+  }
   if (!ignored.empty()) text += ", " + ignored;
   return text;
 }
@@ -72,6 +122,7 @@ std::string describe_status(const SyncStatus& status) {
   if (status.rate.known) {
     text += fmt::format(", {}/{} requests left", status.rate.remaining, status.rate.limit);
   }
+  if (status.jobs_wanted) text += ", " + describe_job_backlog(*status.jobs_wanted, status.jobs_eta);
   if (!status.activity.empty()) text += ": " + status.activity;
   return text;
 }

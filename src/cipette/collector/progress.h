@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cipette/core/time.h"
 #include "cipette/github/rate_limit.h"
 
 namespace cipette::collector {
@@ -28,6 +30,20 @@ struct RepositoryReport {
   std::int64_t requests = 0;      // HTTP requests made, retries included
   std::int64_t not_modified = 0;  // of which answered 304
   std::int64_t foreign_runs = 0;  // runs of other repositories in its answers, ignored
+  // The job phase (job_sync.h): requests made for jobs (included in `requests`), runs whose
+  // jobs were fetched and recorded (gaps included), jobs written (new or changed), runs found
+  // deleted (404: a recorded gap), runs left for a later sync because their answer was bad.
+  std::int64_t job_requests = 0;
+  std::int64_t job_runs = 0;
+  std::int64_t jobs_stored = 0;
+  std::int64_t job_gaps = 0;
+  std::int64_t job_failures = 0;
+  // Runs still lacking their jobs (within --jobs-since) when the sync ended; nullopt when jobs
+  // are not collected or could not be counted.
+  std::optional<std::int64_t> jobs_wanted;
+  // Why the job phase stopped before the backlog was done ("" when it did not): the rate
+  // budget's reserve, or a rate limit.
+  std::string jobs_paused;
   std::vector<std::string> warnings;
   // Set when another collector on the same database synced it while this one waited for its
   // lease (see leases.h): done, with nothing read here.
@@ -40,6 +56,8 @@ struct SyncStatus {
   std::string activity;  // "listing 2024-01-01..2024-02-01", "waiting 41s: secondary rate limit"
   std::int64_t pages = 0;
   std::int64_t runs_read = 0;
+  std::optional<std::int64_t> jobs_wanted;       // runs still lacking their jobs, in the job phase
+  std::optional<std::chrono::seconds> jobs_eta;  // job_backlog_eta of those
   github::RateLimit rate;
 };
 
@@ -120,8 +138,25 @@ class TerminalProgress final : public ProgressSink {
 // ignored" or "owner/repo: failed: WHY" (and "; 2 runs of other repositories ignored").
 std::string describe_report(const RepositoryReport& report);
 
-// "  3 pages, 250 runs, 4,871 of 5,000 requests left: listing 2024-01-01..": a status line.
+// "owner/repo: 3 pages, 250 runs, 4871/5000 requests left, jobs: 1,234 runs to fetch, ~2 h at
+// the current rate budget: listing 2024-01-01..": a status line.
 std::string describe_status(const SyncStatus& status);
+
+// How long fetching the jobs of `runs` runs takes at `requests_per_run`, when the job phase
+// spends only what is above `reserve` of each hourly budget (docs/decisions.md, "Collecting
+// jobs: the budget rule") and collect runs at least once an hour: what is left above the
+// reserve now, then limit - reserve after each reset. 0 when it fits in what is left now;
+// nullopt when the budget is unknown or nothing is ever left above the reserve.
+std::optional<std::chrono::seconds> job_backlog_eta(std::int64_t runs, double requests_per_run,
+                                                    const github::RateLimit& rate,
+                                                    std::int64_t reserve, Timestamp now);
+
+// "jobs: 1,234 runs to fetch, ~2 h at the current rate budget" (or "..., within the current
+// budget", or without the estimate when `eta` is nullopt); "jobs: none left to fetch" for 0.
+std::string describe_job_backlog(std::int64_t runs, std::optional<std::chrono::seconds> eta);
+
+// 1234567 -> "1,234,567".
+std::string format_count(std::int64_t count);
 
 // A countdown: "42s", "3m 05s", "1h 02m 09s".
 std::string format_wait(std::chrono::seconds wait);

@@ -33,6 +33,8 @@
 // - Then the earlier attempts of re-run runs that the store lacks are fetched one by one
 //   (GET .../runs/{id}/attempts/{n}); a 404 is stored as an unknown attempt, never asked again.
 //   The store says what is missing, so a killed sync resumes with what is left.
+// - Last, when jobs are collected, the job phase (job_sync.h) fetches the jobs of the runs the
+//   store's backlog names, from what the rate budget has above its reserve.
 //
 // Every page is committed with the state as it stands after that page; the cursor, the gap
 // and the ETag advance only with the last page of their window. Reading a page twice after a
@@ -132,6 +134,7 @@ class RepositorySync {
   std::unordered_set<std::string> rescanned_;
   bool resumed_backlog_ = false;  // the backlog's newest window was read by an earlier sync
   std::string activity_;
+  std::optional<std::int64_t> jobs_wanted_;  // in the job phase: runs still lacking jobs
   // The runs read in the current window, for the density of the next one.
   std::int64_t window_runs_ = 0;
   Timestamp window_oldest_ = 0;
@@ -168,7 +171,15 @@ Status RepositorySync::sync() {
     }
   }
   if (auto refreshed = refresh_pending(); !refreshed) return refreshed;
-  return fetch_attempts();
+  if (auto attempts = fetch_attempts(); !attempts) return attempts;
+  // Jobs last, so that they never starve the run listing, and only from what the budget has
+  // above its reserve (job_sync.h).
+  if (!options_.jobs.enabled) return {};
+  return sync_jobs(client_, store_, repository_, options_.jobs, progress_, report_,
+                   [this](std::string activity, std::optional<std::int64_t> left) {
+                     jobs_wanted_ = left;
+                     show(std::move(activity));
+                   });
 }
 
 Status RepositorySync::load_state() {
@@ -648,7 +659,12 @@ void RepositorySync::publish() {
   status.activity = activity_;
   status.pages = report_.pages;
   status.runs_read = report_.runs_read;
+  status.jobs_wanted = jobs_wanted_;
   status.rate = client_.stats().rate;
+  if (jobs_wanted_ && status.rate.known) {
+    status.jobs_eta = job_backlog_eta(*jobs_wanted_, 1.0, status.rate,
+                                      jobs_reserve(options_.jobs, status.rate.limit), now());
+  }
   progress_.update(status);
 }
 

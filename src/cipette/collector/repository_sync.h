@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "cipette/collector/job_sync.h"
 #include "cipette/collector/progress.h"
 #include "cipette/core/run_store.h"
 #include "cipette/core/time.h"
@@ -41,6 +42,8 @@ struct SyncOptions {
   // How many earlier attempts of re-run runs one sync fetches at most (the rest wait for the
   // next sync).
   std::size_t max_attempt_fetches = 5000;
+  // The job phase, after the runs are listed (job_sync.h); off unless enabled.
+  JobOptions jobs;
   std::function<Timestamp()> now;  // default: now_utc
 };
 

@@ -95,7 +95,7 @@ HttpRequest Client::request_for(const std::string& url, std::string_view if_none
 }
 
 Result<ApiResponse> Client::get(std::string_view target, std::string_view if_none_match,
-                                bool not_found_ok) {
+                                bool not_found_ok, bool rate_limit_ok) {
   auto start = absolute(target);
   if (!start) return start.error();
   std::string current = std::move(*start);
@@ -115,7 +115,8 @@ Result<ApiResponse> Client::get(std::string_view target, std::string_view if_non
       current = std::move(*next);
       continue;
     }
-    if (exchange && exchange->status == 404 && not_found_ok) {
+    if (exchange &&
+        ((exchange->status == 404 && not_found_ok) || (rate_limit_ok && is_rate_limit(facts)))) {
       return accept(current, std::move(*exchange));
     }
     Timestamp now = hooks_.now ? hooks_.now() : now_utc();

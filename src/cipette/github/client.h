@@ -79,8 +79,10 @@ class Client {
   // (naming the wait; nothing waited), and a redirect or Link to another origin (naming it;
   // nothing is sent there).
   // With `not_found_ok`, a 404 is accepted (returned with status 404) instead of failing.
+  // With `rate_limit_ok`, a 403/429 rate limit (is_rate_limit) is returned with its status
+  // instead of waited out and retried: for work that stops at a limit rather than wait.
   Result<ApiResponse> get(std::string_view target, std::string_view if_none_match = {},
-                          bool not_found_ok = false);
+                          bool not_found_ok = false, bool rate_limit_ok = false);
 
   // The absolute URL of a path under the API base.
   std::string url(std::string_view path) const { return options_.api_url + std::string(path); }

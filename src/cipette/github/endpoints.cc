@@ -8,6 +8,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cipette/github/job_json.h"
 #include "cipette/github/run_json.h"
 #include "cipette/github/url.h"
 
@@ -44,8 +45,8 @@ std::optional<std::int64_t> total_count_up_front(std::string_view json) {
   return total;
 }
 
-// The total_count of a page that parse_runs_document accepted; nullopt when the document is
-// not an object with an integer total_count.
+// The total_count of a page that parse_runs_document or parse_jobs_document accepted; nullopt when
+// the document is not an object with an integer total_count.
 std::optional<std::int64_t> read_total_count(std::string_view json) {
   if (auto total = total_count_up_front(json)) return total;
   thread_local simdjson::ondemand::parser parser;
@@ -77,6 +78,11 @@ std::string run_path(std::string_view repository, std::int64_t id) {
   return fmt::format("/repos/{}/actions/runs/{}?exclude_pull_requests=true", repository, id);
 }
 
+std::string run_jobs_path(std::string_view repository, std::int64_t id, int per_page) {
+  return fmt::format("/repos/{}/actions/runs/{}/jobs?filter=all&per_page={}", repository, id,
+                     per_page);
+}
+
 std::string organisation_repositories_path(std::string_view organisation, int per_page) {
   return fmt::format("/orgs/{}/repos?per_page={}&type=all", organisation, per_page);
 }
@@ -105,6 +111,18 @@ Result<RunsPage> parse_runs_page(std::string_view json, std::string_view source)
         source));
   }
   return RunsPage{*total, std::move(*runs)};
+}
+
+Result<JobsPage> parse_jobs_page(std::string_view json, std::string_view source) {
+  auto jobs = parse_jobs_document(json, source);
+  if (!jobs) return jobs.error();
+  auto total = read_total_count(json);
+  if (!total) {
+    return fail(fmt::format(
+        R"({}: expected a list-jobs-for-workflow-run page {{"total_count": N, "jobs": [...]}})",
+        source));
+  }
+  return JobsPage{*total, std::move(*jobs)};
 }
 
 Result<std::vector<std::string>> parse_repository_names(std::string_view json,

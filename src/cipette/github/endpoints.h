@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cipette/core/job.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run.h"
 
@@ -26,6 +27,10 @@ std::string run_path(std::string_view repository, std::int64_t id);
 
 // GET one earlier attempt of a run (the run's shape, with that attempt's values).
 std::string attempt_path(std::string_view repository, std::int64_t id, std::int64_t attempt);
+
+// "/repos/{repository}/actions/runs/{id}/jobs?filter=all&per_page=N": the jobs of every
+// attempt of the run.
+std::string run_jobs_path(std::string_view repository, std::int64_t id, int per_page);
 
 // "/orgs/{org}/repos?per_page=N&type=all".
 std::string organisation_repositories_path(std::string_view organisation, int per_page);
@@ -47,6 +52,17 @@ struct RunsPage {
 // that is not such a page, and on any run parse_runs_document rejects; nothing is returned
 // then.
 Result<RunsPage> parse_runs_page(std::string_view json, std::string_view source);
+
+// A list-jobs-for-workflow-run page: {"total_count": N, "jobs": [...]}.
+struct JobsPage {
+  std::int64_t total_count = 0;  // every job the filter selects, beyond this page too
+  std::vector<JobRecord> jobs;
+};
+
+// Parses a list-jobs-for-workflow-run page. Fails, naming `source`, on invalid JSON, on a
+// document that is not such a page, and on any job parse_jobs_document rejects; nothing is
+// returned then.
+Result<JobsPage> parse_jobs_page(std::string_view json, std::string_view source);
 
 // The "full_name" of every repository in a /orgs/{org}/repos page (a JSON array). Fails,
 // naming `source`, on anything else.

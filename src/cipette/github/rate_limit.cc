@@ -100,9 +100,8 @@ Decision decide_failure(const ResponseFacts& facts, const RetryCount& count,
 
 Decision decide_limit(const ResponseFacts& facts, const RetryCount& count, Timestamp now,
                       const RetryPolicy& policy) {
+  if (!is_rate_limit(facts)) return give_up(describe_status(facts.status));
   bool primary = facts.rate.known && facts.rate.remaining == 0;
-  bool secondary = facts.status == 429 || facts.retry_after || facts.says_rate_limit;
-  if (!primary && !secondary) return give_up(describe_status(facts.status));
   std::string what = primary ? "primary rate limit exhausted" : "secondary rate limit";
   if (count.limits >= policy.max_limit_retries) {
     return give_up(
@@ -123,6 +122,12 @@ Decision decide_limit(const ResponseFacts& facts, const RetryCount& count, Times
 }
 
 }  // namespace
+
+bool is_rate_limit(const ResponseFacts& facts) {
+  if (facts.status != 403 && facts.status != 429) return false;
+  bool primary = facts.rate.known && facts.rate.remaining == 0;
+  return primary || facts.status == 429 || facts.retry_after || facts.says_rate_limit;
+}
 
 RateLimit parse_rate_limit(const HttpHeaders& headers) {
   RateLimit rate;

@@ -89,6 +89,10 @@ Decision decide(const ResponseFacts& facts, const RetryCount& count, Timestamp n
 // policy.max_wait. Pure.
 Decision decide_reserve(const RateLimit& last, Timestamp now, const RetryPolicy& policy);
 
+// Whether a response is a 403/429 rate limit, primary (remaining 0) or secondary (429, a
+// retry-after, or a body that says so), rather than a refusal.
+bool is_rate_limit(const ResponseFacts& facts);
+
 // Reads a retry-after header given in seconds; nullopt when absent or not a number.
 std::optional<std::int64_t> parse_retry_after(const HttpHeaders& headers);
 

@@ -146,6 +146,21 @@ TEST(ConfigTest, RepositoriesMustBeOwnerSlashName) {
   EXPECT_NE(bad.error().message.find("not-a-repo"), std::string::npos);
 }
 
+TEST(ConfigTest, DatesAreADayOrATimeStampAndABadOneNamesItsOrigin) {
+  auto day = read_date(Setting{"2024-03-01", "--jobs-since"});
+  ASSERT_TRUE(day.has_value());
+  EXPECT_EQ(*day, 1709251200);  // 2024-03-01T00:00:00Z
+  auto stamp = read_date(Setting{" 2024-03-01T01:00:00Z ", "CIPETTE_JOBS_SINCE"});
+  ASSERT_TRUE(stamp.has_value());
+  EXPECT_EQ(*stamp, 1709251200 + 3600);
+  auto bad = read_date(Setting{"last week", "--jobs-since"});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message,
+            "--jobs-since: expected a date YYYY-MM-DD or a time stamp, got \"last week\"");
+  EXPECT_FALSE(read_date(Setting{"2024-13-01", "CIPETTE_JOBS_SINCE"}).has_value());
+  EXPECT_FALSE(read_date(Setting{"", "--jobs-since"}).has_value());
+}
+
 TEST(ConfigTest, BooleansTakeTheUsualSpellings) {
   for (const char* yes : {"true", "1", "yes", "on", "TRUE"}) {
     auto value = read_bool(Setting{yes, "CIPETTE_DEBUG"});

@@ -35,6 +35,71 @@ TEST(ProgressTest, RedactReplacesEveryOccurrence) {
   EXPECT_EQ(redact("a bc", "a"), "a bc");  // too short to be a token
 }
 
+TEST(ProgressTest, CountsAreGroupedByThousands) {
+  EXPECT_EQ(format_count(0), "0");
+  EXPECT_EQ(format_count(999), "999");
+  EXPECT_EQ(format_count(1000), "1,000");
+  EXPECT_EQ(format_count(1234567), "1,234,567");
+}
+
+TEST(ProgressTest, TheJobBacklogsEtaSpendsOnlyWhatIsAboveTheReserve) {
+  constexpr Timestamp kNow = 1700000000;
+  github::RateLimit rate;
+  rate.known = true;
+  rate.limit = 5000;
+  rate.remaining = 700;
+  rate.reset = kNow + 1800;
+  using std::chrono::seconds;
+  EXPECT_EQ(job_backlog_eta(0, 1.0, rate, 500, kNow), seconds(0));
+  // 200 above the reserve now: 100 runs fit.
+  EXPECT_EQ(job_backlog_eta(100, 1.0, rate, 500, kNow), seconds(0));
+  // 1,234 - 200 = 1,034 more, within the 4,500 of the next hour: done an hour after the reset.
+  EXPECT_EQ(job_backlog_eta(1234, 1.0, rate, 500, kNow), seconds(1800 + 3600));
+  // 10,000 runs at 1.1 requests: 11,000 - 200 = 10,800, three hours of 4,500 after the reset.
+  EXPECT_EQ(job_backlog_eta(10000, 1.1, rate, 500, kNow), seconds(1800 + 3 * 3600));
+  // Nothing above the reserve in any hour, or no budget known: no estimate.
+  EXPECT_EQ(job_backlog_eta(10, 1.0, rate, 5000, kNow), std::nullopt);
+  rate.known = false;
+  EXPECT_EQ(job_backlog_eta(10, 1.0, rate, 500, kNow), std::nullopt);
+}
+
+TEST(ProgressTest, TheJobBacklogIsDescribedWithItsEta) {
+  using std::chrono::seconds;
+  EXPECT_EQ(describe_job_backlog(0, seconds(0)), "jobs: none left to fetch");
+  EXPECT_EQ(describe_job_backlog(1, std::nullopt), "jobs: 1 run to fetch");
+  EXPECT_EQ(describe_job_backlog(1234, seconds(5400)),
+            "jobs: 1,234 runs to fetch, ~2 h at the current rate budget");
+  EXPECT_EQ(describe_job_backlog(40, seconds(1200)),
+            "jobs: 40 runs to fetch, ~20 min at the current rate budget");
+  EXPECT_EQ(describe_job_backlog(40, seconds(0)),
+            "jobs: 40 runs to fetch, within the current rate budget");
+}
+
+TEST(ProgressTest, TheReportCountsJobRequestsAndJobsStored) {
+  RepositoryReport report;
+  report.repository = "octo/app";
+  report.done = true;
+  report.inserted = 12;
+  report.requests = 15;
+  report.job_requests = 13;
+  report.job_runs = 12;
+  report.jobs_stored = 40;
+  report.jobs_wanted = 3;
+  report.jobs_paused = "a reason";
+  EXPECT_EQ(describe_report(report),
+            "octo/app: 12 new, 0 updated, 15 requests; jobs: 13 requests, 12 runs, 40 jobs "
+            "stored, 3 runs left (paused: a reason)");
+  SyncStatus status;
+  status.repository = "octo/app";
+  status.pages = 2;
+  status.runs_read = 150;
+  status.jobs_wanted = 1234;
+  status.jobs_eta = std::chrono::seconds(5400);
+  EXPECT_EQ(describe_status(status),
+            "octo/app: 2 pages, 150 runs, jobs: 1,234 runs to fetch, ~2 h at the current rate "
+            "budget");
+}
+
 TEST(ProgressTest, FormatsWaitsAsACountdown) {
   EXPECT_EQ(format_wait(std::chrono::seconds(42)), "42s");
   EXPECT_EQ(format_wait(std::chrono::seconds(185)), "3m 05s");

@@ -304,6 +304,26 @@ TEST(ClientTest, AReserveWaitPastTheHourlyWindowFailsBeforeSending) {
   EXPECT_EQ(h.transport.sent.size(), 1u);
 }
 
+TEST(ClientTest, WithRateLimitOkALimitIsReturnedNotWaitedOut) {
+  Harness h;
+  h.transport.answer(429, R"({"message":"You have exceeded a secondary rate limit."})",
+                     {{"retry-after", "30"}});
+  h.transport.answer(403, R"({"message":"API rate limit exceeded for user ID 1."})",
+                     rate_headers(0, kNow + 600));
+  auto secondary = h.client->get("/x", {}, false, /*rate_limit_ok=*/true);
+  ASSERT_TRUE(secondary.has_value()) << secondary.error().message;
+  EXPECT_EQ(secondary->status, 429);
+  auto primary = h.client->get("/x", {}, false, /*rate_limit_ok=*/true);
+  ASSERT_TRUE(primary.has_value()) << primary.error().message;
+  EXPECT_EQ(primary->status, 403);
+  EXPECT_EQ(primary->rate.remaining, 0);
+  EXPECT_TRUE(h.waits.empty());
+  EXPECT_EQ(h.transport.sent.size(), 2u);
+  // A 403 that is no rate limit still fails.
+  h.transport.answer(403, R"({"message":"Resource not accessible by integration"})");
+  EXPECT_FALSE(h.client->get("/y", {}, false, true).has_value());
+}
+
 TEST(ClientTest, AForbiddenWithoutRateLimitFailsAtOnce) {
   Harness h;
   h.transport.answer(403, R"({"message":"Resource not accessible by integration"})");

@@ -23,6 +23,40 @@ TEST(EndpointsTest, RunAndOrganisationPaths) {
   EXPECT_EQ(organisation_repositories_path("acme", 100), "/orgs/acme/repos?per_page=100&type=all");
 }
 
+TEST(EndpointsTest, RunJobsPathAsksForEveryAttempt) {
+  EXPECT_EQ(run_jobs_path("octo/repo", 5000000001, 100),
+            "/repos/octo/repo/actions/runs/5000000001/jobs?filter=all&per_page=100");
+}
+
+TEST(EndpointsTest, ParsesGitHubsExampleJobsPage) {
+  auto page = parse_jobs_page(cipette::testing::read_file(cipette::testing::github_example(
+                                  "list-jobs-for-workflow-run.json")),
+                              "example");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->total_count, 1);
+  ASSERT_EQ(page->jobs.size(), 1u);
+  EXPECT_EQ(page->jobs[0].id, 399444496);
+  EXPECT_EQ(page->jobs[0].run_id, 29679449);
+  EXPECT_EQ(page->jobs[0].steps.size(), 10u);
+}
+
+TEST(EndpointsTest, AJobsPageMustBeAPageOfJobs) {
+  // A single job (GET .../jobs/{id}) or a bare array is no page: no total_count.
+  auto single = parse_jobs_page(
+      cipette::testing::read_file(cipette::testing::github_example("job.json")), "job.json");
+  ASSERT_FALSE(single.has_value());
+  EXPECT_EQ(
+      single.error().message,
+      R"(job.json: expected a list-jobs-for-workflow-run page {"total_count": N, "jobs": [...]})");
+  EXPECT_FALSE(parse_jobs_page("[]", "a").has_value());
+  auto cut = parse_jobs_page(R"({"total_count": 2, "jobs": [{"id": 1,)", "cut");
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().message.rfind("cut: ", 0), 0u) << cut.error().message;
+  auto empty = parse_jobs_page(R"({"total_count": 0, "jobs": []})", "e");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->jobs.empty());
+}
+
 TEST(EndpointsTest, OrganisationNames) {
   EXPECT_TRUE(is_valid_organisation_name("octo-org"));
   EXPECT_TRUE(is_valid_organisation_name("a.b_c"));
