@@ -60,8 +60,10 @@ std::string aligned_columns(const std::vector<std::vector<std::string>>& lines,
   std::string out;
   for (const auto& line : lines) {
     for (std::size_t c = 0; c < line.size(); ++c) {
-      std::string pad(widths[c] - display_width(line[c]), ' ');
-      out += c < name_columns ? line[c] + pad : pad + line[c];
+      std::size_t pad = widths[c] - display_width(line[c]);
+      if (c >= name_columns) out.append(pad, ' ');
+      out += line[c];
+      if (c < name_columns) out.append(pad, ' ');
       out += c + 1 < line.size() ? "  " : "\n";
     }
   }
@@ -69,10 +71,12 @@ std::string aligned_columns(const std::vector<std::vector<std::string>>& lines,
 }
 
 std::string csv_cell(const std::string& value) {
-  std::string cell = value;
-  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos) {
-    cell.insert(0, "'");
+  std::string cell;
+  cell.reserve(value.size() + 1);
+  if (!value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) {
+    cell.push_back('\'');
   }
+  cell.append(value);
   if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
   std::string quoted = "\"";
   for (char c : cell) {
