@@ -292,5 +292,40 @@ TEST(JobMetricsTest, JobsOfARunNotYetLoadedCountOnceItIs) {
   EXPECT_EQ(rows[1].executions, 2);
 }
 
+// Groups large enough to be ranked by counting (over 512 values), one of them with durations
+// over 2^16 s that are ranked apart, queried one after the other: the counters must be left
+// clear for the next group.
+TEST(JobMetricsTest, LargeGroupsAreRankedExactlyIncludingVeryLongJobs) {
+  // Run r (1..1000) has a "build" of duration r for r <= 600 and 70000 + (r - 600) after, and a
+  // "lint" of 7 s, queued 3 s; all created within the last day.
+  std::vector<RunRecord> runs;
+  testing::MemoryJobReader reader;
+  for (std::int64_t r = 1; r <= 1000; ++r) {
+    Timestamp created = kNow - 86400 + r;
+    runs.push_back(ci_run(r, "success", created, 10));
+    Timestamp duration = r <= 600 ? r : 70000 + (r - 600);
+    reader.jobs.push_back(ci_job(2 * r, r, 1, "build", "success", created, 3, duration));
+    reader.jobs.push_back(ci_job(2 * r + 1, r, 1, "lint", "success", created, 3, 7));
+  }
+  RunTable table = table_of(runs);
+  auto jobs = load_job_table(reader, table);
+  ASSERT_TRUE(jobs.has_value());
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass reuses the counters
+    std::vector<JobRow> rows = compute_job_metrics(table, **jobs, last_days(30, kNow));
+    ASSERT_EQ(rows.size(), 2U);
+    ASSERT_EQ(rows[0].job, "build");
+    // Nearest rank over 1000 values: p50 is the 500th smallest (500 s), p95 the 950th, which is
+    // the 350th of the long ones: 70000 + 350.
+    EXPECT_EQ(rows[0].duration.count, 1000);
+    EXPECT_EQ(rows[0].duration.p50, 500);
+    EXPECT_EQ(rows[0].duration.p95, 70350);
+    EXPECT_EQ(rows[0].queue.p50, 3);
+    EXPECT_EQ(rows[0].queue.p95, 3);
+    ASSERT_EQ(rows[1].job, "lint");
+    EXPECT_EQ(rows[1].duration.p50, 7);
+    EXPECT_EQ(rows[1].duration.p95, 7);
+  }
+}
+
 }  // namespace
 }  // namespace cipette
