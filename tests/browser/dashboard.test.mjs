@@ -2,24 +2,14 @@
 // built binary serving a demo database. Screenshots go to the test-artifacts directory.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  cipette, ensureArtifactsDir, flakyRepository, flakyRunsFile, hostileBranch, hostileRepository,
-  hostileWorkflow, makeDemoDatabase, removeDir, sourceDir, startServer, stopServer, tempDir,
+  chromiumPath, cipette, ensureArtifactsDir, flakyRepository, flakyRunsFile, hostileBranch,
+  hostileRepository, hostileWorkflow, injectedMarkup, launchBrowser, makeDemoDatabase, shutDown,
+  startServer, tempDir, watchedPage as watch,
 } from "./support.mjs";
-
-// playwright-core is a devDependency of web/package.json (npm ci --prefix web).
-const require = createRequire(path.join(sourceDir, "web/package.json"));
-const { chromium } = require("playwright-core");
-
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const chromiumArgs = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
 let dir;
 let server;
@@ -34,42 +24,15 @@ before(async () => {
   cipette(["import", "--db", db, flakyRunsFile(dir)], { cwd: dir });
   server = await startServer(db, { cwd: dir });
   // A fresh profile directory for every run.
-  context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    viewport: { width: 1400, height: 1000 },
-  });
+  context = await launchBrowser(dir, { width: 1400, height: 1000 });
 });
 
 after(async () => {
-  if (context) await context.close();
-  if (server) {
-    const exit = await stopServer(server);
-    assert.equal(exit.code, 0, "the server exits cleanly on SIGTERM");
-  }
-  removeDir(dir);
+  const exit = await shutDown(context, server, dir);
+  if (server) assert.equal(exit.code, 0, "the server exits cleanly on SIGTERM");
 });
 
-// A page that records console errors, uncaught exceptions, failed requests and dialogs (an
-// alert() would mean injected markup ran).
-async function watchedPage() {
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  page.on("dialog", async (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-  return { page, problems };
-}
+const watchedPage = () => watch(context);
 
 async function chartsReady(page) {
   await page.waitForSelector("#charts[data-ready='true']", { timeout: 15000 });
@@ -239,10 +202,7 @@ test("names that look like markup are shown as text", async () => {
     cells.map((cell) => cell.textContent));
   assert.ok(branches.length > 0 && branches.every((text) => text === hostileBranch));
   assert.equal(await page.locator("#flaky-empty").count(), 1, "no flaky runs: the empty state");
-  assert.equal(await page.locator("img[src='x']").count(), 0, "no injected <img>");
-  const injected = await page.$$eval("script", (scripts) =>
-    scripts.filter((s) => !s.src || s.textContent.includes("alert")).length);
-  assert.equal(injected, 0, "no inline or injected <script>");
+  assert.deepEqual(await injectedMarkup(page), [0, 0], "no injected <img> or <script>");
   await page.screenshot({ path: path.join(artifacts, "hostile-names.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

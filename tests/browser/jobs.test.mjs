@@ -4,24 +4,15 @@
 // comments give the times every expected number below is worked out from).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  cipette, ensureArtifactsDir, flakyJobsFile, flakyRepository, flakyRunsFile, hostileRunner,
-  hostileRunnerGroup, hostileRunsFile, hostileStep, removeDir, sourceDir, startServer, stopServer,
-  tempDir,
+  chromiumPath, cipette, ensureArtifactsDir, flakyJobsFile, flakyRepository, flakyRunsFile,
+  hostileRunner, hostileRunnerGroup, hostileRunsFile, hostileStep, injectedMarkup, launchBrowser,
+  shutDown, startServer, tempDir, watchedPage as watch,
 } from "./support.mjs";
 
-const require = createRequire(path.join(sourceDir, "web/package.json"));
-const { chromium } = require("playwright-core");
-
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const chromiumArgs = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const firstRun = 880000001;
 
 let dir;
@@ -37,44 +28,17 @@ before(async () => {
   const now = Date.now();
   cipette(["import", "--db", db, flakyRunsFile(dir, now, firstRun), hostileRunsFile(dir, now)],
           { cwd: dir });
-  const imported = cipette(["import", "--db", db, flakyJobsFile(dir, now, firstRun)], { cwd: dir });
+  cipette(["import", "--db", db, flakyJobsFile(dir, now, firstRun)], { cwd: dir });
   server = await startServer(db, { cwd: dir });
-  context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    viewport: { width: 1300, height: 900 },
-  });
-  assert.ok(imported !== undefined);
+  context = await launchBrowser(dir, { width: 1300, height: 900 });
 });
 
 after(async () => {
-  if (context) await context.close();
-  if (server) {
-    const exit = await stopServer(server);
-    assert.equal(exit.code, 0, "the server exits cleanly on SIGTERM");
-  }
-  removeDir(dir);
+  const exit = await shutDown(context, server, dir);
+  if (server) assert.equal(exit.code, 0, "the server exits cleanly on SIGTERM");
 });
 
-// A page that records console errors, uncaught exceptions, failed requests and dialogs.
-async function watchedPage() {
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  page.on("dialog", async (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-  return { page, problems };
-}
+const watchedPage = () => watch(context);
 
 // The cells' text of the rows of table `selector`; label chips joined by ", ".
 async function rows(page, selector) {
@@ -86,10 +50,7 @@ async function rows(page, selector) {
 }
 
 async function noInjectedMarkup(page) {
-  assert.equal(await page.locator("img[src='x']").count(), 0, "no injected <img>");
-  const injected = await page.$$eval("script", (scripts) =>
-    scripts.filter((s) => !s.src || s.textContent.includes("alert")).length);
-  assert.equal(injected, 0, "no inline or injected <script>");
+  assert.deepEqual(await injectedMarkup(page), [0, 0], "no injected <img> or <script>");
 }
 
 test("the dashboard's queue-time card pools every job and links to the runners view", async () => {

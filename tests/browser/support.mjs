@@ -2,6 +2,7 @@
 // `cipette serve` process on a free loopback port, and HTTP helpers. Every process started
 // here is stopped by the test that started it.
 import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -254,4 +255,61 @@ export function flakyJobsFile(dir, now = Date.now(), firstId = 880000001) {
   const file = path.join(dir, `flaky-jobs-${firstId}.json`);
   writeFileSync(file, JSON.stringify({ total_count: jobs.length, jobs }));
   return file;
+}
+
+// Headless Chromium (Debian's, driven by playwright-core, a devDependency of web/package.json:
+// npm ci --prefix web) with a fresh profile in `dir`.
+export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const chromiumArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+export async function launchBrowser(dir, viewport) {
+  const require = createRequire(path.join(sourceDir, "web/package.json"));
+  const { chromium } = require("playwright-core");
+  return chromium.launchPersistentContext(path.join(dir, "profile"), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport,
+  });
+}
+
+// A new page of `context` that records console errors, uncaught exceptions, failed requests
+// and dialogs (an alert() would mean injected markup ran) in `problems`.
+export async function watchedPage(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
+  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()}`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  page.on("dialog", async (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return { page, problems };
+}
+
+// How many <img src=x> and inline or injected <script> elements the page holds: [images,
+// scripts]; [0, 0] unless markup from the data ran.
+export async function injectedMarkup(page) {
+  const images = await page.locator("img[src='x']").count();
+  const scripts = await page.$$eval("script", (all) =>
+    all.filter((s) => !s.src || s.textContent.includes("alert")).length);
+  return [images, scripts];
+}
+
+// Closes the browser, stops the server and removes `dir`; returns how the server exited (or
+// undefined when none was started).
+export async function shutDown(context, server, dir) {
+  if (context) await context.close();
+  const exit = server ? await stopServer(server) : undefined;
+  removeDir(dir);
+  return exit;
 }

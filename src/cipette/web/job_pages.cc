@@ -20,14 +20,6 @@ namespace {
 
 namespace parts = page_parts;
 
-std::string optional_seconds(const std::optional<std::int64_t>& seconds) {
-  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
-}
-
-std::string optional_key(const std::optional<std::int64_t>& value) {
-  return value ? std::to_string(*value) : std::string();
-}
-
 // "1 leg", "2 legs".
 std::string counted(std::int64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", parts::format_count(n), noun, n == 1 ? "" : "s");
@@ -37,18 +29,6 @@ mstch::array label_chips(const std::vector<std::string>& labels) {
   mstch::array chips;
   for (const std::string& label : labels) chips.emplace_back(label);
   return chips;
-}
-
-// The link query of a scope with the workflow page's own parameters.
-std::string workflow_query(const RunTable& table, NameId workflow, const ScopeQuery& q) {
-  const RunTable::Workflow& w = table.workflows()[workflow];
-  return query_string({{"repository", table.repositories()[w.repository]},
-                       {"workflow", std::to_string(w.workflow_id)},
-                       {"period", q.period},
-                       {"from", q.from},
-                       {"to", q.to},
-                       {"branch", q.scope.branch},
-                       {"event", q.scope.event}});
 }
 
 // ---- Runners view -----------------------------------------------------------------------------
@@ -61,14 +41,14 @@ mstch::map runner_row(const RunnerRow& row) {
       {"runner_group", row.runner_group},
       {"executions", parts::format_count(row.executions)},
       {"executions_value", std::to_string(row.executions)},
-      {"queue_p50", optional_seconds(row.queue.p50)},
-      {"queue_p50_value", optional_key(row.queue.p50)},
-      {"queue_p95", optional_seconds(row.queue.p95)},
-      {"queue_p95_value", optional_key(row.queue.p95)},
-      {"duration_p50", optional_seconds(row.duration.p50)},
-      {"duration_p50_value", optional_key(row.duration.p50)},
-      {"duration_p95", optional_seconds(row.duration.p95)},
-      {"duration_p95_value", optional_key(row.duration.p95)},
+      {"queue_p50", parts::optional_duration(row.queue.p50)},
+      {"queue_p50_value", parts::optional_key(row.queue.p50)},
+      {"queue_p95", parts::optional_duration(row.queue.p95)},
+      {"queue_p95_value", parts::optional_key(row.queue.p95)},
+      {"duration_p50", parts::optional_duration(row.duration.p50)},
+      {"duration_p50_value", parts::optional_key(row.duration.p50)},
+      {"duration_p95", parts::optional_duration(row.duration.p95)},
+      {"duration_p95_value", parts::optional_key(row.duration.p95)},
       {"billable", parts::format_count(row.billable_minutes)},
       {"billable_value", std::to_string(row.billable_minutes)},
   };
@@ -99,14 +79,14 @@ mstch::map job_row_context(const JobRow& row) {
       {"rate", format_rate(row.success_rate)},
       {"rate_value", parts::sort_key(row.success_rate)},
       {"rate_class", std::string(rate_class(row.success_rate))},
-      {"duration_p50", optional_seconds(row.duration.p50)},
-      {"duration_p50_value", optional_key(row.duration.p50)},
-      {"duration_p95", optional_seconds(row.duration.p95)},
-      {"duration_p95_value", optional_key(row.duration.p95)},
-      {"queue_p50", optional_seconds(row.queue.p50)},
-      {"queue_p50_value", optional_key(row.queue.p50)},
-      {"queue_p95", optional_seconds(row.queue.p95)},
-      {"queue_p95_value", optional_key(row.queue.p95)},
+      {"duration_p50", parts::optional_duration(row.duration.p50)},
+      {"duration_p50_value", parts::optional_key(row.duration.p50)},
+      {"duration_p95", parts::optional_duration(row.duration.p95)},
+      {"duration_p95_value", parts::optional_key(row.duration.p95)},
+      {"queue_p50", parts::optional_duration(row.queue.p50)},
+      {"queue_p50_value", parts::optional_key(row.queue.p50)},
+      {"queue_p95", parts::optional_duration(row.queue.p95)},
+      {"queue_p95_value", parts::optional_key(row.queue.p95)},
       {"flaky", parts::format_count(row.flaky_jobs)},
       {"flaky_value", std::to_string(row.flaky_jobs)},
       {"approval_waits", row.approval_waits > 0 ? parts::format_count(row.approval_waits) : ""},
@@ -123,8 +103,8 @@ mstch::array slowest_steps(const StepsByGroup& steps, const std::string& group) 
   for (const StepRow& row : rows) {
     out.push_back(mstch::map{{"name", row.name},
                              {"count", parts::format_count(row.duration.count)},
-                             {"p50", optional_seconds(row.duration.p50)},
-                             {"p95", optional_seconds(row.duration.p95)}});
+                             {"p50", parts::optional_duration(row.duration.p50)},
+                             {"p95", parts::optional_duration(row.duration.p95)}});
   }
   return out;
 }
@@ -271,8 +251,8 @@ mstch::map queue_card(const JobTotals& totals) {
     return parts::card("queue-time", "Queue time (p50)", "N/A",
                        "no queue times in " + counted(totals.executions, "job"));
   }
-  return parts::card("queue-time", "Queue time (p50)", optional_seconds(totals.queue.p50),
-                     fmt::format("p95 {} · {}", optional_seconds(totals.queue.p95),
+  return parts::card("queue-time", "Queue time (p50)", parts::optional_duration(totals.queue.p50),
+                     fmt::format("p95 {} · {}", parts::optional_duration(totals.queue.p95),
                                  counted(totals.queue.count, "job")));
 }
 
@@ -411,7 +391,9 @@ std::string render_run(const SnapshotState& state, const RunQuery& query, const 
   context.insert_or_assign("heading", title);
   context.insert_or_assign("repository", table.repositories()[workflow.repository]);
   context.insert_or_assign("workflow", name);
-  context.insert_or_assign("workflow_query", workflow_query(table, row.workflow, query.scope));
+  context.insert_or_assign("workflow_query",
+                           parts::workflow_query(table.repositories()[workflow.repository],
+                                                 workflow.workflow_id, query.scope));
   context.insert_or_assign("back_query", query.scope.link_query);
   context.insert_or_assign("state", shown.state);
   context.insert_or_assign("symbol", parts::state_symbol(shown.state));

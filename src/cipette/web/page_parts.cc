@@ -7,6 +7,7 @@
 
 #include "cipette/core/format.h"
 #include "cipette/core/time.h"
+#include "cipette/web/html.h"
 
 namespace cipette::web::page_parts {
 
@@ -63,11 +64,15 @@ mstch::array branch_suggestions(const RunTable& table) {
   return list;
 }
 
+}  // namespace
+
 std::string optional_duration(const std::optional<std::int64_t>& seconds) {
   return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
 }
 
-}  // namespace
+std::string optional_key(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : std::string();
+}
 
 mstch::map card(std::string id, std::string label, std::string value, std::string detail,
                 std::string value_class) {
@@ -188,6 +193,17 @@ std::string scope_title(const Scope& scope) {
 std::string scope_range(const MetricsReport& report) {
   if (report.end <= report.start) return "no runs";
   return format_date(report.start) + " – " + format_date(report.end - 1) + " (UTC)";
+}
+
+std::string workflow_query(const std::string& repository, std::int64_t workflow_id,
+                           const ScopeQuery& query) {
+  return query_string({{"repository", repository},
+                       {"workflow", std::to_string(workflow_id)},
+                       {"period", query.period},
+                       {"from", query.from},
+                       {"to", query.to},
+                       {"branch", query.scope.branch},
+                       {"event", query.scope.event}});
 }
 
 void merge(mstch::map& into, const mstch::map& from) {

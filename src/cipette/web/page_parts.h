@@ -31,6 +31,12 @@ std::string format_throughput(double per_day);
 // A number for a data-value sort key: "" when none.
 std::string sort_key(std::optional<double> value);
 
+// A duration in seconds as format_duration writes it; "N/A" when none.
+std::string optional_duration(const std::optional<std::int64_t>& seconds);
+
+// A whole number for a data-value sort key: "" when none.
+std::string optional_key(const std::optional<std::int64_t>& value);
+
 // Context keys every page's head and foot use: title, link_query, auth_enabled, data_note.
 mstch::map chrome(std::string title, const SnapshotState* state, std::string link_query,
                   bool auth_enabled);
@@ -59,6 +65,11 @@ mstch::node rerun_badge(const Metrics& metrics);
 // "Last 30 days" / "All time" / "Custom range", and the dates it covers "2024-01-01 – ...".
 std::string scope_title(const Scope& scope);
 std::string scope_range(const MetricsReport& report);
+
+// The workflow page's parameters ("repository=..&workflow=ID&period=.."): the workflow and the
+// scope of `query` (period, range, branch, event), for links that keep the view.
+std::string workflow_query(const std::string& repository, std::int64_t workflow_id,
+                           const ScopeQuery& query);
 
 // Copies every key of `from` into `into`.
 void merge(mstch::map& into, const mstch::map& from);

@@ -14,14 +14,6 @@ namespace {
 
 namespace parts = page_parts;
 
-std::string optional_text(const std::optional<std::int64_t>& seconds) {
-  return seconds ? format_duration(static_cast<double>(*seconds)) : "N/A";
-}
-
-std::string optional_key(const std::optional<std::int64_t>& value) {
-  return value ? std::to_string(*value) : std::string();
-}
-
 std::string date_or_blank(const std::optional<Timestamp>& t) {
   return t ? format_date(*t) : std::string();
 }
@@ -34,13 +26,7 @@ std::string created_text(Timestamp t) {
 mstch::map workflow_row(const RunTable& table, const WorkflowMetrics& row, const ScopeQuery& q) {
   const Metrics& m = row.metrics;
   auto repository = table.find_repository(row.repository);
-  std::string workflow_query = query_string({{"repository", row.repository},
-                                             {"workflow", std::to_string(row.workflow_id)},
-                                             {"period", q.period},
-                                             {"from", q.from},
-                                             {"to", q.to},
-                                             {"branch", q.scope.branch},
-                                             {"event", q.scope.event}});
+  std::string workflow_query = parts::workflow_query(row.repository, row.workflow_id, q);
   return mstch::map{
       {"repository", row.repository},
       {"repository_url", repository ? safe_repository_url(table, *repository) : std::string()},
@@ -56,8 +42,8 @@ mstch::map workflow_row(const RunTable& table, const WorkflowMetrics& row, const
       {"reruns", parts::rerun_badge(m)},
       {"mean", m.duration.mean ? format_duration(*m.duration.mean) : "N/A"},
       {"mean_value", parts::sort_key(m.duration.mean)},
-      {"p95", optional_text(m.duration.p95)},
-      {"p95_value", optional_key(m.duration.p95)},
+      {"p95", parts::optional_duration(m.duration.p95)},
+      {"p95_value", parts::optional_key(m.duration.p95)},
       {"mttr", m.mttr.mean ? format_mttr(*m.mttr.mean) : "N/A"},
       {"mttr_value", parts::sort_key(m.mttr.mean)},
       {"open", m.mttr.open > 0 ? std::to_string(m.mttr.open) : std::string()},
@@ -166,23 +152,11 @@ mstch::map flaky_section(const RunTable& table, const RunPage& flaky) {
                     {"flaky", std::move(rows)}};
 }
 
-// The workflow page's own parameters: its workflow and scope, without paging.
-std::string workflow_scope_query(const ListQuery& query, const RunTable::Workflow& workflow,
-                                 const std::string& repository) {
-  return query_string({{"repository", repository},
-                       {"workflow", std::to_string(workflow.workflow_id)},
-                       {"period", query.scope.period},
-                       {"from", query.scope.from},
-                       {"to", query.scope.to},
-                       {"branch", query.scope.scope.branch},
-                       {"event", query.scope.scope.event}});
-}
-
 // "/workflow?...&page=N" for the pager, or "" past either end.
 std::string page_url(const ListQuery& query, const RunTable::Workflow& workflow,
                      const std::string& repository, int page, std::int64_t pages) {
   if (page < 1 || page > pages) return "";
-  return "/workflow?" + workflow_scope_query(query, workflow, repository) +
+  return "/workflow?" + parts::workflow_query(repository, workflow.workflow_id, query.scope) +
          "&page=" + std::to_string(page);
 }
 
@@ -238,7 +212,7 @@ std::string render_workflow(const SnapshotState& state, const ListQuery& query,
       "/workflow?" + query_string({{"repository", repository},
                                    {"workflow", std::to_string(workflow.workflow_id)}});
   parts::merge(context, parts::filters(table, query.scope, std::move(setup)));
-  std::string scope_query = workflow_scope_query(query, workflow, repository);
+  std::string scope_query = parts::workflow_query(repository, workflow.workflow_id, query.scope);
   mstch::array runs;
   for (const ListedRun& run : data.runs->runs) runs.push_back(run_row(table, run, scope_query));
   if (data.jobs != nullptr) {
