@@ -24,25 +24,7 @@ using testing::start_or_fail;
 constexpr Timestamp kT = 1709251200;  // 2024-03-01T00:00:00Z
 constexpr std::int64_t kId = 7000000001;
 
-// A completed, failed run of acme/app created at kT: started at kT + 5, ended at kT + 300.
-RunRecord failed_run(std::int64_t id = kId) {
-  RunRecord run;
-  run.id = id;
-  run.repository = "acme/app";
-  run.workflow_id = 77;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.head_branch = "main";
-  run.head_sha = std::string(40, 'c');
-  run.actor = "octocat";
-  run.status = "completed";
-  run.conclusion = "failure";
-  run.created_at = kT;
-  run.run_started_at = kT + 5;
-  run.updated_at = kT + 300;
-  return run;
-}
+RunRecord failed_run(std::int64_t id = kId) { return testing::failed_run(id, kT); }
 
 std::string attempt_path(std::int64_t id, std::int64_t attempt,
                          const std::string& repository = "acme/app") {

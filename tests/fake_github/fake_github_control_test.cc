@@ -20,24 +20,7 @@ using testing::start_or_fail;
 constexpr Timestamp kT = 1709251200;  // 2024-03-01T00:00:00Z
 constexpr std::int64_t kId = 7000000001;
 
-RunRecord failed_run() {
-  RunRecord run;
-  run.id = kId;
-  run.repository = "acme/app";
-  run.workflow_id = 77;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.head_branch = "main";
-  run.head_sha = std::string(40, 'c');
-  run.actor = "octocat";
-  run.status = "completed";
-  run.conclusion = "failure";
-  run.created_at = kT;
-  run.run_started_at = kT + 5;
-  run.updated_at = kT + 300;
-  return run;
-}
+RunRecord failed_run() { return testing::failed_run(kId, kT); }
 
 class FakeGitHubControlTest : public ::testing::Test {
  protected:

@@ -16,6 +16,7 @@ namespace {
 
 using testing::body_json;
 using testing::client_for;
+using testing::failed_run;
 using testing::get;
 using testing::local_target;
 using testing::parse_link;
@@ -24,26 +25,6 @@ using testing::start_or_fail;
 constexpr Timestamp kT = 1709251200;          // 2024-03-01T00:00:00Z
 constexpr std::int64_t kMatrix = 7000000007;  // id % 20 == 7: 130 jobs an attempt
 constexpr std::int64_t kSmall = 7000000001;   // 1 + id % 4 = 2 jobs an attempt
-
-// A completed, failed run of acme/app created at kT, started at kT + 5, ended at kT + 900.
-RunRecord failed_run(std::int64_t id) {
-  RunRecord run;
-  run.id = id;
-  run.repository = "acme/app";
-  run.workflow_id = 77;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.head_branch = "main";
-  run.head_sha = std::string(40, 'c');
-  run.actor = "octocat";
-  run.status = "completed";
-  run.conclusion = "failure";
-  run.created_at = kT;
-  run.run_started_at = kT + 5;
-  run.updated_at = kT + 900;
-  return run;
-}
 
 std::string jobs_path(std::int64_t id, const std::string& query) {
   return "/repos/acme/app/actions/runs/" + std::to_string(id) + "/jobs?" + query;

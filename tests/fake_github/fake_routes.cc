@@ -5,6 +5,7 @@
 #include <charconv>
 #include <optional>
 #include <regex>
+#include <utility>
 
 #include "fake_github/created_filter.h"
 #include "fake_github/job_generator.h"
@@ -139,17 +140,27 @@ std::int64_t number_of(const std::string& text) {
   return number;
 }
 
+// Run `id` of repository `full_name` as the request sees it, with its repository; nullptr
+// (first) when either is unknown. REQUIRES: state.mutex held.
+std::pair<const RunRecord*, const Repository*> visible_run(ServerState& state,
+                                                           const ApiRequest& request,
+                                                           const std::string& full_name,
+                                                           std::int64_t id) {
+  const Repository* repository = state.find_repository(full_name);
+  if (repository == nullptr) return {nullptr, nullptr};
+  const auto& runs = visible_runs(state, *repository, request.stale);
+  const auto it =
+      std::find_if(runs.begin(), runs.end(), [&](const RunRecord& run) { return run.id == id; });
+  return {it == runs.end() ? nullptr : &*it, repository};
+}
+
 // GET .../runs/{id} (attempt 0) or GET .../runs/{id}/attempts/{attempt}.
 Reply get_run(ServerState& state, const ApiRequest& request, const std::string& full_name,
               std::int64_t id, std::int64_t attempt = 0) {
   std::unique_lock lock(state.mutex);
-  const Repository* repository = state.find_repository(full_name);
-  if (repository == nullptr) return error_reply(404, "Not Found");
-  const auto& runs = visible_runs(state, *repository, request.stale);
-  const auto it =
-      std::find_if(runs.begin(), runs.end(), [&](const RunRecord& run) { return run.id == id; });
-  if (it == runs.end()) return error_reply(404, "Not Found");
-  const std::optional<RunRecord> run = attempt == 0 ? *it : state.attempt(*it, attempt);
+  const auto [found, repository] = visible_run(state, request, full_name, id);
+  if (found == nullptr) return error_reply(404, "Not Found");
+  const std::optional<RunRecord> run = attempt == 0 ? *found : state.attempt(*found, attempt);
   if (!run) return error_reply(404, "Not Found");
   const RepositoryInfo info = *repository;
   lock.unlock();
@@ -168,13 +179,9 @@ Reply list_jobs(ServerState& state, const ApiRequest& request, const std::string
     return json_reply(422, body);
   }
   std::unique_lock lock(state.mutex);
-  const Repository* repository = state.find_repository(full_name);
-  if (repository == nullptr) return error_reply(404, "Not Found");
-  const auto& runs = visible_runs(state, *repository, request.stale);
-  const auto it =
-      std::find_if(runs.begin(), runs.end(), [&](const RunRecord& run) { return run.id == id; });
-  if (it == runs.end()) return error_reply(404, "Not Found");
-  const RunRecord run = *it;
+  const RunRecord* found = visible_run(state, request, full_name, id).first;
+  if (found == nullptr) return error_reply(404, "Not Found");
+  const RunRecord run = *found;
   std::vector<JobRecord> jobs = state.jobs(run, filter == "all");
   lock.unlock();
   const Page page = paginate(request.params, static_cast<std::int64_t>(jobs.size()));

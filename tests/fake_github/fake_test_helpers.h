@@ -65,6 +65,27 @@ inline std::string local_target(const FakeGitHub& fake, const std::string& url) 
   return url.substr(origin.size());
 }
 
+// A completed, failed run `id` of acme/app on workflow 77 ("CI"), created at `created`
+// (2024-03-01T00:00:00Z by default), started 5 s later, updated 300 s after its creation.
+inline RunRecord failed_run(std::int64_t id, Timestamp created = 1709251200) {
+  RunRecord run;
+  run.id = id;
+  run.repository = "acme/app";
+  run.workflow_id = 77;
+  run.workflow_name = "CI";
+  run.path = ".github/workflows/ci.yml";
+  run.event = "push";
+  run.head_branch = "main";
+  run.head_sha = std::string(40, 'c');
+  run.actor = "octocat";
+  run.status = "completed";
+  run.conclusion = "failure";
+  run.created_at = created;
+  run.run_started_at = created + 5;
+  run.updated_at = created + 300;
+  return run;
+}
+
 inline nlohmann::json body_json(const httplib::Result& result) {
   return nlohmann::json::parse(result->body);
 }

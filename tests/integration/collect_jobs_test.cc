@@ -3,16 +3,10 @@
 // What to expect comes from the fake's documented formula (tests/fake_github/job_generator.h).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "collect_support.h"
@@ -25,6 +19,7 @@ namespace {
 using fake_github::FakeGitHub;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::dump_query;
 using testing::TempDir;
 
 constexpr std::string_view kToken = "ghp_jobsIntegrationSecret7";
@@ -39,26 +34,6 @@ CommandResult cipette(std::vector<std::string> args, std::map<std::string, std::
   options.env = std::move(env);
   options.cwd = "/";  // no .env of the developer's
   return testing::run_command(args, options);
-}
-
-// Every row of a query's answer, as text, one line a row.
-std::string dump_query(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::string out;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const unsigned char* text = sqlite3_column_text(stmt, i);
-      out += text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
-      out += '|';
-    }
-    out += '\n';
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
 }
 
 std::int64_t count_rows(const std::string& path, const char* sql) {
@@ -216,27 +191,11 @@ TEST(CollectJobsCommandTest, KilledDuringTheJobBackfillAndRestartedGivesTheUnint
   CommandResult reference = cipette(args(dir.file("ref.db")), env);
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
 
-  std::mt19937 random(20261207);
-  int killed = 0;
-  for (int round = 0; round < 3; ++round) {
-    std::vector<std::string> command = args(dir.file("crash.db"));
-    command.insert(command.begin(), testing::cipette_binary());
-    CommandOptions options;
-    options.env = env;
-    options.cwd = "/";
-    pid_t pid = testing::spawn_command(command, options, "/dev/null");
-    ASSERT_GT(pid, 0);
-    // Past the run listing (a few seconds the first time, less later), into the job phase,
-    // which takes ~50-100 ms a run here.
-    auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(3000, 6000)(random));
-    std::this_thread::sleep_for(delay);
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ++killed;
-    }
-  }
+  // Past the run listing (a few seconds the first time, less later), into the job phase,
+  // which takes ~50-100 ms a run here.
+  std::vector<std::string> command = args(dir.file("crash.db"));
+  command.insert(command.begin(), testing::cipette_binary());
+  const int killed = testing::kill_repeatedly(command, env, 3, 3000, 6000, 20261207);
   EXPECT_GT(killed, 0);
   // Killed mid-backfill: some runs' jobs are stored, not all.
   const std::int64_t wanted = count_rows(dir.file("ref.db"), "SELECT COUNT(*) FROM run_jobs");

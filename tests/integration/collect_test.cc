@@ -2,16 +2,11 @@
 // started in this process, then `cipette metrics` and plain SQL on the database it wrote.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cipette/core/metrics.h"
@@ -27,6 +22,7 @@ using fake_github::FakeGitHub;
 using nlohmann::json;
 using testing::CommandOptions;
 using testing::CommandResult;
+using testing::dump_query;
 using testing::generated_runs;
 using testing::TempDir;
 
@@ -49,26 +45,6 @@ std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency = {}) {
 }
 
 // Every column of every run, in id order, as text: what "the same database" means here.
-// Every row of a query's answer, as text, one line a row.
-std::string dump_query(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
-  std::string out;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const unsigned char* text = sqlite3_column_text(stmt, i);
-      out += text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
-      out += '|';
-    }
-    out += '\n';
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
 std::string dump_runs(const std::string& path) {
   return dump_query(
       path,
@@ -360,25 +336,9 @@ TEST(CollectCommandTest, KilledAtRandomMomentsAndRestartedGivesTheUninterruptedD
   CommandResult reference = cipette(args(dir.file("ref.db")), env);
   ASSERT_EQ(reference.exit_code, 0) << reference.err;
 
-  std::mt19937 random(20240601);
-  int killed = 0;
-  for (int round = 0; round < 12; ++round) {
-    std::vector<std::string> command = args(dir.file("crash.db"));
-    command.insert(command.begin(), testing::cipette_binary());
-    CommandOptions options;
-    options.env = env;
-    options.cwd = "/";
-    pid_t pid = testing::spawn_command(command, options, "/dev/null");
-    ASSERT_GT(pid, 0);
-    auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 250)(random));
-    std::this_thread::sleep_for(delay);
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ++killed;
-    }
-  }
+  std::vector<std::string> command = args(dir.file("crash.db"));
+  command.insert(command.begin(), testing::cipette_binary());
+  const int killed = testing::kill_repeatedly(command, env, 12, 20, 250, 20240601);
   EXPECT_GT(killed, 0);
   CommandResult finish = cipette(args(dir.file("crash.db")), env);
   ASSERT_EQ(finish.exit_code, 0) << finish.err;

@@ -101,28 +101,28 @@ bool is_api_repository_name(std::string_view name) {
   return !dots(name.substr(0, slash)) && !dots(name.substr(slash + 1));
 }
 
-Result<RunsPage> parse_runs_page(std::string_view json, std::string_view source) {
-  auto runs = parse_runs_document(json, source);
-  if (!runs) return runs.error();
+// A listing page of `Items` parsed by `parse`, with its total_count; `shape` names the page
+// expected in the message when there is none.
+template <typename Page, typename Parse>
+Result<Page> counted_page(std::string_view json, std::string_view source, const Parse& parse,
+                          std::string_view shape) {
+  auto items = parse(json, source);
+  if (!items) return items.error();
   auto total = read_total_count(json);
-  if (!total) {
-    return fail(fmt::format(
-        R"({}: expected a list-workflow-runs page {{"total_count": N, "workflow_runs": [...]}})",
-        source));
-  }
-  return RunsPage{*total, std::move(*runs)};
+  if (!total) return fail(fmt::format("{}: expected a {}", source, shape));
+  return Page{*total, std::move(*items)};
+}
+
+Result<RunsPage> parse_runs_page(std::string_view json, std::string_view source) {
+  return counted_page<RunsPage>(
+      json, source, parse_runs_document,
+      R"(list-workflow-runs page {"total_count": N, "workflow_runs": [...]})");
 }
 
 Result<JobsPage> parse_jobs_page(std::string_view json, std::string_view source) {
-  auto jobs = parse_jobs_document(json, source);
-  if (!jobs) return jobs.error();
-  auto total = read_total_count(json);
-  if (!total) {
-    return fail(fmt::format(
-        R"({}: expected a list-jobs-for-workflow-run page {{"total_count": N, "jobs": [...]}})",
-        source));
-  }
-  return JobsPage{*total, std::move(*jobs)};
+  return counted_page<JobsPage>(
+      json, source, parse_jobs_document,
+      R"(list-jobs-for-workflow-run page {"total_count": N, "jobs": [...]})");
 }
 
 Result<std::vector<std::string>> parse_repository_names(std::string_view json,
