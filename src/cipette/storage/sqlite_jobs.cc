@@ -96,12 +96,6 @@ void read_step_row(sqlite3_stmt* stmt, StepRecord& step) {
   column_text(stmt, 5, step.conclusion);
 }
 
-std::vector<StepRecord> sorted_steps(const std::vector<StepRecord>& steps) {
-  std::vector<StepRecord> sorted = steps;
-  std::ranges::sort(sorted, {}, &StepRecord::number);
-  return sorted;
-}
-
 }  // namespace
 
 std::string SqliteJobs::doing(std::string_view what) const {
@@ -119,6 +113,7 @@ Status SqliteJobs::prepare_writes() {
       {&read_head_, "SELECT last_seq FROM job_change_head WHERE id = 1"},
       {&write_head_, "UPDATE job_change_head SET last_seq = ?1 WHERE id = 1"},
       {&run_stored_, "SELECT 1 FROM runs WHERE id = ?1"},
+      {&read_version_, "SELECT version, waited FROM jobs WHERE id = ?1"},
       {&read_job_, kReadJob},
       {&read_steps_, kReadSteps},
       {&write_job_, kWriteJob},
@@ -258,6 +253,18 @@ Result<bool> SqliteJobs::read_job(std::int64_t id, JobRecord& job) {
   return true;
 }
 
+Result<bool> SqliteJobs::read_version(std::int64_t id, StoredJob& stored) {
+  sqlite3_stmt* stmt = read_version_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, id);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return sqlite_error(db_, doing("reading jobs from"));
+  stored.version = column_int(stmt, 0);
+  stored.waited = column_int(stmt, 1) != 0;
+  return true;
+}
+
 Status SqliteJobs::read_steps(std::int64_t job_id, std::vector<StepRecord>& steps) {
   sqlite3_stmt* stmt = read_steps_.get();
   StatementReset reset(stmt);
@@ -272,33 +279,36 @@ Result<SqliteJobs::Change> SqliteJobs::write_job(const JobRecord& job) {
   auto stored_run = run_stored(job.run_id);
   if (!stored_run) return stored_run.error();
   if (!*stored_run) return Change::kOrphaned;
-  JobRecord stored;
-  auto found = read_job(job.id, stored);
+  StoredJob stored;
+  auto found = read_version(job.id, stored);
   if (!found) return found.error();
   if (!*found) {
     if (auto written = store_job(job, job.waited, false); !written) return written.error();
     return Change::kInserted;
   }
-  std::int64_t version = job.version();
-  std::int64_t stored_version = stored.version();
-  bool waited = job.waited || stored.waited;
-  if (version < stored_version) {
-    if (!job.waited || stored.waited) return Change::kUnchanged;
-    // An older version that saw the job waiting: only the sticky flag moves forward.
-    sqlite3_stmt* stmt = mark_waited_.get();
-    bind_int(stmt, 1, job.id);
-    bind_int(stmt, 2, ++last_seq_);
-    if (auto done = step_done(stmt, doing("writing jobs to")); !done) return done.error();
-    return Change::kUpdated;
+  // The whole row and its steps only where they decide (equal versions).
+  JobRecord contents;
+  if (stored_contents_needed(stored.version, job)) {
+    auto read = read_job(job.id, contents);
+    if (!read) return read.error();
+    if (auto steps = read_steps(job.id, contents.steps); !steps) return steps.error();
+    stored.contents = &contents;
   }
-  if (version == stored_version) {
-    if (auto read = read_steps(job.id, stored.steps); !read) return read.error();
-    JobRecord candidate = job;
-    candidate.waited = waited;
-    candidate.steps = sorted_steps(job.steps);
-    if (candidate == stored) return Change::kUnchanged;
+  JobWriteDecision decision = decide_job_write(&stored, job);
+  switch (decision.write) {
+    case JobWrite::kUnchanged:
+      return Change::kUnchanged;
+    case JobWrite::kMarkWaited: {
+      sqlite3_stmt* stmt = mark_waited_.get();
+      bind_int(stmt, 1, job.id);
+      bind_int(stmt, 2, ++last_seq_);
+      if (auto done = step_done(stmt, doing("writing jobs to")); !done) return done.error();
+      return Change::kUpdated;
+    }
+    case JobWrite::kReplace:
+      break;
   }
-  if (auto written = store_job(job, waited, true); !written) return written.error();
+  if (auto written = store_job(job, decision.waited, true); !written) return written.error();
   return Change::kUpdated;
 }
 

@@ -21,9 +21,10 @@ namespace cipette::storage {
 // jobs, steps, run_jobs and job_change_head. Keeps its prepared statements between calls.
 // Does not own `db`.
 //
-// Writes: one BEGIN IMMEDIATE transaction per call. Each job is compared with the stored row
-// in C++ (the row's version column, then its fields and steps when the versions are equal),
-// and written with one statement plus one per step; a batch's runs are looked up once each.
+// Writes: one BEGIN IMMEDIATE transaction per call. Each job is decided by core's
+// decide_job_write from the stored row's version and waited columns (its fields and steps are
+// read only when the versions are equal), and written with one statement plus one per step; a
+// batch's runs are looked up once each.
 // Jobs given twice in a batch are applied in order.
 class SqliteJobs {
  public:
@@ -53,6 +54,8 @@ class SqliteJobs {
   Status write_jobs(std::span<const JobRecord> jobs, JobUpsertStats& stats);
   Result<Change> write_job(const JobRecord& job);
   Result<bool> run_stored(std::int64_t run_id);
+  // Reads the stored version and waited flag of job `id`; false when none.
+  Result<bool> read_version(std::int64_t id, StoredJob& stored);
   // Reads the stored row of job `id` into `job` (steps left alone); false when none.
   Result<bool> read_job(std::int64_t id, JobRecord& job);
   Status read_steps(std::int64_t job_id, std::vector<StepRecord>& steps);
@@ -68,6 +71,7 @@ class SqliteJobs {
   StatementPtr read_head_;
   StatementPtr write_head_;
   StatementPtr run_stored_;
+  StatementPtr read_version_;
   StatementPtr read_job_;
   StatementPtr read_steps_;
   StatementPtr write_job_;
