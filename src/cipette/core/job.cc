@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 namespace cipette {
@@ -82,15 +81,25 @@ Status validate_job(const JobRecord& job) {
   if (job.steps.size() > kMaxJobSteps) {
     return bad("steps", fmt::format("has more than {} steps", kMaxJobSteps));
   }
-  std::set<std::int64_t> numbers;
-  for (const StepRecord& step : job.steps) {
+  // Steps usually come in number order: then distinct means increasing, checked without
+  // allocating (this runs for every job parsed and stored).
+  bool increasing = true;
+  for (std::size_t i = 0; i < job.steps.size(); ++i) {
+    const StepRecord& step = job.steps[i];
     if (step.number <= 0) return bad("steps", "holds a step number that is not positive");
-    if (!numbers.insert(step.number).second) {
-      return bad("steps", fmt::format("holds step number {} twice", step.number));
-    }
     if (step.name.size() > kMaxNameBytes) {
       return bad("steps", fmt::format("holds a step name longer than {} bytes", kMaxNameBytes));
     }
+    if (i > 0 && step.number <= job.steps[i - 1].number) increasing = false;
+  }
+  if (increasing) return {};
+  std::vector<std::int64_t> numbers;
+  numbers.reserve(job.steps.size());
+  for (const StepRecord& step : job.steps) numbers.push_back(step.number);
+  std::ranges::sort(numbers);
+  auto twice = std::ranges::adjacent_find(numbers);
+  if (twice != numbers.end()) {
+    return bad("steps", fmt::format("holds step number {} twice", *twice));
   }
   return {};
 }
