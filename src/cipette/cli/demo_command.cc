@@ -12,6 +12,7 @@
 #include "cipette/cli/store_access.h"
 #include "cipette/core/metrics.h"
 #include "cipette/demo/demo_history.h"
+#include "cipette/demo/demo_jobs.h"
 #include "cipette/storage/sqlite_store.h"
 #include "cipette/views/report_text.h"
 
@@ -53,22 +54,44 @@ Result<Timestamp> demo_end(const std::string& end) {
   return *parsed;
 }
 
-// Generates the history straight into the store, batch by batch.
+// Jobs of the runs of the last 30 days get their steps, older ones none: steps are ~7 rows a
+// job, and writing all of them made the default demo more than twice as slow (docs/decisions.md,
+// "Demo jobs").
+constexpr int kDemoStepDays = 30;
+Timestamp demo_steps_since(Timestamp end) { return end - kDemoStepDays * kSecondsPerDay; }
+
+// Runs per job write: a transaction of ~6,000 jobs, and the generator's records stay small.
+constexpr std::size_t kJobChunkRuns = 1000;
+
+// Generates the history straight into the store, batch by batch: each batch's runs, then their
+// jobs (a job whose run is not stored would be skipped as orphaned).
 Status generate_into(const std::string& path, const demo::DemoOptions& options) {
   auto store = storage::SqliteStore::open(path);
   if (!store) return store.error();
   Status status;
+  std::int64_t jobs = 0;
+  demo::JobGenerator job_generator({options.seed, options.end, demo_steps_since(options.end)});
   auto started = std::chrono::steady_clock::now();
   demo::generate_history(options, [&](std::span<const RunRecord> batch) {
     if (!status) return;
     auto written = (*store)->upsert_runs(batch);
-    if (!written) status = written.error();
+    if (!written) {
+      status = written.error();
+      return;
+    }
+    for (std::size_t at = 0; at < batch.size() && status; at += kJobChunkRuns) {
+      auto chunk = batch.subspan(at, std::min(kJobChunkRuns, batch.size() - at));
+      auto stored = (*store)->upsert_jobs(job_generator.jobs_of(chunk));
+      if (!stored) status = stored.error();
+      if (stored) jobs += stored->inserted;
+    }
   });
   if (!status) return status;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::fprintf(stderr, "demo: wrote %lld runs to %s in %.1f s\n",
-               static_cast<long long>(options.runs), path.c_str(), seconds);
+  std::fprintf(stderr, "demo: wrote %lld runs and %lld jobs to %s in %.1f s\n",
+               static_cast<long long>(options.runs), static_cast<long long>(jobs), path.c_str(),
+               seconds);
   return {};
 }
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <tuple>
 
 namespace cipette {
 
@@ -13,6 +13,47 @@ std::int64_t JobRecord::version() const {
     if (t) latest = std::max(latest, *t);
   }
   return forward_version(run_attempt, progress_of(status), latest);
+}
+
+namespace {
+
+// Every field but waited and steps (compared apart): a copy-free equality.
+auto job_fields(const JobRecord& j) {
+  return std::tie(j.id, j.run_id, j.run_attempt, j.name, j.status, j.conclusion, j.created_at,
+                  j.started_at, j.completed_at, j.labels, j.runner_name, j.runner_group_name,
+                  j.html_url);
+}
+
+// `stored` holds its steps sorted by number; `incoming` holds them in GitHub's order.
+bool same_steps(const std::vector<StepRecord>& stored, const std::vector<StepRecord>& incoming) {
+  if (stored.size() != incoming.size()) return false;
+  if (std::ranges::is_sorted(incoming, {}, &StepRecord::number)) return stored == incoming;
+  std::vector<const StepRecord*> sorted;
+  sorted.reserve(incoming.size());
+  for (const StepRecord& step : incoming) sorted.push_back(&step);
+  std::ranges::sort(sorted, {}, &StepRecord::number);
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (!(stored[i] == *sorted[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+JobWriteDecision decide_job_write(const StoredJob* stored, const JobRecord& incoming) {
+  if (stored == nullptr) return {JobWrite::kReplace, incoming.waited};
+  bool waited = incoming.waited || stored->waited;
+  bool marks = incoming.waited && !stored->waited;
+  std::int64_t version = incoming.version();
+  if (version > stored->version) return {JobWrite::kReplace, waited};
+  if (version < stored->version)
+    return {marks ? JobWrite::kMarkWaited : JobWrite::kUnchanged, waited};
+  const JobRecord* contents = stored->contents;
+  if (contents == nullptr || job_fields(*contents) != job_fields(incoming) ||
+      !same_steps(contents->steps, incoming.steps)) {
+    return {JobWrite::kReplace, waited};
+  }
+  return {marks ? JobWrite::kMarkWaited : JobWrite::kUnchanged, waited};
 }
 
 Status validate_job(const JobRecord& job) {
@@ -40,15 +81,25 @@ Status validate_job(const JobRecord& job) {
   if (job.steps.size() > kMaxJobSteps) {
     return bad("steps", fmt::format("has more than {} steps", kMaxJobSteps));
   }
-  std::set<std::int64_t> numbers;
-  for (const StepRecord& step : job.steps) {
+  // Steps usually come in number order: then distinct means increasing, checked without
+  // allocating (this runs for every job parsed and stored).
+  bool increasing = true;
+  for (std::size_t i = 0; i < job.steps.size(); ++i) {
+    const StepRecord& step = job.steps[i];
     if (step.number <= 0) return bad("steps", "holds a step number that is not positive");
-    if (!numbers.insert(step.number).second) {
-      return bad("steps", fmt::format("holds step number {} twice", step.number));
-    }
     if (step.name.size() > kMaxNameBytes) {
       return bad("steps", fmt::format("holds a step name longer than {} bytes", kMaxNameBytes));
     }
+    if (i > 0 && step.number <= job.steps[i - 1].number) increasing = false;
+  }
+  if (increasing) return {};
+  std::vector<std::int64_t> numbers;
+  numbers.reserve(job.steps.size());
+  for (const StepRecord& step : job.steps) numbers.push_back(step.number);
+  std::ranges::sort(numbers);
+  auto twice = std::ranges::adjacent_find(numbers);
+  if (twice != numbers.end()) {
+    return bad("steps", fmt::format("holds step number {} twice", *twice));
   }
   return {};
 }

@@ -50,6 +50,7 @@ struct JobRecord {
   // a completed job no longer tells. Its wait is not queue time (docs/metrics.md, "Queue
   // time").
   bool waited = false;
+  // A field added here must be added to decide_job_write's comparison (job.cc).
 
   bool completed() const { return status == "completed"; }
   // forward_version(run_attempt, progress_of(status), the latest of completed_at, started_at
@@ -58,6 +59,41 @@ struct JobRecord {
 
   friend bool operator==(const JobRecord&, const JobRecord&) = default;
 };
+
+// What a store does with an incoming job, given the stored one (docs/decisions.md, "Jobs in
+// the store"): the forward-only rule of runs applied to jobs, with `waited` sticky.
+enum class JobWrite {
+  kUnchanged,   // nothing to write
+  kMarkWaited,  // only set the stored row's waited flag (and give it a new change_seq)
+  kReplace,     // write the incoming job (its steps replace the stored ones), waited as given
+};
+
+struct JobWriteDecision {
+  JobWrite write = JobWrite::kReplace;
+  bool waited = false;  // the waited flag to store with kReplace: incoming OR stored
+};
+
+// What a store knows of its stored row when deciding. `version` and `waited` are the row's
+// columns (cheap to read); `contents` is the whole stored job with its steps sorted by number,
+// needed only when the versions are equal (stored_contents_needed) and otherwise may be null.
+struct StoredJob {
+  std::int64_t version = 0;
+  bool waited = false;
+  const JobRecord* contents = nullptr;
+};
+
+// Whether decide_job_write needs StoredJob::contents: only when the versions are equal.
+inline bool stored_contents_needed(std::int64_t stored_version, const JobRecord& incoming) {
+  return stored_version == incoming.version();
+}
+
+// The one overwrite rule for jobs, used by both stores. No stored row: kReplace (an insert).
+// A greater incoming version: kReplace. A smaller one: kMarkWaited when it saw the job waiting
+// and the stored row did not, else kUnchanged. An equal one: the contents are compared (every
+// field but waited, and the steps in number order): if they differ, kReplace; if not,
+// kMarkWaited when only the incoming one waited, else kUnchanged. An equal version without
+// `contents` is a kReplace (the safe choice: the incoming job is written).
+JobWriteDecision decide_job_write(const StoredJob* stored, const JobRecord& incoming);
 
 // Checks what the store and the metrics rely on: positive id and run_id, 1 <= run_attempt <=
 // kMaxRunAttempt, a non-empty status, a name, at most kMaxJobLabels labels of at most

@@ -159,31 +159,24 @@ class JobBatchWriter {
         continue;
       }
       JobState& s = state->second;
-      std::int64_t version = job.version();
-      std::int64_t stored_version = s.job.version();
-      bool waited = job.waited || s.job.waited;
-      if (version < stored_version) {
-        if (!job.waited || s.job.waited) {
+      // load() read the steps wherever the versions are equal.
+      StoredJob stored{s.job.version(), s.job.waited, s.steps_known ? &s.job : nullptr};
+      JobWriteDecision decision = decide_job_write(&stored, job);
+      switch (decision.write) {
+        case JobWrite::kUnchanged:
           ++stats.unchanged;
-          continue;
-        }
-        s.job.waited = true;  // only the sticky flag moves forward
-        s.changed = true;
-        s.seq = ++last_seq_;
-        ++stats.updated;
-        continue;
+          break;
+        case JobWrite::kMarkWaited:
+          s.job.waited = true;
+          s.changed = true;
+          s.seq = ++last_seq_;
+          ++stats.updated;
+          break;
+        case JobWrite::kReplace:
+          put(s, job, decision.waited);
+          ++stats.updated;
+          break;
       }
-      if (version == stored_version && s.steps_known) {
-        JobRecord candidate = job;
-        candidate.waited = waited;
-        std::ranges::sort(candidate.steps, {}, &StepRecord::number);
-        if (candidate == s.job) {
-          ++stats.unchanged;
-          continue;
-        }
-      }
-      put(s, job, waited);
-      ++stats.updated;
     }
     return {};
   }
@@ -286,7 +279,7 @@ class JobBatchWriter {
     s.seq = ++last_seq_;
   }
 
-  // Reads the runs, rows and (where they may decide) steps of the jobs not seen yet.
+  // Reads the runs and rows of the jobs not seen yet, and the steps where they decide.
   Status load(std::span<const JobRecord> jobs) {
     std::string reading = doing(connection_, "reading jobs from");
     std::vector<std::int64_t> run_ids, job_ids;
@@ -306,28 +299,28 @@ class JobBatchWriter {
         runs_stored_.insert(pg_int(runs->get(), row, 0));
       }
     }
-    if (job_ids.empty()) return {};
-    auto rows = connection_.exec(kReadJobs, PgParams().add(pg_int_array(job_ids)), reading);
-    if (!rows) return rows.error();
-    std::unordered_map<std::int64_t, std::int64_t> stored_versions;
-    for (int row = 0; row < PQntuples(rows->get()); ++row) {
-      JobRecord job;
-      ChangeSeq seq = 0;
-      read_job_row(rows->get(), row, job, seq);
-      stored_versions[job.id] = job.version();
-      states_[job.id].job = std::move(job);
+    if (!job_ids.empty()) {
+      auto rows = connection_.exec(kReadJobs, PgParams().add(pg_int_array(job_ids)), reading);
+      if (!rows) return rows.error();
+      for (int row = 0; row < PQntuples(rows->get()); ++row) {
+        JobRecord job;
+        ChangeSeq seq = 0;
+        read_job_row(rows->get(), row, job, seq);
+        states_[job.id].job = std::move(job);
+      }
     }
-    // Steps matter only where an incoming version equals the stored one.
+    // Steps decide only where an incoming version equals the stored one (core/job.h
+    // stored_contents_needed), for the rows read now and those of an earlier call alike.
     std::vector<std::int64_t> compare;
     std::unordered_set<std::int64_t> asked_steps;
     for (const JobRecord& job : jobs) {
-      auto stored = stored_versions.find(job.id);
-      if (stored != stored_versions.end() && stored->second == job.version() &&
+      auto state = states_.find(job.id);
+      if (state != states_.end() && !state->second.steps_known &&
+          stored_contents_needed(state->second.job.version(), job) &&
           asked_steps.insert(job.id).second) {
         compare.push_back(job.id);
       }
     }
-    for (const auto& [id, version] : stored_versions) states_[id].steps_known = false;
     if (compare.empty()) return {};
     auto steps = connection_.exec(kReadSteps, PgParams().add(pg_int_array(compare)), reading);
     if (!steps) return steps.error();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include "cipette/storage/job_labels.h"
@@ -37,13 +38,32 @@ ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq, run_id = exclud
   runner_name = excluded.runner_name, runner_group_name = excluded.runner_group_name,
   html_url = excluded.html_url)sql";
 
+// A new job; nothing when the id is stored (sqlite3_changes tells).
+constexpr std::string_view kInsertJob = R"sql(
+INSERT INTO jobs (id, change_seq, run_id, run_attempt, version, created_at, started_at,
+  completed_at, waited, status, conclusion, name, labels, runner_name, runner_group_name,
+  html_url)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+ON CONFLICT (id) DO NOTHING)sql";
+
 constexpr std::string_view kReadSteps = R"sql(
 SELECT number, started_at, completed_at, name, status, conclusion
 FROM steps WHERE job_id = ?1 ORDER BY number)sql";
 
-constexpr std::string_view kInsertStep = R"sql(
-INSERT INTO steps (job_id, number, started_at, completed_at, name, status, conclusion)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
+// The INSERT of `rows` step rows: one statement per job for the usual 5-15 steps, since the
+// cost of a statement (its cursors opened and closed, its program run) is most of a row's.
+constexpr int kStepColumns = 7;
+std::string insert_steps_sql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO steps (job_id, number, started_at, completed_at, name, status, conclusion) "
+      "VALUES ";
+  for (std::size_t row = 0; row < rows; ++row) {
+    std::size_t p = row * kStepColumns;
+    fmt::format_to(std::back_inserter(sql), "{}(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                   row == 0 ? "" : ", ", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+  }
+  return sql;
+}
 
 // Keeps the latest attempt fetched; a later fetch at the same attempt (found or not) wins.
 constexpr std::string_view kRecordFetch = R"sql(
@@ -96,12 +116,6 @@ void read_step_row(sqlite3_stmt* stmt, StepRecord& step) {
   column_text(stmt, 5, step.conclusion);
 }
 
-std::vector<StepRecord> sorted_steps(const std::vector<StepRecord>& steps) {
-  std::vector<StepRecord> sorted = steps;
-  std::ranges::sort(sorted, {}, &StepRecord::number);
-  return sorted;
-}
-
 }  // namespace
 
 std::string SqliteJobs::doing(std::string_view what) const {
@@ -119,12 +133,13 @@ Status SqliteJobs::prepare_writes() {
       {&read_head_, "SELECT last_seq FROM job_change_head WHERE id = 1"},
       {&write_head_, "UPDATE job_change_head SET last_seq = ?1 WHERE id = 1"},
       {&run_stored_, "SELECT 1 FROM runs WHERE id = ?1"},
+      {&read_version_, "SELECT version, waited FROM jobs WHERE id = ?1"},
       {&read_job_, kReadJob},
       {&read_steps_, kReadSteps},
+      {&insert_job_, kInsertJob},
       {&write_job_, kWriteJob},
       {&mark_waited_, "UPDATE jobs SET waited = 1, change_seq = ?2 WHERE id = ?1"},
       {&delete_steps_, "DELETE FROM steps WHERE job_id = ?1"},
-      {&insert_step_, kInsertStep},
       {&record_fetch_, kRecordFetch},  // last: its presence marks the set as prepared
   };
   for (const Wanted& w : wanted) {
@@ -163,7 +178,7 @@ Result<JobUpsertStats> SqliteJobs::upsert(std::span<const JobRecord> jobs) {
   JobUpsertStats stats;
   if (jobs.empty()) return stats;
   if (auto prepared = prepare_writes(); !prepared) return prepared.error();
-  std::string writing = doing("writing jobs to");
+  const std::string& writing = writing_;
   Transaction transaction(db_);
   if (auto begun = transaction.begin("BEGIN IMMEDIATE", writing); !begun) return begun.error();
   if (auto written = write_jobs(jobs, stats); !written) return written.error();
@@ -186,7 +201,7 @@ Result<JobUpsertStats> SqliteJobs::commit_run_jobs(std::span<const RunJobs> fetc
   JobUpsertStats stats;
   if (fetched.empty()) return stats;
   if (auto prepared = prepare_writes(); !prepared) return prepared.error();
-  std::string writing = doing("writing jobs to");
+  const std::string& writing = writing_;
   Transaction transaction(db_);
   if (auto begun = transaction.begin("BEGIN IMMEDIATE", writing); !begun) return begun.error();
   for (const RunJobs& fetch : fetched) {
@@ -203,7 +218,7 @@ Result<JobUpsertStats> SqliteJobs::commit_run_jobs(std::span<const RunJobs> fetc
 
 Status SqliteJobs::write_jobs(std::span<const JobRecord> jobs, JobUpsertStats& stats) {
   if (jobs.empty()) return {};
-  std::string writing = doing("writing jobs to");
+  const std::string& writing = writing_;
   runs_seen_.clear();
   {
     StatementReset reset(read_head_.get());
@@ -258,6 +273,18 @@ Result<bool> SqliteJobs::read_job(std::int64_t id, JobRecord& job) {
   return true;
 }
 
+Result<bool> SqliteJobs::read_version(std::int64_t id, StoredJob& stored) {
+  sqlite3_stmt* stmt = read_version_.get();
+  StatementReset reset(stmt);
+  bind_int(stmt, 1, id);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return sqlite_error(db_, doing("reading jobs from"));
+  stored.version = column_int(stmt, 0);
+  stored.waited = column_int(stmt, 1) != 0;
+  return true;
+}
+
 Status SqliteJobs::read_steps(std::int64_t job_id, std::vector<StepRecord>& steps) {
   sqlite3_stmt* stmt = read_steps_.get();
   StatementReset reset(stmt);
@@ -272,42 +299,78 @@ Result<SqliteJobs::Change> SqliteJobs::write_job(const JobRecord& job) {
   auto stored_run = run_stored(job.run_id);
   if (!stored_run) return stored_run.error();
   if (!*stored_run) return Change::kOrphaned;
-  JobRecord stored;
-  auto found = read_job(job.id, stored);
+  // A new job needs only its insert, a stored one the read of its version: guess from the
+  // job before (a fetch's jobs come in runs of new ones, or of an earlier attempt's stored
+  // ones), and fall back to the other statement when the guess was wrong.
+  if (expect_new_) {
+    auto inserted = insert_job(job);
+    if (!inserted) return inserted.error();
+    if (*inserted) return Change::kInserted;
+  }
+  StoredJob stored;
+  auto found = read_version(job.id, stored);
   if (!found) return found.error();
+  expect_new_ = !*found;
   if (!*found) {
-    if (auto written = store_job(job, job.waited, false); !written) return written.error();
+    auto inserted = insert_job(job);
+    if (!inserted) return inserted.error();
+    if (!*inserted) {
+      return fail(fmt::format("{}: job {} was neither inserted nor found", writing_, job.id));
+    }
     return Change::kInserted;
   }
-  std::int64_t version = job.version();
-  std::int64_t stored_version = stored.version();
-  bool waited = job.waited || stored.waited;
-  if (version < stored_version) {
-    if (!job.waited || stored.waited) return Change::kUnchanged;
-    // An older version that saw the job waiting: only the sticky flag moves forward.
-    sqlite3_stmt* stmt = mark_waited_.get();
-    bind_int(stmt, 1, job.id);
-    bind_int(stmt, 2, ++last_seq_);
-    if (auto done = step_done(stmt, doing("writing jobs to")); !done) return done.error();
-    return Change::kUpdated;
+  // The whole row and its steps only where they decide (equal versions).
+  JobRecord contents;
+  if (stored_contents_needed(stored.version, job)) {
+    auto read = read_job(job.id, contents);
+    if (!read) return read.error();
+    if (auto steps = read_steps(job.id, contents.steps); !steps) return steps.error();
+    stored.contents = &contents;
   }
-  if (version == stored_version) {
-    if (auto read = read_steps(job.id, stored.steps); !read) return read.error();
-    JobRecord candidate = job;
-    candidate.waited = waited;
-    candidate.steps = sorted_steps(job.steps);
-    if (candidate == stored) return Change::kUnchanged;
+  JobWriteDecision decision = decide_job_write(&stored, job);
+  switch (decision.write) {
+    case JobWrite::kUnchanged:
+      return Change::kUnchanged;
+    case JobWrite::kMarkWaited: {
+      sqlite3_stmt* stmt = mark_waited_.get();
+      bind_int(stmt, 1, job.id);
+      bind_int(stmt, 2, ++last_seq_);
+      if (auto done = step_done(stmt, writing_); !done) return done.error();
+      return Change::kUpdated;
+    }
+    case JobWrite::kReplace:
+      break;
   }
-  if (auto written = store_job(job, waited, true); !written) return written.error();
+  if (auto written = store_job(job, decision.waited); !written) return written.error();
   return Change::kUpdated;
 }
 
-// Writes the row of `job` with a new change_seq and its steps, first deleting the stored
-// ones when `stored` (a new job has none: the delete would cost a seek per job).
-Status SqliteJobs::store_job(const JobRecord& job, bool waited, bool stored) {
-  std::string writing = doing("writing jobs to");
-  std::string labels = encode_labels(job.labels);
+Result<bool> SqliteJobs::insert_job(const JobRecord& job) {
+  // No stored row: the rule's answer (kReplace) gives the waited flag to write.
+  JobWriteDecision decision = decide_job_write(nullptr, job);
+  bind_job(insert_job_.get(), job, decision.waited);
+  if (auto done = step_done(insert_job_.get(), writing_); !done) return done.error();
+  if (sqlite3_changes(db_) == 0) {
+    --last_seq_;  // not taken
+    return false;
+  }
+  if (auto steps = insert_steps(job); !steps) return steps.error();
+  return true;
+}
+
+// Writes the row of `job` over the stored one with a new change_seq, and replaces its steps.
+Status SqliteJobs::store_job(const JobRecord& job, bool waited) {
   sqlite3_stmt* stmt = write_job_.get();
+  bind_job(stmt, job, waited);
+  if (auto done = step_done(stmt, writing_); !done) return done;
+  bind_int(delete_steps_.get(), 1, job.id);
+  if (auto done = step_done(delete_steps_.get(), writing_); !done) return done;
+  return insert_steps(job);
+}
+
+// Binds the 16 columns of the jobs row of `job`, with a new change_seq.
+void SqliteJobs::bind_job(sqlite3_stmt* stmt, const JobRecord& job, bool waited) {
+  encode_labels(job.labels).swap(labels_);
   bind_int(stmt, 1, job.id);
   bind_int(stmt, 2, ++last_seq_);
   bind_int(stmt, 3, job.run_id);
@@ -320,27 +383,43 @@ Status SqliteJobs::store_job(const JobRecord& job, bool waited, bool stored) {
   bind_text(stmt, 10, job.status);
   bind_text_or_null(stmt, 11, job.conclusion);
   bind_text(stmt, 12, job.name);
-  bind_text(stmt, 13, labels);
+  bind_text(stmt, 13, labels_);
   bind_text(stmt, 14, job.runner_name);
   bind_text(stmt, 15, job.runner_group_name);
   bind_text(stmt, 16, job.html_url);
-  if (auto done = step_done(stmt, writing); !done) return done;
-  if (stored) {
-    bind_int(delete_steps_.get(), 1, job.id);
-    if (auto done = step_done(delete_steps_.get(), writing); !done) return done;
-  }
-  sqlite3_stmt* insert = insert_step_.get();
-  for (const StepRecord& step : job.steps) {
-    bind_int(insert, 1, job.id);
-    bind_int(insert, 2, step.number);
-    bind_optional_int(insert, 3, step.started_at);
-    bind_optional_int(insert, 4, step.completed_at);
-    bind_text(insert, 5, step.name);
-    bind_text(insert, 6, step.status);
-    bind_text_or_null(insert, 7, step.conclusion);
-    if (auto done = step_done(insert, writing); !done) return done;
+}
+
+Status SqliteJobs::insert_steps(const JobRecord& job) {
+  std::span<const StepRecord> steps(job.steps);
+  while (!steps.empty()) {
+    std::size_t rows = std::min(steps.size(), kStepRowsPerInsert);
+    auto insert = steps_insert(rows);
+    if (!insert) return insert.error();
+    for (std::size_t row = 0; row < rows; ++row) {
+      const StepRecord& step = steps[row];
+      int p = static_cast<int>(row) * kStepColumns;
+      bind_int(*insert, p + 1, job.id);
+      bind_int(*insert, p + 2, step.number);
+      bind_optional_int(*insert, p + 3, step.started_at);
+      bind_optional_int(*insert, p + 4, step.completed_at);
+      bind_text(*insert, p + 5, step.name);
+      bind_text(*insert, p + 6, step.status);
+      bind_text_or_null(*insert, p + 7, step.conclusion);
+    }
+    if (auto done = step_done(*insert, writing_); !done) return done;
+    steps = steps.subspan(rows);
   }
   return {};
+}
+
+Result<sqlite3_stmt*> SqliteJobs::steps_insert(std::size_t rows) {
+  StatementPtr& stmt = insert_steps_[rows - 1];
+  if (!stmt) {
+    auto prepared = prepare(db_, insert_steps_sql(rows), writing_);
+    if (!prepared) return prepared.error();
+    stmt = std::move(*prepared);
+  }
+  return stmt.get();
 }
 
 Result<ChangeSeq> SqliteJobs::scan(ChangeSeq since,

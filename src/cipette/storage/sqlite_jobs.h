@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -21,13 +22,16 @@ namespace cipette::storage {
 // jobs, steps, run_jobs and job_change_head. Keeps its prepared statements between calls.
 // Does not own `db`.
 //
-// Writes: one BEGIN IMMEDIATE transaction per call. Each job is compared with the stored row
-// in C++ (the row's version column, then its fields and steps when the versions are equal),
-// and written with one statement plus one per step; a batch's runs are looked up once each.
+// Writes: one BEGIN IMMEDIATE transaction per call. A new job is inserted (INSERT .. ON
+// CONFLICT DO NOTHING) without reading anything; a stored one is decided by core's
+// decide_job_write from the row's version and waited columns (its fields and steps are read
+// only when the versions are equal). Steps are written with one statement per job (up to 16
+// rows each); a batch's runs are looked up once each.
 // Jobs given twice in a batch are applied in order.
 class SqliteJobs {
  public:
-  SqliteJobs(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteJobs(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)), writing_("writing jobs to " + path_) {}
   SqliteJobs(const SqliteJobs&) = delete;
   SqliteJobs& operator=(const SqliteJobs&) = delete;
 
@@ -53,27 +57,41 @@ class SqliteJobs {
   Status write_jobs(std::span<const JobRecord> jobs, JobUpsertStats& stats);
   Result<Change> write_job(const JobRecord& job);
   Result<bool> run_stored(std::int64_t run_id);
+  // Reads the stored version and waited flag of job `id`; false when none.
+  Result<bool> read_version(std::int64_t id, StoredJob& stored);
   // Reads the stored row of job `id` into `job` (steps left alone); false when none.
   Result<bool> read_job(std::int64_t id, JobRecord& job);
   Status read_steps(std::int64_t job_id, std::vector<StepRecord>& steps);
-  Status store_job(const JobRecord& job, bool waited, bool stored);
+  // Inserts `job` and its steps when no job with its id is stored; false when one is.
+  Result<bool> insert_job(const JobRecord& job);
+  Status store_job(const JobRecord& job, bool waited);
+  void bind_job(sqlite3_stmt* stmt, const JobRecord& job, bool waited);
+  Status insert_steps(const JobRecord& job);
+  // The prepared INSERT of `rows` step rows (1 <= rows <= kStepRowsPerInsert).
+  Result<sqlite3_stmt*> steps_insert(std::size_t rows);
   Status step_done(sqlite3_stmt* stmt, std::string_view doing);
   std::string doing(std::string_view what) const;
 
   sqlite3* db_;
   std::string path_;
+  std::string writing_;        // "writing jobs to <path>", for errors
   std::int64_t last_seq_ = 0;  // the jobs' largest change_seq, within a batch
   std::unordered_map<std::int64_t, bool> runs_seen_;  // run id -> stored, within a batch
+  std::string labels_;                                // the encoded labels of the job being bound
+  bool expect_new_ = true;                            // the last job written was new (write_job)
 
   StatementPtr read_head_;
   StatementPtr write_head_;
   StatementPtr run_stored_;
+  StatementPtr read_version_;
   StatementPtr read_job_;
   StatementPtr read_steps_;
+  StatementPtr insert_job_;
   StatementPtr write_job_;
   StatementPtr mark_waited_;
   StatementPtr delete_steps_;
-  StatementPtr insert_step_;
+  static constexpr std::size_t kStepRowsPerInsert = 16;
+  std::array<StatementPtr, kStepRowsPerInsert> insert_steps_;  // [rows - 1], prepared on use
   StatementPtr record_fetch_;
   StatementPtr scan_jobs_;
   StatementPtr jobs_of_run_;

@@ -255,6 +255,31 @@ TYPED_TEST(StoreJobsContractTest, AnInvalidJobFailsTheBatchWritingNothing) {
   EXPECT_EQ(this->scan_jobs(0).second, 0);
 }
 
+// A job in two fetches of one call is decided against what the first left (core/job.h,
+// decide_job_write): PostgreSQL, which reads a call's rows once, must read the steps the second
+// fetch's equal version needs, as SQLite reads them per job.
+TYPED_TEST(StoreJobsContractTest, AJobFetchedTwiceInOneCommitIsComparedBothTimes) {
+  if (!this->store_) return;
+  this->upsert({run_created(1, 1'700'000'000)});
+  const JobRecord completed = job_of(5, 1, "completed", 1'700'000'100);
+  EXPECT_EQ(this->upsert_jobs({completed}), (JobUpsertStats{1, 0, 0, 0}));
+  const ChangeSeq after_insert = this->scan_jobs(0).second;
+  // An older version, then the stored one again: nothing changes, no new change sequence.
+  std::vector<RunJobs> fetched = {RunJobs{1, 1, true, {job_of(5, 1, "in_progress")}},
+                                  RunJobs{1, 1, true, {completed}}};
+  EXPECT_EQ(this->commit(fetched), (JobUpsertStats{0, 0, 2, 0}));
+  EXPECT_TRUE(this->scan_jobs(after_insert).first.empty());
+  // The older version saw the job waiting: only the flag moves (one update); the stored
+  // version that follows is then unchanged, and the row keeps its fields and steps.
+  fetched[0].jobs[0].waited = true;
+  EXPECT_EQ(this->commit(fetched), (JobUpsertStats{0, 1, 1, 0}));
+  std::vector<JobRecord> stored = this->jobs_of(1);
+  ASSERT_EQ(stored.size(), 1U);
+  JobRecord expected = completed;
+  expected.waited = true;
+  EXPECT_EQ(stored[0], expected);
+}
+
 TYPED_TEST(StoreJobsContractTest, CommitRunJobsIsAllOrNothing) {
   if (!this->store_) return;
   this->upsert({run_created(1, 1'700'000'000), run_created(2, 1'700'001'000)});
