@@ -36,9 +36,19 @@ CommandOptions collect_options(const FakeGitHub& fake) {
   return options;
 }
 
+// Runs only: the leases are about who syncs a repository, and the job phase runs inside the
+// same lease (a request per run at the fake's latency would only make these tests minutes
+// longer). The job phase's own kill test is CollectJobsCommandTest.
 std::vector<std::string> collect_args(const std::string& repositories, const std::string& db) {
-  return {testing::cipette_binary(), "collect", "--repo", repositories,
-          "--concurrency",           "2",       "--db",   db};
+  return {testing::cipette_binary(),
+          "collect",
+          "--repo",
+          repositories,
+          "--concurrency",
+          "2",
+          "--no-jobs",
+          "--db",
+          db};
 }
 
 std::unique_ptr<FakeGitHub> start_fake(std::chrono::milliseconds latency) {
