@@ -64,30 +64,20 @@ json run_detail_json(const RunTable& table, const ListedRun& run,
               {"jobs", std::move(list)}};
 }
 
-void StepSample::add_job(const JobRecord& job, const std::string& group) {
-  if (!job.completed() || job_group_name(job.name) != group) return;
-  ++jobs_;
-  steps_.insert(steps_.end(), job.steps.begin(), job.steps.end());
-}
-
-json StepSample::steps_json() const {
-  json list = json::array();
-  for (const StepRow& row : compute_step_metrics(steps_)) {
-    list.push_back({{"name", row.name}, {"duration", views::stats_json(row.duration)}});
-  }
-  return list;
-}
-
 json steps_json(const StepDocument& document, const StepSample& sample) {
-  return json{{"schema_version", views::kSchemaVersion},
-              {"scope", views::scope_json(document.scope)},
-              {"repository", document.repository},
-              {"workflow_id", document.workflow_id},
-              {"workflow", document.workflow},
-              {"job", document.job},
-              {"sample",
-               {{"runs", sample.runs()}, {"jobs", sample.jobs()}, {"max_runs", document.max_runs}}},
-              {"steps", sample.steps_json()}};
+  json steps = json::array();
+  for (const StepRow& row : compute_step_metrics(sample.steps)) {
+    steps.push_back({{"name", row.name}, {"duration", views::stats_json(row.duration)}});
+  }
+  return json{
+      {"schema_version", views::kSchemaVersion},
+      {"scope", views::scope_json(document.scope)},
+      {"repository", document.repository},
+      {"workflow_id", document.workflow_id},
+      {"workflow", document.workflow},
+      {"job", document.job},
+      {"sample", {{"runs", sample.runs}, {"jobs", sample.jobs}, {"max_runs", document.max_runs}}},
+      {"steps", std::move(steps)}};
 }
 
 }  // namespace cipette::web

@@ -25,25 +25,12 @@ namespace cipette::web {
 nlohmann::json run_detail_json(const RunTable& table, const ListedRun& run,
                                const std::vector<JobRecord>& jobs);
 
-// The step durations of one job group, per step name, collected from the jobs of its newest
-// runs in scope.
-class StepSample {
- public:
-  // Counts the steps of `job` when it is a completed execution of job group `group`.
-  void add_job(const JobRecord& job, const std::string& group);
-  // One more run read.
-  void add_run() { ++runs_; }
-
-  std::int64_t runs() const { return runs_; }
-  std::int64_t jobs() const { return jobs_; }
-  // Per step name (compute_step_metrics, the slowest-steps view's rule): {"name", "duration":
-  // {"count", "mean_seconds", "p50_seconds", "p95_seconds"}}, slowest p95 first (then name).
-  nlohmann::json steps_json() const;
-
- private:
-  std::int64_t runs_ = 0;
-  std::int64_t jobs_ = 0;
-  std::vector<StepRecord> steps_;
+// What a step document was read from (read_group_steps over step_sample_runs, job_pages.h):
+// how many runs, and the completed jobs of the job group among them with their steps.
+struct StepSample {
+  std::int64_t runs = 0;
+  std::int64_t jobs = 0;
+  std::vector<StepRecord> steps;
 };
 
 // What the step document says of its job group and sample.
@@ -57,7 +44,9 @@ struct StepDocument {
 };
 
 // GET /api/v1/jobs/steps: {"schema_version", "scope", "repository", "workflow_id", "workflow",
-// "job", "sample": {"runs", "jobs", "max_runs"}, "steps": StepSample::steps_json()}.
+// "job", "sample": {"runs", "jobs", "max_runs"}, "steps": per step name of the sample's steps
+// (compute_step_metrics, the slowest-steps view's rule): {"name", "duration": {"count",
+// "mean_seconds", "p50_seconds", "p95_seconds"}}, slowest p95 first (then name)}.
 nlohmann::json steps_json(const StepDocument& document, const StepSample& sample);
 
 }  // namespace cipette::web

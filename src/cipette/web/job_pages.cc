@@ -95,10 +95,10 @@ mstch::map job_row_context(const JobRow& row) {
 
 mstch::array slowest_steps(const StepsByGroup& steps, const std::string& group) {
   auto found = std::find_if(steps.begin(), steps.end(),
-                            [&](const auto& entry) { return entry.first == group; });
+                            [&](const GroupSteps& entry) { return entry.group == group; });
   mstch::array out;
   if (found == steps.end()) return out;
-  std::vector<StepRow> rows = compute_step_metrics(found->second);
+  std::vector<StepRow> rows = compute_step_metrics(found->steps);
   if (rows.size() > kSlowestStepsShown) rows.resize(kSlowestStepsShown);
   for (const StepRow& row : rows) {
     out.push_back(mstch::map{{"name", row.name},
@@ -293,18 +293,23 @@ std::vector<std::int64_t> step_sample_runs(const RunTable& runs, const Scope& sc
 }
 
 Result<StepsByGroup> read_group_steps(JobReader& store, const std::vector<std::int64_t>& runs) {
-  std::map<std::string, std::vector<StepRecord>> by_group;
+  std::map<std::string, GroupSteps> by_group;
   for (std::int64_t run : runs) {
     auto jobs = store.jobs_of_run(run);
     if (!jobs) return jobs.error();
     for (JobRecord& job : *jobs) {
       if (!job.completed()) continue;
-      auto& steps = by_group[std::string(job_group_name(job.name))];
-      std::move(job.steps.begin(), job.steps.end(), std::back_inserter(steps));
+      std::string group(job_group_name(job.name));
+      GroupSteps& entry = by_group[group];
+      entry.group = std::move(group);
+      ++entry.jobs;
+      std::move(job.steps.begin(), job.steps.end(), std::back_inserter(entry.steps));
     }
   }
-  return StepsByGroup(std::make_move_iterator(by_group.begin()),
-                      std::make_move_iterator(by_group.end()));
+  StepsByGroup out;
+  out.reserve(by_group.size());
+  for (auto& [name, entry] : by_group) out.push_back(std::move(entry));
+  return out;
 }
 
 mstch::map job_section(const RunTable& runs, const JobTable& jobs, const Scope& scope,

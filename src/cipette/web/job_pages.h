@@ -49,7 +49,12 @@ std::string render_runners(const SnapshotState& state, const JobTable& jobs,
 
 // The steps of the jobs of run ids `runs`, read from `store`, by job group name (job_group_name),
 // completed jobs only: what the slowest-steps view ranks. Fails with the store's error.
-using StepsByGroup = std::vector<std::pair<std::string, std::vector<StepRecord>>>;
+struct GroupSteps {
+  std::string group;
+  std::int64_t jobs = 0;  // its completed jobs read
+  std::vector<StepRecord> steps;
+};
+using StepsByGroup = std::vector<GroupSteps>;  // by group name
 Result<StepsByGroup> read_group_steps(JobReader& store, const std::vector<std::int64_t>& runs);
 
 // The workflow page's "Jobs" section (a context merged into the page's): a row per job group of

@@ -72,11 +72,14 @@ CachedResponse job_steps_response(const SnapshotState& state, const ListQuery& q
   StepSample sample;
   Status read = stores.with_jobs([&](JobReader* reader) -> Status {
     if (reader == nullptr) return {};
-    for (std::int64_t run : step_sample_runs(*state.table, scope, *workflow)) {
-      auto jobs = reader->jobs_of_run(run);
-      if (!jobs) return jobs.error();
-      sample.add_run();
-      for (const JobRecord& job : *jobs) sample.add_job(job, query.job);
+    std::vector<std::int64_t> runs = step_sample_runs(*state.table, scope, *workflow);
+    auto groups = read_group_steps(*reader, runs);
+    if (!groups) return groups.error();
+    sample.runs = static_cast<std::int64_t>(runs.size());
+    for (GroupSteps& group : *groups) {
+      if (group.group != query.job) continue;
+      sample.jobs = group.jobs;
+      sample.steps = std::move(group.steps);
     }
     return {};
   });
