@@ -30,11 +30,12 @@ Result<std::shared_ptr<const RunTable>> load_existing_table(const std::string& d
 Result<StoredTables> load_existing_tables(const std::string& database_url) {
   auto store = open_existing_store(database_url);
   if (!store) return store.error();
-  auto runs = load_run_table(**store);
-  if (!runs) return runs.error();
-  auto jobs = load_job_table(**store, **runs);
-  if (!jobs) return jobs.error();
-  return StoredTables{*runs, *jobs};
+  // A second connection reads the jobs while the first loads the runs (load_tables).
+  auto second = storage::open_store(database_url);
+  if (!second) return second.error();
+  auto loaded = load_tables(**store, **second);
+  if (!loaded) return loaded.error();
+  return *loaded;
 }
 
 }  // namespace cipette::cli

@@ -18,12 +18,9 @@ Result<std::unique_ptr<RunStore>> open_existing_store(const std::string& databas
 Result<std::shared_ptr<const RunTable>> load_existing_table(const std::string& database_url);
 
 // The run table and the job table built for it, from one connection.
-struct StoredTables {
-  std::shared_ptr<const RunTable> runs;
-  std::shared_ptr<const JobTable> jobs;
-};
+using StoredTables = LoadedTables;
 
-// open_existing_store + load_run_table + load_job_table.
+// open_existing_store + load_tables (on a second connection for the jobs).
 Result<StoredTables> load_existing_tables(const std::string& database_url);
 
 }  // namespace cipette::cli

@@ -62,6 +62,13 @@ class JobReader {
   virtual Result<ChangeSeq> scan_jobs(ChangeSeq since,
                                       const std::function<ScanStep(const JobRecord&)>& visit) = 0;
 
+  // Calls `visit` for every stored job, in the order the store reads fastest (not change
+  // order), until it returns ScanStep::kStop; steps are left out. Returns the largest change
+  // sequence visited (0 when none was). A full load's scan: one snapshot, as scan_jobs.
+  virtual Result<ChangeSeq> scan_all_jobs(const std::function<ScanStep(const JobRecord&)>& visit) {
+    return scan_jobs(0, visit);
+  }
+
   // Every stored job of run `run_id`, with its steps (sorted by number), ordered by
   // run_attempt, then started_at (jobs without one last), then id.
   virtual Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id) = 0;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -11,6 +13,23 @@
 #include "cipette/core/engine/table_data.h"
 
 namespace cipette {
+
+void engine::mark_flaky_jobs(std::span<CompactJob> jobs) {
+  constexpr std::size_t kNoFailure = std::numeric_limits<std::size_t>::max();
+  for (std::size_t j = 0; j < jobs.size();) {
+    NameId name = jobs[j].name;
+    std::size_t failed = kNoFailure;  // the name's first failed job (attempts ascend)
+    bool found = false;
+    for (; j < jobs.size() && jobs[j].name == name; ++j) {
+      CompactJob& job = jobs[j];
+      job.flaky = false;
+      if (job.state == engine::RunState::kFailed && failed == kNoFailure) failed = j;
+      found = found || (job.state == engine::RunState::kSuccess && failed != kNoFailure &&
+                        job.attempt > jobs[failed].attempt);
+    }
+    if (found) jobs[failed].flaky = true;
+  }
+}
 
 using engine::CompactJob;
 using engine::JobData;
@@ -87,53 +106,75 @@ std::vector<BaseRun> base_runs(const JobData* base) {
   return runs;
 }
 
+// The added jobs of one run: [begin, end) of the added entries.
+struct AddedRun {
+  std::int64_t run_id = 0;
+  std::uint32_t begin = 0, end = 0;
+};
+
+// The runs of `added` (sorted by entry_before), by run id.
+std::vector<AddedRun> added_runs(const std::vector<Entry>& added) {
+  std::vector<AddedRun> runs;
+  for (std::size_t k = 0; k < added.size(); ++k) {
+    if (k == 0 || added[k - 1].run_id != added[k].run_id) {
+      runs.push_back(AddedRun{added[k].run_id, static_cast<std::uint32_t>(k), 0});
+    }
+    runs.back().end = static_cast<std::uint32_t>(k + 1);
+  }
+  return runs;
+}
+
 // Lays out the jobs of `base` (may be null) and `added` (sorted by entry_before, one entry per
-// id), run by run: a run's base jobs are copied as they are unless jobs of it were added; then
-// its base jobs not replaced and the added ones are sorted again.
+// id) for the run table rows `row_run` (their run ids), run by run: a run's base jobs are copied
+// as they are unless jobs of it were added; then its base jobs not replaced and the added ones
+// are sorted again. Each row's run is found among the base's and the added runs by one merge in
+// run id order, not by a search per row (a full load lays out 1M rows).
 class Layout {
  public:
-  Layout(const JobData* base, const std::vector<Entry>& added)
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+  Layout(const JobData* base, const std::vector<Entry>& added,
+         const std::vector<std::int64_t>& row_run)
       : base_(base),
         runs_(base_runs(base)),
         added_(added),
+        added_runs_(added_runs(added)),
         runs_used_(runs_.size(), false),
-        added_used_(added.size(), false) {
+        added_used_(added_runs_.size(), false) {
     std::size_t jobs = (base != nullptr ? base->size() : 0) + added.size();
     out_.id.reserve(jobs);
     out_.jobs.reserve(jobs);
+    out_.slot_run.reserve(row_run.size());
+    out_.slot_begin.reserve(row_run.size() + 1);
+    match_rows(row_run);
   }
 
-  // Appends the slot of run `run_id` (empty when it has no jobs).
-  void add_slot(std::int64_t run_id) {
-    auto run = std::lower_bound(runs_.begin(), runs_.end(), BaseRun{run_id, 0, 0});
-    bool in_base = run != runs_.end() && run->run_id == run_id;
-    auto [first, last] =
-        std::equal_range(added_.begin(), added_.end(), Entry{run_id, 0, {}},
-                         [](const Entry& a, const Entry& b) { return a.run_id < b.run_id; });
-    if (in_base) runs_used_[static_cast<std::size_t>(run - runs_.begin())] = true;
-    if (first != last) added_used_[static_cast<std::size_t>(first - added_.begin())] = true;
-    if (first == last && in_base) {
-      copy(*run);
-    } else if (first != last) {
-      merge(in_base ? &*run : nullptr, first, last);
+  // Appends the slot of each run table row, in row order.
+  void add_rows(const std::vector<std::int64_t>& row_run) {
+    for (std::size_t r = 0; r < row_run.size(); ++r) {
+      add_slot(row_run[r], row_base_[r], row_added_[r]);
     }
-    out_.slot_run.push_back(run_id);
-    out_.slot_begin.push_back(static_cast<std::uint32_t>(out_.size()));
   }
 
   // Appends a slot for every run not laid out yet, by run id, and returns the jobs.
   JobData finish(std::size_t rows) {
-    std::vector<std::int64_t> left;
-    for (std::size_t k = 0; k < runs_.size(); ++k) {
-      if (!runs_used_[k]) left.push_back(runs_[k].run_id);
+    std::size_t b = 0;
+    std::size_t a = 0;
+    auto next_unused = [](std::size_t k, const std::vector<bool>& used) {
+      while (k < used.size() && used[k]) ++k;
+      return k;
+    };
+    for (;;) {
+      b = next_unused(b, runs_used_);
+      a = next_unused(a, added_used_);
+      if (b == runs_.size() && a == added_runs_.size()) break;
+      std::int64_t base_id = b < runs_.size() ? runs_[b].run_id : 0;
+      std::int64_t added_id = a < added_runs_.size() ? added_runs_[a].run_id : 0;
+      bool take_base = b < runs_.size() && (a == added_runs_.size() || base_id <= added_id);
+      bool take_added = a < added_runs_.size() && (b == runs_.size() || added_id <= base_id);
+      add_slot(take_base ? base_id : added_id, take_base ? static_cast<std::uint32_t>(b) : kNone,
+               take_added ? static_cast<std::uint32_t>(a) : kNone);
     }
-    for (std::size_t k = 0; k < added_.size(); ++k) {
-      bool first_of_run = k == 0 || added_[k - 1].run_id != added_[k].run_id;
-      if (first_of_run && !added_used_[k]) left.push_back(added_[k].run_id);
-    }
-    std::sort(left.begin(), left.end());
-    left.erase(std::unique(left.begin(), left.end()), left.end());
-    for (std::int64_t run_id : left) add_slot(run_id);
     out_.rows = rows;
     out_.slot_run.shrink_to_fit();
     out_.slot_begin.shrink_to_fit();
@@ -141,6 +182,44 @@ class Layout {
   }
 
  private:
+  // Finds each row's run among the base's runs and the added runs (kNone: not there).
+  void match_rows(const std::vector<std::int64_t>& row_run) {
+    std::vector<std::uint32_t> order(row_run.size());
+    for (std::size_t r = 0; r < order.size(); ++r) order[r] = static_cast<std::uint32_t>(r);
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t x, std::uint32_t y) { return row_run[x] < row_run[y]; });
+    row_base_.assign(row_run.size(), kNone);
+    row_added_.assign(row_run.size(), kNone);
+    std::size_t b = 0;
+    std::size_t a = 0;
+    for (std::uint32_t r : order) {
+      std::int64_t id = row_run[r];
+      while (b < runs_.size() && runs_[b].run_id < id) ++b;
+      if (b < runs_.size() && runs_[b].run_id == id) row_base_[r] = static_cast<std::uint32_t>(b);
+      while (a < added_runs_.size() && added_runs_[a].run_id < id) ++a;
+      if (a < added_runs_.size() && added_runs_[a].run_id == id) {
+        row_added_[r] = static_cast<std::uint32_t>(a);
+      }
+    }
+  }
+
+  // Appends the slot of run `run_id`: its base run `base` and added run `added` (kNone: none).
+  void add_slot(std::int64_t run_id, std::uint32_t base, std::uint32_t added) {
+    if (base != kNone) runs_used_[base] = true;
+    if (added != kNone) added_used_[added] = true;
+    if (added != kNone) {
+      const AddedRun& run = added_runs_[added];
+      std::size_t first = out_.size();
+      merge(base != kNone ? &runs_[base] : nullptr, added_.begin() + run.begin,
+            added_.begin() + run.end);
+      engine::mark_flaky_jobs(std::span(out_.jobs).subspan(first));
+    } else if (base != kNone) {  // laid out and marked before
+      copy(runs_[base]);
+    }
+    out_.slot_run.push_back(run_id);
+    out_.slot_begin.push_back(static_cast<std::uint32_t>(out_.size()));
+  }
+
   void copy(const BaseRun& run) {
     auto begin = static_cast<std::ptrdiff_t>(run.begin);
     auto end = static_cast<std::ptrdiff_t>(run.end);
@@ -150,15 +229,20 @@ class Layout {
 
   void merge(const BaseRun* run, std::vector<Entry>::const_iterator first,
              std::vector<Entry>::const_iterator last) {
-    run_.assign(first, last);
-    if (run != nullptr) {
-      for (std::size_t j = run->begin; j < run->end; ++j) {
-        bool replaced =
-            std::any_of(first, last, [&](const Entry& e) { return e.id == base_->id[j]; });
-        if (!replaced) run_.push_back(Entry{run->run_id, base_->id[j], base_->jobs[j]});
+    if (run == nullptr) {
+      for (auto e = first; e != last; ++e) {
+        out_.id.push_back(e->id);
+        out_.jobs.push_back(e->job);
       }
-      std::sort(run_.begin(), run_.end(), entry_before);
+      return;
     }
+    run_.assign(first, last);
+    for (std::size_t j = run->begin; j < run->end; ++j) {
+      bool replaced =
+          std::any_of(first, last, [&](const Entry& e) { return e.id == base_->id[j]; });
+      if (!replaced) run_.push_back(Entry{run->run_id, base_->id[j], base_->jobs[j]});
+    }
+    std::sort(run_.begin(), run_.end(), entry_before);
     for (const Entry& e : run_) {
       out_.id.push_back(e.id);
       out_.jobs.push_back(e.job);
@@ -168,29 +252,40 @@ class Layout {
   const JobData* base_;
   std::vector<BaseRun> runs_;
   const std::vector<Entry>& added_;
+  std::vector<AddedRun> added_runs_;
   std::vector<bool> runs_used_;
-  std::vector<bool> added_used_;  // at the first entry of each run
-  std::vector<Entry> run_;        // scratch: one run's jobs being merged
+  std::vector<bool> added_used_;
+  std::vector<std::uint32_t> row_base_;   // per row: its run in runs_, or kNone
+  std::vector<std::uint32_t> row_added_;  // per row: its run in added_runs_, or kNone
+  std::vector<Entry> run_;                // scratch: one run's jobs being merged
   JobData out_;
 };
 
 // The jobs of `base` and `added` laid out for the rows of `runs`.
 JobData lay_out(const JobData* base, const std::vector<Entry>& added, const RunTable& runs) {
-  Layout layout(base, added);
-  const engine::TableData& rows = runs.data();
-  for (std::size_t i = 0; i < rows.size(); ++i) layout.add_slot(rows.id[i]);
-  return layout.finish(rows.size());
+  const std::vector<std::int64_t>& row_run = runs.data().id;
+  Layout layout(base, added, row_run);
+  layout.add_rows(row_run);
+  return layout.finish(row_run.size());
 }
 
-NameId intern(std::string_view name, std::vector<std::string>& names,
-              std::unordered_map<std::string, NameId>& index) {
-  auto [it, inserted] = index.try_emplace(std::string(name), static_cast<NameId>(names.size()));
-  if (inserted) names.emplace_back(name);
-  return it->second;
+// A name -> id map looked up by string_view: a full load looks up millions of names that are
+// nearly all known, without building a string for each.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using NameIndex = std::unordered_map<std::string, NameId, NameHash, std::equal_to<>>;
+
+NameId intern(std::string_view name, std::vector<std::string>& names, NameIndex& index) {
+  if (auto found = index.find(name); found != index.end()) return found->second;
+  auto id = static_cast<NameId>(names.size());
+  index.emplace(std::string(name), id);
+  names.emplace_back(name);
+  return id;
 }
 
-void index_names(const std::vector<std::string>& names,
-                 std::unordered_map<std::string, NameId>& index) {
+void index_names(const std::vector<std::string>& names, NameIndex& index) {
   for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<NameId>(i));
 }
 
@@ -216,14 +311,20 @@ std::size_t JobTable::memory_bytes() const {
 struct JobTableBuilder::State {
   JobTable table;
   const JobTable* base = nullptr;
-  std::unordered_map<std::string, NameId> names;
-  std::unordered_map<std::string, NameId> groups;
-  std::unordered_map<std::string, NameId> label_sets;  // by label_set_key
-  std::unordered_map<std::string, NameId> runner_groups;
+  NameIndex names;
+  NameIndex groups;
+  NameIndex label_sets;  // by label_set_key
+  NameIndex runner_groups;
   std::vector<Entry> added;
+  // Whether the jobs came in strictly increasing id order (a full scan's table order): then no
+  // id came twice and build() need not look for superseded ones.
+  bool ids_increasing = true;
+  // The labels of the last job added and their id: the jobs of a run mostly share one set.
+  std::vector<std::string> last_labels;
+  NameId last_label_set = 0;
 
   State() {
-    table.label_sets_.emplace_back();
+    table.label_sets_.emplace_back();  // id 0, last_label_set's first value: no labels
     table.runner_groups_.emplace_back();
     index();
   }
@@ -256,6 +357,13 @@ struct JobTableBuilder::State {
   }
 
   NameId label_set_id(const std::vector<std::string>& labels) {
+    if (labels == last_labels) return last_label_set;
+    last_labels = labels;
+    last_label_set = label_set_id_of_key(labels);
+    return last_label_set;
+  }
+
+  NameId label_set_id_of_key(const std::vector<std::string>& labels) {
     auto [it, inserted] = label_sets.try_emplace(label_set_key(labels),
                                                  static_cast<NameId>(table.label_sets_.size()));
     if (inserted) {
@@ -289,12 +397,13 @@ void JobTableBuilder::add(const JobRecord& job) {
   e.job.attempt = clamp_to<std::uint16_t>(job.run_attempt);
   e.job.state = engine::run_state(job.completed(), classify_conclusion(job.conclusion));
   e.job.waited = job.waited;
+  s.ids_increasing = s.ids_increasing && (s.added.empty() || s.added.back().id < job.id);
   s.added.push_back(e);
 }
 
 JobTable JobTableBuilder::build(const RunTable& runs, ChangeSeq watermark) {
   State& s = *state_;
-  drop_superseded(s.added);
+  if (!s.ids_increasing) drop_superseded(s.added);
   std::sort(s.added.begin(), s.added.end(), entry_before);
   const JobData* base = s.base != nullptr ? &s.base->data() : nullptr;
   auto data = std::make_unique<JobData>(lay_out(base, s.added, runs));
@@ -306,16 +415,41 @@ JobTable JobTableBuilder::build(const RunTable& runs, ChangeSeq watermark) {
   return result;
 }
 
+namespace {
+
+// The first half of a load: reads the jobs (all, or those changed since base's watermark) into
+// `builder`; needs no run table.
+Result<ChangeSeq> read_jobs(JobReader& store, JobTableBuilder& builder, const JobTable* base) {
+  auto add = [&](const JobRecord& job) {
+    builder.add(job);
+    return ScanStep::kContinue;
+  };
+  // A full load reads in the store's fastest order: the table holds no order of change.
+  auto last = base ? store.scan_jobs(base->watermark(), add) : store.scan_all_jobs(add);
+  if (!last) return fail("loading jobs: ", last.error().message);
+  return *last;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const JobTable>> load_job_table(JobReader& store, const RunTable& runs,
                                                        const JobTable* base) {
   JobTableBuilder builder = base ? JobTableBuilder(*base) : JobTableBuilder();
-  ChangeSeq since = base ? base->watermark() : 0;
-  auto last = store.scan_jobs(since, [&](const JobRecord& job) {
-    builder.add(job);
-    return ScanStep::kContinue;
-  });
-  if (!last) return fail("loading jobs: ", last.error().message);
+  auto last = read_jobs(store, builder, base);
+  if (!last) return last.error();
   return std::shared_ptr<const JobTable>(std::make_shared<JobTable>(builder.build(runs, *last)));
+}
+
+Result<LoadedTables> load_tables(RunReader& run_store, JobReader& job_store) {
+  JobTableBuilder builder;
+  Result<ChangeSeq> read_jobs_result = ChangeSeq{0};
+  std::thread reader([&] { read_jobs_result = read_jobs(job_store, builder, nullptr); });
+  auto runs = load_run_table(run_store);
+  reader.join();
+  if (!runs) return runs.error();
+  if (!read_jobs_result) return read_jobs_result.error();
+  auto jobs = std::make_shared<JobTable>(builder.build(**runs, *read_jobs_result));
+  return LoadedTables{*runs, std::move(jobs)};
 }
 
 }  // namespace cipette

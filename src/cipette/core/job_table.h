@@ -94,4 +94,16 @@ class JobTableBuilder {
 Result<std::shared_ptr<const JobTable>> load_job_table(JobReader& store, const RunTable& runs,
                                                        const JobTable* base = nullptr);
 
+// A run table and the job table built for it.
+struct LoadedTables {
+  std::shared_ptr<const RunTable> runs;
+  std::shared_ptr<const JobTable> jobs;
+};
+
+// A full load of both tables from two connections to one store, each used by one thread: the
+// jobs (most of the work: millions of rows) are read on a second thread while the run table
+// loads, then laid out for it. The two reads are two snapshots; a job whose run the run table
+// does not hold yet is kept, as in any build.
+Result<LoadedTables> load_tables(RunReader& run_store, JobReader& job_store);
+
 }  // namespace cipette

@@ -19,6 +19,10 @@ namespace {
 constexpr std::string_view kReadJob = "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 constexpr std::string_view kScanJobs =
     "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs WHERE change_seq > ?1 ORDER BY change_seq";
+// Every job in table (id) order: a full load reads the table's pages in sequence instead of
+// seeking each row from the change index (2.6 s rather than 6 s at 5.3M jobs).
+constexpr std::string_view kScanAllJobs =
+    "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs NOT INDEXED WHERE change_seq > ?1";
 // Jobs without started_at last (SQLite sorts NULL first).
 constexpr std::string_view kJobsOfRun = "SELECT " CIPETTE_JOB_COLUMNS
                                         " FROM jobs WHERE run_id = ?1 ORDER BY run_attempt, "
@@ -82,7 +86,11 @@ WHERE r.repository_id = (SELECT id FROM repositories WHERE full_name = ?1)
   AND r.status = 'completed' AND r.created_at >= ?2
   AND (j.run_id IS NULL OR j.run_attempt < r.run_attempt))sql";
 
-void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq) {
+// Reads a row of CIPETTE_JOB_COLUMNS into `job`. With `labels_read`: the labels column's text
+// last decoded into `job` (a reused record), so that a scan decodes a run of equal label sets
+// once.
+void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq,
+                  std::string* labels_read = nullptr) {
   job.id = column_int(stmt, 0);
   seq = column_int(stmt, 1);
   job.run_id = column_int(stmt, 2);
@@ -96,11 +104,14 @@ void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq) {
   column_text(stmt, 10, job.conclusion);
   column_text(stmt, 11, job.name);
   const auto* labels = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 12));
-  decode_labels(
+  std::string_view text =
       labels == nullptr
           ? std::string_view()
-          : std::string_view(labels, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 12))),
-      job.labels);
+          : std::string_view(labels, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 12)));
+  if (labels_read == nullptr || *labels_read != text) {
+    decode_labels(text, job.labels);
+    if (labels_read != nullptr) labels_read->assign(text);
+  }
   column_text(stmt, 13, job.runner_name);
   column_text(stmt, 14, job.runner_group_name);
   column_text(stmt, 15, job.html_url);
@@ -155,11 +166,14 @@ Status SqliteJobs::prepare_reads() {
   std::string preparing = doing("preparing to read jobs from");
   auto scan = prepare(db_, kScanJobs, preparing);
   if (!scan) return scan.error();
+  auto scan_all = prepare(db_, kScanAllJobs, preparing);
+  if (!scan_all) return scan_all.error();
   auto of_run = prepare(db_, kJobsOfRun, preparing);
   if (!of_run) return of_run.error();
   auto steps = prepare(db_, kReadSteps, preparing);
   if (!steps) return steps.error();
   scan_jobs_ = std::move(*scan);
+  scan_all_jobs_ = std::move(*scan_all);
   if (!read_steps_) read_steps_ = std::move(*steps);
   jobs_of_run_ = std::move(*of_run);
   return {};
@@ -425,17 +439,29 @@ Result<sqlite3_stmt*> SqliteJobs::steps_insert(std::size_t rows) {
 Result<ChangeSeq> SqliteJobs::scan(ChangeSeq since,
                                    const std::function<ScanStep(const JobRecord&)>& visit) {
   if (auto prepared = prepare_reads(); !prepared) return prepared.error();
+  return scan_with(scan_jobs_.get(), since, visit);
+}
+
+Result<ChangeSeq> SqliteJobs::scan_all(const std::function<ScanStep(const JobRecord&)>& visit) {
+  if (auto prepared = prepare_reads(); !prepared) return prepared.error();
+  return scan_with(scan_all_jobs_.get(), 0, visit);
+}
+
+Result<ChangeSeq> SqliteJobs::scan_with(sqlite3_stmt* stmt, ChangeSeq since,
+                                        const std::function<ScanStep(const JobRecord&)>& visit) {
   std::string reading = doing("reading jobs from");
   Transaction transaction(db_);
   if (auto begun = transaction.begin("BEGIN", reading); !begun) return begun.error();
-  sqlite3_stmt* stmt = scan_jobs_.get();
   StatementReset reset(stmt);
   bind_int(stmt, 1, since);
   JobRecord job;
+  std::string labels_read;
   ChangeSeq last = since;
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    read_job_row(stmt, job, last);
+    ChangeSeq seq = 0;
+    read_job_row(stmt, job, seq, &labels_read);
+    last = std::max(last, seq);
     if (visit(job) == ScanStep::kStop) {
       sqlite3_reset(stmt);  // the rest stays unread; the statement is done before the commit
       rc = SQLITE_DONE;

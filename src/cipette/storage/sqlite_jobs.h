@@ -39,6 +39,8 @@ class SqliteJobs {
   Result<JobUpsertStats> commit_run_jobs(std::span<const RunJobs> fetched);
   // Reads one snapshot (a read transaction), as SqliteStore::scan_runs.
   Result<ChangeSeq> scan(ChangeSeq since, const std::function<ScanStep(const JobRecord&)>& visit);
+  // As scan(0, visit), in table order rather than change order (JobReader::scan_all_jobs).
+  Result<ChangeSeq> scan_all(const std::function<ScanStep(const JobRecord&)>& visit);
   Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id);
   Status scan_steps(std::span<const std::int64_t> job_ids,
                     const std::function<void(std::int64_t, const StepRecord&)>& visit);
@@ -53,6 +55,9 @@ class SqliteJobs {
 
   Status prepare_writes();
   Status prepare_reads();
+  // Reads the rows of scan statement `stmt` (its ?1 bound to `since`) in one read transaction.
+  Result<ChangeSeq> scan_with(sqlite3_stmt* stmt, ChangeSeq since,
+                              const std::function<ScanStep(const JobRecord&)>& visit);
   // Writes `jobs` inside the open write transaction, adding to `stats`.
   Status write_jobs(std::span<const JobRecord> jobs, JobUpsertStats& stats);
   Result<Change> write_job(const JobRecord& job);
@@ -94,6 +99,7 @@ class SqliteJobs {
   std::array<StatementPtr, kStepRowsPerInsert> insert_steps_;  // [rows - 1], prepared on use
   StatementPtr record_fetch_;
   StatementPtr scan_jobs_;
+  StatementPtr scan_all_jobs_;
   StatementPtr jobs_of_run_;
 };
 

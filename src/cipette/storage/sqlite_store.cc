@@ -342,6 +342,11 @@ Result<ChangeSeq> SqliteStore::scan_jobs(ChangeSeq since,
   return connection_->jobs.scan(since, visit);
 }
 
+Result<ChangeSeq> SqliteStore::scan_all_jobs(
+    const std::function<ScanStep(const JobRecord&)>& visit) {
+  return connection_->jobs.scan_all(visit);
+}
+
 Result<std::vector<JobRecord>> SqliteStore::jobs_of_run(std::int64_t run_id) {
   return connection_->jobs.jobs_of_run(run_id);
 }

@@ -80,6 +80,7 @@ class SqliteStore final : public RunStore {
   // transaction per call, as upsert_runs; scan_jobs reads one snapshot, as scan_runs.
   Result<ChangeSeq> scan_jobs(ChangeSeq since,
                               const std::function<ScanStep(const JobRecord&)>& visit) override;
+  Result<ChangeSeq> scan_all_jobs(const std::function<ScanStep(const JobRecord&)>& visit) override;
   Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id) override;
   Status scan_steps(std::span<const std::int64_t> job_ids,
                     const std::function<void(std::int64_t, const StepRecord&)>& visit) override;

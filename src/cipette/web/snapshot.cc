@@ -67,6 +67,7 @@ Result<bool> SnapshotRefresher::load_and_publish() {
   StoreReader store = std::move(*opened);
   auto base = snapshot_.current();
   bool first = base->generation == 0 && base->table->size() == 0;
+  if (first && store.jobs != nullptr) return load_all_and_publish(store);
   auto loaded = load_run_table(*store.runs, first ? nullptr : base->table.get());
   if (!loaded) return Error{"refreshing the run table: " + loaded.error().message};
   bool runs_changed = first || (*loaded)->watermark() != base->table->watermark();
@@ -92,6 +93,17 @@ Result<bool> SnapshotRefresher::load_and_publish() {
   }
   if (!runs_changed && jobs == base->jobs) return false;
   snapshot_.publish(table, jobs);
+  return true;
+}
+
+Result<bool> SnapshotRefresher::load_all_and_publish(StoreReader& store) {
+  // The jobs are read on a connection of their own while the run table loads on `store`'s.
+  auto second = open_store_();
+  if (!second) return Error{"loading the tables: " + second.error().message};
+  if (second->jobs == nullptr) return Error{"loading the tables: the store reads no jobs"};
+  auto loaded = load_tables(*store.runs, *second->jobs);
+  if (!loaded) return Error{"loading the tables: " + loaded.error().message};
+  snapshot_.publish(loaded->runs, loaded->jobs);
   return true;
 }
 

@@ -83,6 +83,8 @@ class SnapshotRefresher {
  private:
   void run_worker();
   Result<bool> load_and_publish();  // REQUIRES: refresh_mutex_ held
+  // The first load: both tables at once (load_tables), the jobs on a second connection.
+  Result<bool> load_all_and_publish(StoreReader& store);  // REQUIRES: as above
 
   Snapshot& snapshot_;
   StoreOpener open_store_;

@@ -327,5 +327,42 @@ TEST(JobMetricsTest, LargeGroupsAreRankedExactlyIncludingVeryLongJobs) {
   }
 }
 
+// A group of over 2^16 values is counted in the fine counters only, which are cleared whole;
+// a smaller group ranked after it must find them clear.
+TEST(JobMetricsTest, GroupsOfOver65536ValuesAreRankedExactly) {
+  // Run r (1..66000) has a "build" queued r % 100 s, lasting r s up to r = 60000 and
+  // 100000 + r s after; runs 1..1000 also have a "lint" of 7 s, queued 2 s.
+  std::vector<RunRecord> runs;
+  testing::MemoryJobReader reader;
+  for (std::int64_t r = 1; r <= 66000; ++r) {
+    Timestamp created = kNow - 86400 + r;
+    runs.push_back(ci_run(r, "success", created, 10));
+    Timestamp duration = r <= 60000 ? r : 100000 + r;
+    reader.jobs.push_back(ci_job(2 * r, r, 1, "build", "success", created, r % 100, duration));
+    if (r <= 1000) reader.jobs.push_back(ci_job(2 * r + 1, r, 1, "lint", "success", created, 2, 7));
+  }
+  RunTable table = table_of(runs);
+  auto jobs = load_job_table(reader, table);
+  ASSERT_TRUE(jobs.has_value());
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<JobRow> rows = compute_job_metrics(table, **jobs, last_days(30, kNow));
+    ASSERT_EQ(rows.size(), 2U);
+    ASSERT_EQ(rows[0].job, "build");
+    // Nearest rank over 66000 values: p50 is the 33000th smallest, p95 the 62700th.
+    // Durations: 33000 s, and run 62700's 100000 + 62700 s.
+    EXPECT_EQ(rows[0].duration.count, 66000);
+    EXPECT_EQ(rows[0].duration.p50, 33000);
+    EXPECT_EQ(rows[0].duration.p95, 162700);
+    // Queue times 0..99, 660 of each: the 33000th is the last 49, the 62700th the last 94.
+    EXPECT_EQ(rows[0].queue.p50, 49);
+    EXPECT_EQ(rows[0].queue.p95, 94);
+    ASSERT_EQ(rows[1].job, "lint");
+    EXPECT_EQ(rows[1].duration.count, 1000);
+    EXPECT_EQ(rows[1].duration.p50, 7);
+    EXPECT_EQ(rows[1].duration.p95, 7);
+    EXPECT_EQ(rows[1].queue.p95, 2);
+  }
+}
+
 }  // namespace
 }  // namespace cipette

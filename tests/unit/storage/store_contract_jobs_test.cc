@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "cipette/core/job_table.h"
 #include "cipette/core/run_store.h"
 #include "cipette/storage/postgres_connection.h"
 #include "cipette/storage/postgres_migrations.h"
@@ -379,6 +381,65 @@ TYPED_TEST(StoreJobsContractTest, ScanJobsFollowsTheJobsOwnChangeLog) {
   EXPECT_EQ(this->scan_jobs(4).second, 4);
   // The store still works after a stopped scan.
   EXPECT_EQ(this->upsert_jobs({job_of(13, 1)}), (JobUpsertStats{1, 0, 0, 0}));
+}
+
+TYPED_TEST(StoreJobsContractTest, ScanAllJobsVisitsEachJobOnceWithTheNewestSequence) {
+  if (!this->store_) return;
+  this->upsert({make_run(1), make_run(2)});
+  // Change order 21, 11, 12 (sequences 1-3), then 21 again (4): neither order is the ids'.
+  this->upsert_jobs({job_of(21, 2, "in_progress"), job_of(11, 1), job_of(12, 1)});
+  this->upsert_jobs({job_of(21, 2)});
+  std::vector<JobRecord> seen;
+  auto last = this->store_->scan_all_jobs([&](const JobRecord& job) {
+    seen.push_back(job);
+    return ScanStep::kContinue;
+  });
+  ASSERT_TRUE(last) << last.error().message;
+  EXPECT_EQ(*last, 4);
+  std::sort(seen.begin(), seen.end(),
+            [](const JobRecord& a, const JobRecord& b) { return a.id < b.id; });
+  ASSERT_EQ(seen.size(), 3U);
+  // Each as scan_jobs gives it: the newest version, no steps.
+  for (auto [at, id, run] : {std::tuple{0, 11, 1}, std::tuple{1, 12, 1}, std::tuple{2, 21, 2}}) {
+    JobRecord expected = job_of(id, run);
+    expected.steps.clear();
+    EXPECT_EQ(seen[static_cast<std::size_t>(at)], expected);
+  }
+  // Stopped after the first job: one visited, and its sequence (1-4) returned.
+  std::size_t visited = 0;
+  auto stopped = this->store_->scan_all_jobs([&](const JobRecord&) {
+    ++visited;
+    return ScanStep::kStop;
+  });
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  EXPECT_EQ(visited, 1U);
+  EXPECT_GE(*stopped, 1);
+  EXPECT_LE(*stopped, 4);
+}
+
+// load_tables reads the jobs on a second connection while the first loads the runs; the tables
+// are those of a load on one connection.
+TYPED_TEST(StoreJobsContractTest, LoadTablesOnTwoConnectionsLoadsWhatOneDoes) {
+  if (!this->store_) return;
+  this->upsert({make_run(1), make_run(2)});
+  this->upsert_jobs({job_of(21, 2), job_of(11, 1, "in_progress"), job_of(12, 1),
+                     job_of(31, 3)});  // run 3 is not stored: the job is an orphan, left out
+  auto other = this->open();
+  ASSERT_TRUE(other);
+  auto both = load_tables(*this->store_, *other);
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_EQ(both->runs->size(), 2U);
+  EXPECT_EQ(both->runs->watermark(), 2);
+  EXPECT_EQ(both->jobs->size(), 3U);      // jobs 11, 12 and 21
+  EXPECT_EQ(both->jobs->watermark(), 3);  // three jobs written
+  EXPECT_EQ(both->jobs->run_rows(), 2U);  // laid out for the run table loaded beside it
+  auto runs = load_run_table(*this->store_);
+  ASSERT_TRUE(runs);
+  auto jobs = load_job_table(*this->store_, **runs);
+  ASSERT_TRUE(jobs);
+  EXPECT_EQ((*jobs)->size(), both->jobs->size());
+  EXPECT_EQ((*jobs)->watermark(), both->jobs->watermark());
+  EXPECT_EQ((*jobs)->names(), both->jobs->names());
 }
 
 TYPED_TEST(StoreJobsContractTest, JobsOfRunComeByAttemptThenStartThenId) {

@@ -23,7 +23,11 @@ struct CompactJob {
   std::uint16_t runner_group = 0;
   std::uint16_t attempt = 1;
   RunState state = RunState::kUnfinished;  // the job's outcome class once completed
-  bool waited = false;                     // JobRecord::waited: its wait is no queue time
+  bool waited : 1 = false;                 // JobRecord::waited: its wait is no queue time
+  // Set on one job of each job name of a run that failed in an attempt and succeeded in a
+  // later one (a flaky job, docs/metrics.md): marked when the run's jobs are laid out
+  // (mark_flaky_jobs), so that a query counts flaky jobs in the same pass as the rest.
+  bool flaky : 1 = false;
 
   bool completed() const { return state != RunState::kUnfinished; }
 };
@@ -54,5 +58,10 @@ struct JobData {
            slot_begin.capacity() * sizeof(std::uint32_t);
   }
 };
+
+// Marks the flaky jobs among one run's `jobs` (ordered by name, then attempt): per job name
+// that failed in an attempt and succeeded in a later one, its first failed job (completed, so
+// counted with the executions); every other job's mark is cleared.
+void mark_flaky_jobs(std::span<CompactJob> jobs);
 
 }  // namespace cipette::engine
