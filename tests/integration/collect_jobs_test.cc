@@ -76,9 +76,9 @@ fake_github::RunGeneration recent(std::int64_t count, std::int64_t days) {
 }
 
 // Each test of the job phase runs on both stores: Sqlite and Postgres instances.
-class CollectJobsStoreTest : public testing::StoreBackendTest {};
+class CollectJobsCommandTest : public testing::StoreBackendTest {};
 
-TEST_P(CollectJobsStoreTest, JobsOfRunsSinceJobsSinceAreStoredWithOneRequestPerHundredJobs) {
+TEST_P(CollectJobsCommandTest, JobsOfRunsSinceJobsSinceAreStoredWithOneRequestPerHundredJobs) {
   auto fake = testing::start_fake_github(kToken);
   fake->add_generated_runs("acme/api", recent(300, 40));
   const Timestamp since = (now_utc() / kSecondsPerDay - 15) * kSecondsPerDay;  // a midnight
@@ -112,7 +112,7 @@ TEST_P(CollectJobsStoreTest, JobsOfRunsSinceJobsSinceAreStoredWithOneRequestPerH
   EXPECT_EQ(job_requests(*fake), 0u);
 }
 
-TEST_P(CollectJobsStoreTest, NoJobsMakesNoJobRequestsAndTheDefaultIsThirtyDays) {
+TEST_P(CollectJobsCommandTest, NoJobsMakesNoJobRequestsAndTheDefaultIsThirtyDays) {
   auto fake = testing::start_fake_github(kToken);
   fake->add_generated_runs("acme/web", recent(150, 60));
   CommandResult off = run_cipette(
@@ -140,7 +140,7 @@ TEST_P(CollectJobsStoreTest, NoJobsMakesNoJobRequestsAndTheDefaultIsThirtyDays) 
   EXPECT_EQ(count("on", fetched_sql + fmt::format("< {}", now - 31 * kSecondsPerDay)), 0);
 }
 
-TEST_P(CollectJobsStoreTest, KilledDuringTheJobBackfillAndRestartedGivesTheUninterruptedJobs) {
+TEST_P(CollectJobsCommandTest, KilledDuringTheJobBackfillAndRestartedGivesTheUninterruptedJobs) {
   // Slow answers (15 ms each) so that the backfill of ~430 runs lasts many seconds and is killed
   // in the middle of it: between a run's pages, and between a fetch and its commit.
   auto fake = testing::start_fake_github(kToken, std::chrono::milliseconds(15));
@@ -186,12 +186,12 @@ TEST_P(CollectJobsStoreTest, KilledDuringTheJobBackfillAndRestartedGivesTheUnint
   EXPECT_EQ(query("crash", records_sql), query("ref", records_sql));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, CollectJobsStoreTest,
+INSTANTIATE_TEST_SUITE_P(Stores, CollectJobsCommandTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          testing::backend_name);
 
 // Settings are checked before any store is opened: one store is enough.
-TEST(CollectJobsCommandTest, BadJobSettingsStopBeforeAnyRequestNamingTheFlagOrVariable) {
+TEST(CollectJobsSettingsTest, BadJobSettingsStopBeforeAnyRequestNamingTheFlagOrVariable) {
   auto fake = testing::start_fake_github(kToken);
   TempDir dir;
   struct Case {
