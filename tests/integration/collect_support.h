@@ -65,15 +65,15 @@ inline fake_github::RunGeneration generated_runs(std::int64_t count, std::int64_
   return generation;
 }
 
-// `command` run with `env` in "/" (so that no .env of the developer's is read), where `command`
-// is the arguments of the built binary, "collect", ... .
-inline CommandResult run_cipette(std::vector<std::string> command,
+// Runs the built binary with `args` ("collect", ...) and `env`, in "/" so that no .env of the
+// developer's is read.
+inline CommandResult run_cipette(std::vector<std::string> args,
                                  std::map<std::string, std::string> env) {
-  command.insert(command.begin(), cipette_binary());
+  args.insert(args.begin(), cipette_binary());
   CommandOptions options;
   options.env = std::move(env);
   options.cwd = "/";
-  return run_command(command, options);
+  return run_command(args, options);
 }
 
 // Calls `visit` with each row of a query's answer on the SQLite database at `path`, opened
