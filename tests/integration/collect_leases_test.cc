@@ -2,12 +2,12 @@
 // the work through leases, and what they store equals what one collector stores. A collector
 // killed while holding a lease does not keep its repository from the next one.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,49 +78,10 @@ std::int64_t count_runs(const std::string& database_url) {
   return count ? *count : 0;
 }
 
-// A shared database for one test: a SQLite file, or a PostgreSQL schema of its own.
-class SharedDatabase {
- public:
-  virtual ~SharedDatabase() = default;
-  virtual std::string url() const = 0;
-};
-
-class SqliteDatabase final : public SharedDatabase {
- public:
-  std::string url() const override { return dir_.file("shared.db"); }
-
- private:
-  TempDir dir_;
-};
-
-class PostgresDatabase final : public SharedDatabase {
- public:
-  explicit PostgresDatabase(testing::PostgresScratch scratch) : scratch_(std::move(scratch)) {}
-  std::string url() const override { return scratch_.url(); }
-
- private:
-  testing::PostgresScratch scratch_;
-};
-
-enum class Backend { kSqlite, kPostgres };
-
-class CollectLeasesTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Backend::kSqlite) {
-      database_ = std::make_unique<SqliteDatabase>();
-      return;
-    }
-    auto scratch = testing::PostgresScratch::create_or_skip();
-    if (!scratch) return;  // skipped or failed, with the reason, by create_or_skip
-    database_ = std::make_unique<PostgresDatabase>(std::move(*scratch));
-  }
-  std::unique_ptr<SharedDatabase> database_;
-  TempDir dir_;
-};
+// The shared database: a SQLite file, or a PostgreSQL schema of its own.
+class CollectLeasesTest : public testing::StoreBackendTest {};
 
 TEST_P(CollectLeasesTest, TwoCollectorsAtOnceStoreExactlyWhatOneCollectorStores) {
-  if (!database_) return;
   auto fake = start_fake(std::chrono::milliseconds(10));
   std::string names;
   for (int i = 0; i < 6; ++i) {
@@ -133,9 +94,9 @@ TEST_P(CollectLeasesTest, TwoCollectorsAtOnceStoreExactlyWhatOneCollectorStores)
   CommandResult alone = testing::run_command(collect_args(names, dir_.file("alone.db")), options);
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
 
-  pid_t first = testing::spawn_command(collect_args(names, database_->url()), options,
+  pid_t first = testing::spawn_command(collect_args(names, database("shared")), options,
                                        dir_.file("first.log"));
-  pid_t second = testing::spawn_command(collect_args(names, database_->url()), options,
+  pid_t second = testing::spawn_command(collect_args(names, database("shared")), options,
                                         dir_.file("second.log"));
   ASSERT_GT(first, 0);
   ASSERT_GT(second, 0);
@@ -144,35 +105,34 @@ TEST_P(CollectLeasesTest, TwoCollectorsAtOnceStoreExactlyWhatOneCollectorStores)
 
   std::vector<RunRecord> expected = stored_runs(dir_.file("alone.db"));
   EXPECT_EQ(expected.size(), static_cast<std::size_t>(6 * 200 + 150 * (0 + 1 + 2 + 3 + 4 + 5)));
-  EXPECT_EQ(stored_runs(database_->url()), expected);
+  EXPECT_EQ(stored_runs(database("shared")), expected);
 }
 
 TEST_P(CollectLeasesTest, ACollectorKilledHoldingALeaseIsTakenOverByTheNextOne) {
-  if (!database_) return;
   // 50 ms per request and 3,000 runs (30 pages): the first collector is still reading when
   // it is killed.
   auto fake = start_fake(std::chrono::milliseconds(50));
   fake->add_generated_runs("acme/big", generated_runs(3000));
   CommandOptions options = collect_options(*fake);
-  pid_t killed = testing::spawn_command(collect_args("acme/big", database_->url()), options,
+  pid_t killed = testing::spawn_command(collect_args("acme/big", database("shared")), options,
                                         dir_.file("k.log"));
   ASSERT_GT(killed, 0);
   // Killed once it has stored a page, so it holds the lease mid-sync.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (count_runs(database_->url()) == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (count_runs(database("shared")) == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(killed, SIGKILL);
   testing::wait_command(killed);
-  ASSERT_GT(count_runs(database_->url()), 0) << testing::read_file(dir_.file("k.log"));
-  ASSERT_LT(count_runs(database_->url()), 3000);
+  ASSERT_GT(count_runs(database("shared")), 0) << testing::read_file(dir_.file("k.log"));
+  ASSERT_LT(count_runs(database("shared")), 3000);
 
-  CommandResult next = testing::run_command(collect_args("acme/big", database_->url()), options);
+  CommandResult next = testing::run_command(collect_args("acme/big", database("shared")), options);
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_NE(next.err.find("acme/big: taking over from"), std::string::npos) << next.err;
   std::vector<RunRecord> served = fake->all_runs();
   std::sort(served.begin(), served.end(), [](auto& a, auto& b) { return a.id < b.id; });
-  std::vector<RunRecord> stored = stored_runs(database_->url());
+  std::vector<RunRecord> stored = stored_runs(database("shared"));
   ASSERT_EQ(stored.size(), served.size());
   for (std::size_t i = 0; i < stored.size(); ++i) {
     EXPECT_EQ(stored[i].id, served[i].id);
@@ -226,10 +186,8 @@ TEST(CollectPostgresTest, ConnectionsCutDuringASyncAreReopenedAndNothingIsLostOr
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CollectLeasesTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& param_info) {
-                           return param_info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace cipette

@@ -1,7 +1,7 @@
 #pragma once
 
-// Job executions for the engine's tests, and an in-memory JobReader (the reader part of the job
-// storage port, as a store answers it).
+// Job executions for the tests of the job rules and the engine, and an in-memory JobReader (the
+// reader part of the job storage port, as a store answers it).
 
 #include <cstdint>
 #include <functional>
@@ -35,6 +35,35 @@ inline JobRecord ci_job(std::int64_t id, std::int64_t run_id, std::int64_t attem
   job.labels = std::move(labels);
   job.runner_name = "runner-1";
   job.runner_group_name = "GitHub Actions";
+  return job;
+}
+
+// Step `number` named `name`, completed with success, from `started` to `completed`.
+inline StepRecord completed_step(std::int64_t number, std::string name, Timestamp started,
+                                 Timestamp completed) {
+  return StepRecord{number, std::move(name), "completed", "success", started, completed};
+}
+
+// Job 7 of run 42, attempt 1, "build": created at 1,000, started at 1,090 (queued 90 s),
+// completed at 1,700 (610 s running) with success, on ubuntu-latest in runner group "GitHub
+// Actions", with three steps. Its version is forward_version(1, Progress::kCompleted, 1'700).
+inline JobRecord completed_job() {
+  JobRecord job;
+  job.id = 7;
+  job.run_id = 42;
+  job.name = "build";
+  job.status = "completed";
+  job.conclusion = "success";
+  job.created_at = 1'000;
+  job.started_at = 1'090;
+  job.completed_at = 1'700;
+  job.labels = {"ubuntu-latest"};
+  job.runner_name = "GitHub Actions 3";
+  job.runner_group_name = "GitHub Actions";
+  job.html_url = "https://github.com/o/r/actions/runs/42/job/7";
+  job.steps = {completed_step(1, "Set up job", 1'090, 1'092),
+               completed_step(2, "checkout", 1'092, 1'100),
+               completed_step(3, "Complete job", 1'690, 1'700)};
   return job;
 }
 

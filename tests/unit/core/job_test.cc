@@ -2,21 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/job_fixtures.h"
+
 namespace cipette {
 namespace {
 
-JobRecord completed_job() {
-  JobRecord job;
-  job.id = 7;
-  job.run_id = 42;
-  job.name = "build";
-  job.status = "completed";
-  job.conclusion = "success";
-  job.created_at = 1'000;
-  job.started_at = 1'090;
-  job.completed_at = 1'700;
-  return job;
-}
+using testing::completed_job;
 
 TEST(JobTest, QueueTimeIsStartMinusCreationAndNoneWithoutBoth) {
   JobRecord job = completed_job();

@@ -4,37 +4,16 @@
 #include <gtest/gtest.h>
 
 #include "cipette/core/job.h"
+#include "support/job_fixtures.h"
 
 namespace cipette {
 namespace {
 
-StepRecord step(std::int64_t number, std::string name, Timestamp started, Timestamp completed) {
-  return StepRecord{number, std::move(name), "completed", "success", started, completed};
-}
+using testing::completed_job;
 
-// Completed at 1,700 in attempt 1: version forward_version(1, kCompleted, 1'700).
-JobRecord completed_job() {
-  JobRecord job;
-  job.id = 7;
-  job.run_id = 42;
-  job.name = "build";
-  job.status = "completed";
-  job.conclusion = "success";
-  job.created_at = 1'000;
-  job.started_at = 1'090;
-  job.completed_at = 1'700;
-  job.labels = {"ubuntu-latest"};
-  job.runner_name = "GitHub Actions 3";
-  job.runner_group_name = "GitHub Actions";
-  job.html_url = "https://github.com/o/r/actions/runs/42/job/7";
-  job.steps = {step(1, "Set up job", 1'090, 1'092), step(2, "checkout", 1'092, 1'100),
-               step(3, "Complete job", 1'690, 1'700)};
-  return job;
-}
+const std::int64_t completed_version = forward_version(1, Progress::kCompleted, 1'700);
 
-const std::int64_t kCompletedVersion = forward_version(1, Progress::kCompleted, 1'700);
-
-StoredJob stored_as(const JobRecord& job) { return StoredJob{kCompletedVersion, job.waited, &job}; }
+StoredJob stored_as(const JobRecord& job) { return StoredJob{completed_version, job.waited, &job}; }
 
 TEST(JobWriteTest, ANewJobIsWrittenWithItsOwnWaitedFlag) {
   JobRecord incoming = completed_job();
@@ -51,7 +30,7 @@ TEST(JobWriteTest, AGreaterVersionReplacesAndKeepsTheStoredWaitedFlag) {
   JobRecord incoming = completed_job();
   incoming.completed_at = 1'800;  // a later time: a greater version
   // The stored row's version alone decides: no contents needed.
-  StoredJob stored{kCompletedVersion, true, nullptr};
+  StoredJob stored{completed_version, true, nullptr};
   JobWriteDecision decision = decide_job_write(&stored, incoming);
   EXPECT_EQ(decision.write, JobWrite::kReplace);
   EXPECT_TRUE(decision.waited);  // sticky
@@ -72,7 +51,7 @@ TEST(JobWriteTest, ASmallerVersionOnlyEverMarksTheJobWaited) {
   incoming.started_at.reset();
   incoming.completed_at.reset();
   incoming.steps.clear();
-  StoredJob stored{kCompletedVersion, false, nullptr};
+  StoredJob stored{completed_version, false, nullptr};
   EXPECT_EQ(decide_job_write(&stored, incoming).write, JobWrite::kUnchanged);
   incoming.waited = true;
   EXPECT_EQ(decide_job_write(&stored, incoming).write, JobWrite::kMarkWaited);
@@ -132,7 +111,7 @@ TEST(JobWriteTest, AnEqualVersionThatDiffersInAnyFieldReplaces) {
     SCOPED_TRACE(what);
     JobRecord incoming = completed_job();
     change(incoming);
-    ASSERT_EQ(incoming.version(), kCompletedVersion);  // created_at/started_at stay below 1,700
+    ASSERT_EQ(incoming.version(), completed_version);  // created_at/started_at stay below 1,700
     JobWriteDecision decision = decide_job_write(&stored, incoming);
     EXPECT_EQ(decision.write, JobWrite::kReplace);
     EXPECT_FALSE(decision.waited);
@@ -140,12 +119,12 @@ TEST(JobWriteTest, AnEqualVersionThatDiffersInAnyFieldReplaces) {
 }
 
 TEST(JobWriteTest, AnEqualVersionWithoutTheStoredContentsReplaces) {
-  StoredJob stored{kCompletedVersion, true, nullptr};
+  StoredJob stored{completed_version, true, nullptr};
   JobWriteDecision decision = decide_job_write(&stored, completed_job());
   EXPECT_EQ(decision.write, JobWrite::kReplace);
   EXPECT_TRUE(decision.waited);
-  EXPECT_TRUE(stored_contents_needed(kCompletedVersion, completed_job()));
-  EXPECT_FALSE(stored_contents_needed(kCompletedVersion - 1, completed_job()));
+  EXPECT_TRUE(stored_contents_needed(completed_version, completed_job()));
+  EXPECT_FALSE(stored_contents_needed(completed_version - 1, completed_job()));
 }
 
 }  // namespace
