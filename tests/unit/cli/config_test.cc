@@ -2,6 +2,7 @@
 // and the one-line errors that name the flag or variable to fix.
 #include "cipette/cli/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cipette/cli/dotenv.h"
@@ -10,7 +11,7 @@ namespace cipette::cli {
 namespace {
 
 Environment env_of(std::map<std::string, std::string> process, DotenvEntries dotenv = {}) {
-  return Environment(std::move(process), std::move(dotenv));
+  return {std::move(process), std::move(dotenv)};
 }
 
 // --- .env files --------------------------------------------------------------------------------
@@ -204,12 +205,12 @@ TEST(ConfigTest, AMalformedRunnerRateIsRefusedNamingTheSettingAndTheItem) {
       {"a=cheap",
        "\"a=cheap\": the rate must be a number from 0 to 1000000 with at most 6 "
        "decimals"},
-      {"a=1,A=2", "\"A=2\": runner label \"A\" is given twice"},
+      {"a=1,A=2", R"("A=2": runner label "A" is given twice)"},
   };
   for (const auto& [value, why] : cases) {
     auto serve = resolve_serve_config(ServeFlags{}, env_of({{"CIPETTE_RUNNER_RATES", value}}));
     ASSERT_FALSE(serve) << value;
-    EXPECT_EQ(serve.error().message, "CIPETTE_RUNNER_RATES: " + why + expected);
+    EXPECT_EQ(serve.error().message, fmt::format("CIPETTE_RUNNER_RATES: {}{}", why, expected));
   }
   auto dotenv = resolve_runner_rates(Flag("--runner-rates"),
                                      env_of({}, {{"CIPETTE_RUNNER_RATES", "ubuntu-latest"}}));

@@ -2,6 +2,7 @@
 // label set, and the estimated cost, with figures worked out by hand.
 #include "cipette/core/runner_rates.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace cipette {
@@ -75,7 +76,7 @@ TEST(RunnerRatesTest, ARateThatIsNotAPlainDecimalIsRefusedNamingTheItem) {
   const std::string why = ": the rate must be a number from 0 to 1000000 with at most 6 decimals";
   for (std::string item : {"a=", "a=abc", "a=0.008$", "a=1e-3", "a=1.", "a=.", "a=+1", "a=nan",
                            "a=0.0000001", "a=1000000.000001", "a=99999999999999999999", "a=0 .5"}) {
-    EXPECT_EQ(error_of(item), "\"" + item + "\"" + why) << item;
+    EXPECT_EQ(error_of(item), fmt::format("\"{}\"{}", item, why)) << item;
   }
   // A decimal comma ends the item: "5" is the next one, without '='.
   EXPECT_EQ(error_of("a=1,5"), "\"5\" has no '=' (expected label=rate)");
