@@ -10,12 +10,13 @@ import { after, before, test } from "node:test";
 import {
   chromiumPath, cipette, ensureArtifactsDir, flakyJobsFile, flakyRepository, flakyRunsFile,
   hostileRunner, hostileRunnerGroup, hostileRunsFile, hostileStep, injectedMarkup, launchBrowser,
-  shutDown, startServer, tempDir, watchedPage as watch,
+  shutDown, startServer, stopServer, tempDir, watchedPage as watch,
 } from "./support.mjs";
 
 const firstRun = 880000001;
 
 let dir;
+let db;
 let server;
 let context;
 let artifacts;
@@ -24,12 +25,13 @@ before(async () => {
   assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium`);
   dir = tempDir("cipette-jobs-");
   artifacts = ensureArtifactsDir();
-  const db = path.join(dir, "jobs.db");
+  db = path.join(dir, "jobs.db");
   const now = Date.now();
   cipette(["import", "--db", db, flakyRunsFile(dir, now, firstRun), hostileRunsFile(dir, now)],
           { cwd: dir });
   cipette(["import", "--db", db, flakyJobsFile(dir, now, firstRun)], { cwd: dir });
-  server = await startServer(db, { cwd: dir });
+  // No rates: the runners view as it is without CIPETTE_RUNNER_RATES, whatever the caller's.
+  server = await startServer(db, { cwd: dir, env: { CIPETTE_RUNNER_RATES: "" } });
   context = await launchBrowser(dir, { width: 1300, height: 900 });
 });
 
@@ -83,6 +85,7 @@ test("the runners view loads with numbers, a queue-time chart and no console err
     ["ubuntu-latest", "GitHub Actions", "8", "30s", "40s", "1m 0s", "1m 0s", "≈ 8"],
   ]);
   assert.match(await page.locator("#billable-note").textContent(), /estimate/);
+  assert.equal(await page.locator("#cost-note").count(), 0, "no cost without rates");
   // Sorting by queue p50 puts ubuntu-latest first.
   await page.click("#runner-table th:nth-child(4) button");
   assert.equal((await rows(page, "#runner-table"))[0][0], "ubuntu-latest");
@@ -90,6 +93,35 @@ test("the runners view loads with numbers, a queue-time chart and no console err
   await page.screenshot({ path: path.join(artifacts, "runners.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("with CIPETTE_RUNNER_RATES the runners view shows each row's estimated cost", async () => {
+  // A second server on the same database, with rates. [linux, self-hosted] takes linux's rate
+  // (the first configured label it has): 16 billable minutes x 0.002 = 0.032; ubuntu-latest
+  // 8 x 0.001 = 0.008.
+  const priced = await startServer(db, {
+    cwd: dir, env: { CIPETTE_RUNNER_RATES: "ubuntu-latest=0.001,linux=0.002" },
+  });
+  try {
+    const { page, problems } = await watchedPage();
+    await page.goto(`${priced.url}/runners?period=30&repository=${flakyRepository}`);
+    assert.equal((await page.locator("#runner-table th:nth-child(9)").textContent()).trim(),
+                 "Est. cost");
+    assert.deepEqual((await rows(page, "#runner-table")).map((row) => row.slice(7)), [
+      ["≈ 16", "≈ 0.032 at 0.002/min (linux)"],
+      ["≈ 8", "≈ 0.008 at 0.001/min (ubuntu-latest)"],
+    ]);
+    assert.match(await page.locator("#cost-note").textContent(), /estimate/);
+    // Sorting by the cost puts the cheaper ubuntu-latest first.
+    await page.click("#runner-table th:nth-child(9) button");
+    assert.equal((await rows(page, "#runner-table"))[0][0], "ubuntu-latest");
+    await noInjectedMarkup(page);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    const exit = await stopServer(priced);
+    assert.equal(exit.code, 0, "the second server exits cleanly on SIGTERM");
+  }
 });
 
 test("the workflow page's job table shows each job group, its legs and slowest steps", async () => {

@@ -22,8 +22,9 @@ using testing::TempDir;
 CommandResult cipette(std::vector<std::string> args, CommandOptions options = {}) {
   args.insert(args.begin(), testing::cipette_binary());
   // Keep the developer's own configuration out of the tests.
-  for (const char* name : {"DATABASE_URL", "CIPETTE_PORT", "FLASK_PORT", "CIPETTE_HOST",
-                           "MTTR_REFRESH_INTERVAL", "CACHE_TTL_SECONDS", "GITHUB_TOKEN"}) {
+  for (const char* name :
+       {"DATABASE_URL", "CIPETTE_PORT", "FLASK_PORT", "CIPETTE_HOST", "MTTR_REFRESH_INTERVAL",
+        "CACHE_TTL_SECONDS", "GITHUB_TOKEN", "CIPETTE_RUNNER_RATES"}) {
     options.env.emplace(name, "");
   }
   if (options.cwd.empty()) options.cwd = "/";
@@ -383,6 +384,70 @@ TEST(CliTest, MetricsByRunnerGivesBillableMinutesPerLabelSetAsCsv) {
   CommandResult table = cipette({"metrics", "--db", db, "--period", "all", "--by", "runner"});
   EXPECT_NE(table.out.find("windows-latest"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("estimate"), std::string::npos) << table.out;
+}
+
+TEST(CliTest, MetricsByRunnerEstimatesTheCostAtTheConfiguredRates) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);
+  // ubuntu-latest: 5 billable minutes × 0.008 = 0.04; windows-latest: 2 × 0.016 = 0.032.
+  CommandOptions rates;
+  rates.env["CIPETTE_RUNNER_RATES"] = "windows-latest=0.016, ubuntu-latest=0.008";
+  CommandResult csv = cipette(
+      {"metrics", "--db", db, "--period", "all", "--by", "runner", "--format", "csv"}, rates);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find(",billable_minutes_estimate,cost_rate_label,cost_rate_per_minute,"
+                         "estimated_cost\r\n"
+                         "ubuntu-latest,GitHub Actions,2,2,45.00,30,60,2,120.50,61,180,5,"
+                         "ubuntu-latest,0.008,0.04\r\n"
+                         "windows-latest,GitHub Actions,1,1,120.00,120,120,1,120.00,120,120,2,"
+                         "windows-latest,0.016,0.032\r\n"),
+            std::string::npos)
+      << csv.out;
+  CommandResult json_out = cipette(
+      {"metrics", "--db", db, "--period", "all", "--by", "runner", "--format", "json"}, rates);
+  ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
+  json doc = json::parse(json_out.out);
+  EXPECT_EQ(doc["runners"][0]["estimated_cost"], 0.04);
+  EXPECT_EQ(doc["runners"][1]["estimated_cost"], 0.032);
+  EXPECT_EQ(doc["runners"][1]["cost_rate_per_minute"], 0.016);
+  // The flag beats the variable: windows-latest 2 × 0.5 = 1; ubuntu-latest has no rate now.
+  CommandResult table = cipette({"metrics", "--db", db, "--period", "all", "--by", "runner",
+                                 "--runner-rates", "windows-latest=0.5"},
+                                rates);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("RATE/MIN  COST (EST.)\n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("  0.5 (windows-latest)            1\n"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("                     -            -\n"), std::string::npos)
+      << table.out;
+  // Without rates, no cost column.
+  CommandResult plain = cipette({"metrics", "--db", db, "--period", "all", "--by", "runner"});
+  EXPECT_EQ(plain.out.find("COST"), std::string::npos) << plain.out;
+}
+
+TEST(CliTest, AMalformedRunnerRateStopsTheCommandNamingTheSettingAndTheItem) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);
+  CommandOptions bad;
+  bad.env["CIPETTE_RUNNER_RATES"] = "ubuntu-latest=0.008,macos-latest=-0.08";
+  CommandResult metrics = cipette({"metrics", "--db", db, "--by", "runner"}, bad);
+  EXPECT_EQ(metrics.exit_code, 2);
+  EXPECT_EQ(metrics.out, "");
+  EXPECT_EQ(metrics.err,
+            "cipette: error: CIPETTE_RUNNER_RATES: \"macos-latest=-0.08\": a rate cannot be "
+            "negative; expected runner label=per-minute rate items separated by commas, e.g. "
+            "ubuntu-latest=0.008,windows-latest=0.016\n");
+  // serve does not start either (it would otherwise listen and print its address).
+  CommandResult serve = cipette({"serve", "--db", db, "--port", "1"}, bad);
+  EXPECT_EQ(serve.exit_code, 2);
+  EXPECT_NE(serve.err.find("CIPETTE_RUNNER_RATES: \"macos-latest=-0.08\""), std::string::npos)
+      << serve.err;
+  CommandResult flag = cipette({"metrics", "--db", db, "--runner-rates", "ubuntu-latest"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.err.find("--runner-rates: \"ubuntu-latest\" has no '='"), std::string::npos)
+      << flag.err;
 }
 
 TEST(CliTest, MetricsByJobSaysWhenNoJobIsInScopeAndRefusesAnUnknownBy) {

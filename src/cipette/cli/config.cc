@@ -129,8 +129,23 @@ Result<std::string> read_host(const Setting& setting) {
   return std::string(host);
 }
 
+Result<RunnerRates> read_runner_rates(const Setting& setting) {
+  auto rates = parse_runner_rates(setting.value);
+  if (!rates) {
+    return fail(
+        fmt::format("{}: {}; expected runner label=per-minute rate items separated by "
+                    "commas, e.g. ubuntu-latest=0.008,windows-latest=0.016",
+                    setting.origin, rates.error().message));
+  }
+  return rates;
+}
+
 Setting resolve_database(const Flag& db, const Environment& env) {
   return resolve(db, env, {"DATABASE_URL"}, std::string(kDefaultDatabase));
+}
+
+Result<RunnerRates> resolve_runner_rates(const Flag& rates, const Environment& env) {
+  return read_runner_rates(resolve(rates, env, {"CIPETTE_RUNNER_RATES"}, ""));
 }
 
 namespace {
@@ -169,6 +184,9 @@ Result<ServeConfig> resolve_serve_limits(const ServeFlags& flags, const Environm
     config.public_url = *url;
   }
   config.create = flags.create.given;
+  auto rates = resolve_runner_rates(flags.runner_rates, env);
+  if (!rates) return rates.error();
+  config.runner_rates = std::move(*rates);
   return config;
 }
 

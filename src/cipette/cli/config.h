@@ -9,6 +9,7 @@
 
 #include "cipette/cli/dotenv.h"
 #include "cipette/core/result.h"
+#include "cipette/core/runner_rates.h"
 #include "cipette/core/time.h"
 
 namespace cipette::cli {
@@ -58,6 +59,8 @@ Result<std::string> read_url(const Setting& setting);
 Result<std::string> read_host(const Setting& setting);
 // A date "YYYY-MM-DD" (midnight UTC) or a time stamp (parse_date_or_timestamp).
 Result<Timestamp> read_date(const Setting& setting);
+// Per-minute rates of runner labels, "label=rate,..." (parse_runner_rates); empty: none.
+Result<RunnerRates> read_runner_rates(const Setting& setting);
 
 // Everything the subcommands read; each subcommand resolves (and so validates) only the parts
 // it uses.
@@ -74,11 +77,13 @@ struct ServeConfig {
   std::vector<std::string> allowed_hosts;
   std::string public_url;
   bool create = false;  // serve an empty database where none exists yet
+  RunnerRates runner_rates;
 };
 
 struct ServeFlags {
   Flag db{"--db"}, host{"--host"}, port{"--port"}, refresh{"--refresh-interval"},
-      cache_ttl{"--cache-ttl"}, debug{"--debug"}, create{"--create"};
+      cache_ttl{"--cache-ttl"}, debug{"--debug"}, create{"--create"},
+      runner_rates{"--runner-rates"};
 };
 
 inline constexpr std::string_view kDefaultDatabase = "data/cipette.db";
@@ -86,10 +91,14 @@ inline constexpr std::string_view kDefaultDatabase = "data/cipette.db";
 // DATABASE_URL (or --db), defaulting to data/cipette.db.
 Setting resolve_database(const Flag& db, const Environment& env);
 
+// CIPETTE_RUNNER_RATES (or --runner-rates), read by every command that shows billable minutes
+// (serve, demo, metrics); none configured by default. Fails naming the setting and the bad item.
+Result<RunnerRates> resolve_runner_rates(const Flag& rates, const Environment& env);
+
 // The `serve` settings: CIPETTE_HOST/FLASK_HOST, CIPETTE_PORT/FLASK_PORT, CIPETTE_DEBUG/
 // FLASK_DEBUG, MTTR_REFRESH_INTERVAL, CACHE_TTL_SECONDS, CIPETTE_CACHE_MAX_MB,
 // CIPETTE_AUTH_TOKEN, CIPETTE_MAX_CONNECTIONS_PER_CLIENT, CIPETTE_ALLOWED_HOSTS (host names,
-// comma-separated, or "*") and CIPETTE_PUBLIC_URL.
+// comma-separated, or "*"), CIPETTE_PUBLIC_URL and CIPETTE_RUNNER_RATES.
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environment& env);
 
 }  // namespace cipette::cli

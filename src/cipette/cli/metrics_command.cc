@@ -23,7 +23,9 @@ namespace {
 struct MetricsOptions {
   std::string db, period, from, to, repository, workflow, branch, event, format = "table";
   std::string by = "workflow";
+  std::string runner_rates;
   CLI::Option* db_option = nullptr;
+  CLI::Option* rates_option = nullptr;
   CLI::Option* period_option = nullptr;
   CLI::Option* from_option = nullptr;
   CLI::Option* to_option = nullptr;
@@ -67,7 +69,8 @@ int print_workflows(const MetricsOptions& options, const std::string& database,
 
 // --by job and --by runner: the job table beside the run table (docs/metrics.md, "Jobs, queue
 // time and runners").
-int print_jobs(const MetricsOptions& options, const std::string& database, const Scope& scope) {
+int print_jobs(const MetricsOptions& options, const std::string& database, const Scope& scope,
+               const RunnerRates& rates) {
   auto tables = load_existing_tables(database);
   if (!tables) return report_error(tables.error(), kExitFailure);
   const RunTable& runs = *tables->runs;
@@ -82,10 +85,10 @@ int print_jobs(const MetricsOptions& options, const std::string& database, const
   std::vector<RunnerRow> rows = compute_runner_metrics(runs, jobs, scope);
   if (options.format == "json") {
     auto days = compute_daily_queue(runs, jobs, scope);
-    return print(views::json_text(views::runners_json(scope, rows, days), 2) + '\n');
+    return print(views::json_text(views::runners_json(scope, rows, days, rates), 2) + '\n');
   }
-  if (options.format == "csv") return print(views::runners_csv(rows));
-  return print(views::runners_table(scope, rows));
+  if (options.format == "csv") return print(views::runners_csv(rows, rates));
+  return print(views::runners_table(scope, rows, rates));
 }
 
 int run_metrics(const MetricsOptions& options, const Environment& env) {
@@ -101,9 +104,12 @@ int run_metrics(const MetricsOptions& options, const Environment& env) {
   }
   auto scope = scope_from(options, now_utc());
   if (!scope) return report_error(scope.error(), kExitUsage);
+  // Read whatever --by is, so that a malformed value is found before it matters.
+  auto rates = resolve_runner_rates(flag_of(options.rates_option, options.runner_rates), env);
+  if (!rates) return report_error(rates.error(), kExitUsage);
   Setting database = resolve_database(flag_of(options.db_option, options.db), env);
   if (options.by == "workflow") return print_workflows(options, database.value, *scope);
-  return print_jobs(options, database.value, *scope);
+  return print_jobs(options, database.value, *scope, *rates);
 }
 
 }  // namespace
@@ -129,6 +135,10 @@ void add_metrics_command(CLI::App& app, CommandContext& context) {
   cmd->add_option("--by", options->by,
                   "One row per workflow, per job (matrix legs grouped) or per runner label set "
                   "and group [default: workflow]");
+  options->rates_option = cmd->add_option(
+      "--runner-rates", options->runner_rates,
+      "Per-minute rates for --by runner's estimated cost, e.g. "
+      "ubuntu-latest=0.008,windows-latest=0.016 (CIPETTE_RUNNER_RATES) [default: none]");
   cmd->callback([options, &context] { context.exit_code = run_metrics(*options, *context.env); });
 }
 

@@ -27,6 +27,9 @@ void add_serve_flags(CLI::App& command, ServeFlags& flags) {
        "Seconds between data refreshes (MTTR_REFRESH_INTERVAL) [default: 300]");
   bind(command, "--cache-ttl", flags.cache_ttl,
        "Seconds a response may be cached, 0 = off (CACHE_TTL_SECONDS) [default: 60]");
+  bind(command, "--runner-rates", flags.runner_rates,
+       "Per-minute rates for the estimated cost of billable minutes, e.g. "
+       "ubuntu-latest=0.008,windows-latest=0.016 (CIPETTE_RUNNER_RATES) [default: none]");
   command.add_flag_callback(
       "--debug",
       [&flags] {
@@ -54,6 +57,7 @@ int run_server(const ServeConfig& config) {
   options.allowed_hosts = config.allowed_hosts;
   options.public_url = config.public_url;
   options.cache_max_bytes = static_cast<std::size_t>(config.cache_max_mb) << 20;
+  options.runner_rates = config.runner_rates;
   std::string database = config.database_url;
   if (!config.create) {
     // A mistyped path would otherwise serve a new, empty database without a word.

@@ -6,8 +6,8 @@
 
 namespace cipette::cli {
 
-// Registers --host, --port, --refresh-interval, --cache-ttl and --debug on `command`, bound
-// to `flags`.
+// Registers --host, --port, --refresh-interval, --cache-ttl, --runner-rates and --debug on
+// `command`, bound to `flags`.
 void add_serve_flags(CLI::App& command, ServeFlags& flags);
 
 // Serves the dashboard for `config` until SIGINT/SIGTERM; returns the exit code.

@@ -28,13 +28,27 @@ json job_row_json(const JobRow& row) {
               {"legs", row.legs}};
 }
 
-json runner_row_json(const RunnerRow& row) {
-  return json{{"labels", row.labels},
-              {"runner_group", row.runner_group},
-              {"executions", row.executions},
-              {"queue", stats_json(row.queue)},
-              {"duration", stats_json(row.duration)},
-              {"billable_minutes_estimate", row.billable_minutes}};
+json runner_row_json(const RunnerRow& row, const RunnerRates& rates) {
+  json out{{"labels", row.labels},
+           {"runner_group", row.runner_group},
+           {"executions", row.executions},
+           {"queue", stats_json(row.queue)},
+           {"duration", stats_json(row.duration)},
+           {"billable_minutes_estimate", row.billable_minutes}};
+  if (rates.empty()) return out;
+  auto estimate = estimate_cost(rates, row);
+  out["cost_rate_label"] = estimate ? json(estimate->rate->label) : json();
+  out["cost_rate_per_minute"] = estimate ? json(estimate->rate->per_minute()) : json();
+  out["estimated_cost"] = estimate ? json(estimate->cost) : json();
+  return out;
+}
+
+json rates_json(const RunnerRates& rates) {
+  json list = json::array();
+  for (const RunnerRate& rate : rates) {
+    list.push_back({{"label", rate.label}, {"per_minute", rate.per_minute()}});
+  }
+  return list;
 }
 
 json queue_day_json(const DailyQueuePoint& point) {
@@ -57,16 +71,21 @@ json jobs_json(const Scope& scope, const std::vector<JobRow>& rows,
 }
 
 json runners_json(const Scope& scope, const std::vector<RunnerRow>& rows,
-                  const std::vector<DailyQueuePoint>& days) {
+                  const std::vector<DailyQueuePoint>& days, const RunnerRates& rates) {
   json list = json::array();
-  for (const RunnerRow& row : rows) list.push_back(runner_row_json(row));
+  for (const RunnerRow& row : rows) list.push_back(runner_row_json(row, rates));
   json points = json::array();
   for (const DailyQueuePoint& point : days) points.push_back(queue_day_json(point));
-  return json{{"schema_version", kSchemaVersion},
-              {"scope", scope_json(scope)},
-              {"billable_note", kBillableNote},
-              {"runners", std::move(list)},
-              {"queue_days", std::move(points)}};
+  json document{{"schema_version", kSchemaVersion},
+                {"scope", scope_json(scope)},
+                {"billable_note", kBillableNote},
+                {"runners", std::move(list)},
+                {"queue_days", std::move(points)}};
+  if (!rates.empty()) {
+    document["cost_note"] = kCostNote;
+    document["runner_rates"] = rates_json(rates);
+  }
+  return document;
 }
 
 }  // namespace cipette::views

@@ -33,6 +33,23 @@ std::string labels_text(const std::vector<std::string>& labels) {
   return fmt::format("{}", fmt::join(labels, ", "));
 }
 
+// The rate label, rate and estimated cost of `row` as CSV cells, empty when no rate applies.
+std::vector<std::string> cost_cells(const RunnerRates& rates, const RunnerRow& row) {
+  auto estimate = estimate_cost(rates, row);
+  if (!estimate) return {"", "", ""};
+  return {csv_cell(estimate->rate->label), format_amount(estimate->rate->per_minute()),
+          format_amount(estimate->cost)};
+}
+
+// The rate and estimated cost of `row` as table cells, "-" when no rate applies.
+std::vector<std::string> cost_table_cells(const RunnerRates& rates, const RunnerRow& row) {
+  auto estimate = estimate_cost(rates, row);
+  if (!estimate) return {"-", "-"};
+  return {fmt::format("{} ({})", format_amount(estimate->rate->per_minute()),
+                      name_cell(estimate->rate->label)),
+          format_amount(estimate->cost)};
+}
+
 template <typename Row>
 std::int64_t total_executions(const std::vector<Row>& rows) {
   std::int64_t total = 0;
@@ -63,16 +80,18 @@ std::string jobs_csv(const std::vector<JobRow>& rows) {
   return out;
 }
 
-std::string runners_csv(const std::vector<RunnerRow>& rows) {
+std::string runners_csv(const std::vector<RunnerRow>& rows, const RunnerRates& rates) {
   std::string out =
-      fmt::format("labels,runner_group,executions,{},{},billable_minutes_estimate\r\n",
-                  stats_header("queue"), stats_header("duration"));
+      fmt::format("labels,runner_group,executions,{},{},billable_minutes_estimate{}\r\n",
+                  stats_header("queue"), stats_header("duration"),
+                  rates.empty() ? "" : ",cost_rate_label,cost_rate_per_minute,estimated_cost");
   for (const RunnerRow& row : rows) {
     std::vector<std::string> cells = {csv_cell(labels_text(row.labels)), csv_cell(row.runner_group),
                                       std::to_string(row.executions)};
     append(cells, stats_cells(row.queue));
     append(cells, stats_cells(row.duration));
     cells.push_back(std::to_string(row.billable_minutes));
+    if (!rates.empty()) append(cells, cost_cells(rates, row));
     out += csv_line(cells);
   }
   return out;
@@ -98,16 +117,19 @@ std::string jobs_table(const Scope& scope, const std::vector<JobRow>& rows) {
   return out;
 }
 
-std::string runners_table(const Scope& scope, const std::vector<RunnerRow>& rows) {
+std::string runners_table(const Scope& scope, const std::vector<RunnerRow>& rows,
+                          const RunnerRates& rates) {
   std::vector<std::vector<std::string>> lines = {{"LABELS", "RUNNER GROUP", "JOBS", "QUEUE P50",
                                                   "P95", "DURATION P50", "P95",
                                                   "BILLABLE MIN (EST.)"}};
+  if (!rates.empty()) append(lines.front(), {"RATE/MIN", "COST (EST.)"});
   for (const RunnerRow& row : rows) {
     lines.push_back({row.labels.empty() ? "(none)" : name_cell(labels_text(row.labels)),
                      row.runner_group.empty() ? "-" : name_cell(row.runner_group),
                      std::to_string(row.executions), duration_cell(row.queue.p50),
                      duration_cell(row.queue.p95), duration_cell(row.duration.p50),
                      duration_cell(row.duration.p95), std::to_string(row.billable_minutes)});
+    if (!rates.empty()) append(lines.back(), cost_table_cells(rates, row));
   }
   std::string out = fmt::format("CIPette runners, {} ({} job executions)\n\n",
                                 describe_scope(scope), total_executions(rows));
@@ -118,6 +140,12 @@ std::string runners_table(const Scope& scope, const std::vector<RunnerRow>& rows
     out +=
         "\nBillable minutes are an estimate: each job's duration rounded up to a whole minute\n"
         "(GitHub bills by its own clock, per runner size, and not for self-hosted runners).\n";
+    if (!rates.empty()) {
+      out +=
+          "The cost is an estimate too: billable minutes times the configured per-minute rate\n"
+          "(CIPETTE_RUNNER_RATES) of the first configured label in the row's labels; \"-\": "
+          "none.\n";
+    }
   }
   return out;
 }

@@ -33,8 +33,19 @@ mstch::array label_chips(const std::vector<std::string>& labels) {
 
 // ---- Runners view -----------------------------------------------------------------------------
 
-mstch::map runner_row(const RunnerRow& row) {
-  return mstch::map{
+// The row's estimated cost (estimate_cost), for the column shown when rates are configured.
+void add_cost(mstch::map& item, const RunnerRates& rates, const RunnerRow& row) {
+  auto estimate = estimate_cost(rates, row);
+  item.emplace("cost_value",
+               parts::sort_key(estimate ? std::optional(estimate->cost) : std::optional<double>()));
+  if (!estimate) return;
+  item.emplace("cost", format_amount(estimate->cost));
+  item.emplace("rate", format_amount(estimate->rate->per_minute()));
+  item.emplace("rate_label", estimate->rate->label);
+}
+
+mstch::map runner_row(const RunnerRow& row, const RunnerRates& rates) {
+  mstch::map item{
       {"labels", label_chips(row.labels)},
       {"labels_key", fmt::format("{}", fmt::join(row.labels, ", "))},
       {"no_labels", row.labels.empty()},
@@ -52,6 +63,8 @@ mstch::map runner_row(const RunnerRow& row) {
       {"billable", parts::format_count(row.billable_minutes)},
       {"billable_value", std::to_string(row.billable_minutes)},
   };
+  if (!rates.empty()) add_cost(item, rates, row);
+  return item;
 }
 
 // The chart's points as the JSON app.js reads from the page: [[day start (UTC seconds), p50,
@@ -257,7 +270,7 @@ mstch::map queue_card(const JobTotals& totals) {
 }
 
 std::string render_runners(const SnapshotState& state, const JobTable& jobs,
-                           const ScopeQuery& query, bool auth_enabled) {
+                           const ScopeQuery& query, bool auth_enabled, const RunnerRates& rates) {
   const RunTable& table = *state.table;
   mstch::map context = parts::chrome("Runners", &state, query.link_query, auth_enabled);
   parts::FilterSetup setup{"/runners", true, {}, "/runners"};
@@ -268,7 +281,7 @@ std::string render_runners(const SnapshotState& state, const JobTable& jobs,
   parts::merge(context, parts::filters(table, query, std::move(setup)));
   std::vector<RunnerRow> rows = compute_runner_metrics(table, jobs, query.scope);
   mstch::array items;
-  for (const RunnerRow& row : rows) items.push_back(runner_row(row));
+  for (const RunnerRow& row : rows) items.push_back(runner_row(row, rates));
   JobTotals totals = compute_job_totals(table, jobs, query.scope);
   context.insert_or_assign("on_runners", true);
   context.insert_or_assign("back_query", query.link_query);
@@ -276,6 +289,7 @@ std::string render_runners(const SnapshotState& state, const JobTable& jobs,
   context.insert_or_assign("cards", mstch::array{queue_card(totals)});
   context.insert_or_assign("no_jobs", rows.empty());
   context.insert_or_assign("rows", std::move(items));
+  context.insert_or_assign("has_rates", !rates.empty());
   context.insert_or_assign("queue_points",
                            queue_points_json(compute_daily_queue(table, jobs, query.scope)));
   return render_template("runners", context);

@@ -13,6 +13,7 @@
 #include "cipette/core/job_table.h"
 #include "cipette/core/result.h"
 #include "cipette/core/run_table.h"
+#include "cipette/core/runner_rates.h"
 #include "cipette/web/query.h"
 #include "cipette/web/snapshot.h"
 
@@ -42,10 +43,13 @@ mstch::map queue_card(const JobTotals& totals);
 
 // The runners view ("/runners"): the filters of the dashboard, a daily queue-time chart (p50
 // and p95 per UTC day, drawn by app.js from the points the page carries) and a table per runner
-// label set and runner group. REQUIRES: validate_scope(query.scope) succeeded; `jobs` was
-// built for state.table.
+// label set and runner group. With `rates` configured (CIPETTE_RUNNER_RATES), the table has an
+// estimated-cost column (estimate_cost: the cost and the rate used, or "no rate") and a note
+// saying it is an estimate; without, neither. REQUIRES: validate_scope(query.scope)
+// succeeded; `jobs` was built for state.table.
 std::string render_runners(const SnapshotState& state, const JobTable& jobs,
-                           const ScopeQuery& query, bool auth_enabled);
+                           const ScopeQuery& query, bool auth_enabled,
+                           const RunnerRates& rates = {});
 
 // The steps of the jobs of run ids `runs`, read from `store`, by job group name (job_group_name),
 // completed jobs only: what the slowest-steps view ranks. Fails with the store's error.

@@ -168,26 +168,27 @@ Answer Routes::job_steps(const HttpRequest& req) const {
 Answer Routes::runners(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  return cached_render("runners?" + query->cache_key, query->scope.now,
-                       [scope = query->scope](const SnapshotState& state) {
-                         const RunTable& runs = *state.table;
-                         const JobTable& jobs = *state.jobs;
-                         return json_response(
-                             200,
+  return cached_render(
+      "runners?" + query->cache_key, query->scope.now,
+      [scope = query->scope, rates = &ctx_.options.runner_rates](const SnapshotState& state) {
+        const RunTable& runs = *state.table;
+        const JobTable& jobs = *state.jobs;
+        return json_response(200,
                              views::runners_json(scope, compute_runner_metrics(runs, jobs, scope),
-                                                 compute_daily_queue(runs, jobs, scope)));
-                       });
+                                                 compute_daily_queue(runs, jobs, scope), *rates));
+      });
 }
 
 Answer Routes::runners_csv(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
-  Answer answer = cached_render("runners.csv?" + query->cache_key, query->scope.now,
-                                [scope = query->scope](const SnapshotState& state) {
-                                  return make_response(200, kCsv,
-                                                       views::runners_csv(compute_runner_metrics(
-                                                           *state.table, *state.jobs, scope)));
-                                });
+  Answer answer = cached_render(
+      "runners.csv?" + query->cache_key, query->scope.now,
+      [scope = query->scope, rates = &ctx_.options.runner_rates](const SnapshotState& state) {
+        return make_response(
+            200, kCsv,
+            views::runners_csv(compute_runner_metrics(*state.table, *state.jobs, scope), *rates));
+      });
   add_header(answer, "Content-Disposition", "attachment; filename=\"cipette-runners.csv\"");
   return answer;
 }

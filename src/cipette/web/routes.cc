@@ -434,8 +434,10 @@ Answer Routes::runners_page(const HttpRequest& req) const {
   auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
   if (!query) return problem(req, query.error());
   return cached("page/runners?" + query->cache_key, query->scope.now,
-                [query = *query, auth = auth_enabled()](const SnapshotState& state) {
-                  return make_response(200, kHtml, render_runners(state, *state.jobs, query, auth));
+                [query = *query, auth = auth_enabled(),
+                 rates = &ctx_.options.runner_rates](const SnapshotState& state) {
+                  return make_response(200, kHtml,
+                                       render_runners(state, *state.jobs, query, auth, *rates));
                 });
 }
 

@@ -9,6 +9,7 @@
 
 #include "cipette/core/result.h"
 #include "cipette/core/run_store.h"
+#include "cipette/core/runner_rates.h"
 #include "cipette/web/snapshot.h"  // StoreOpener
 
 namespace cipette::web {
@@ -33,6 +34,8 @@ struct ServerOptions {
   // the address it listens on; an https URL makes the login cookie Secure.
   std::string public_url;
   std::size_t cache_max_bytes = 64 << 20;  // CIPETTE_CACHE_MAX_MB
+  // CIPETTE_RUNNER_RATES: per-minute rates for the runners' estimated cost; empty: none shown.
+  RunnerRates runner_rates;
   // A request's head and body must arrive within this of its first byte.
   std::chrono::milliseconds request_deadline{10'000};
   // How long a wrong sign-in waits for its answer (a delay that holds no thread).

@@ -2,6 +2,7 @@
 // and the one-line errors that name the flag or variable to fix.
 #include "cipette/cli/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cipette/cli/dotenv.h"
@@ -10,7 +11,7 @@ namespace cipette::cli {
 namespace {
 
 Environment env_of(std::map<std::string, std::string> process, DotenvEntries dotenv = {}) {
-  return Environment(std::move(process), std::move(dotenv));
+  return {std::move(process), std::move(dotenv)};
 }
 
 // --- .env files --------------------------------------------------------------------------------
@@ -159,6 +160,67 @@ TEST(ConfigTest, DatesAreADayOrATimeStampAndABadOneNamesItsOrigin) {
             "--jobs-since: expected a date YYYY-MM-DD or a time stamp, got \"last week\"");
   EXPECT_FALSE(read_date(Setting{"2024-13-01", "CIPETTE_JOBS_SINCE"}).has_value());
   EXPECT_FALSE(read_date(Setting{"", "--jobs-since"}).has_value());
+}
+
+// --- Runner rates (CIPETTE_RUNNER_RATES, --runner-rates) ---------------------------------------
+
+TEST(ConfigTest, RunnerRatesComeFromTheFlagTheEnvironmentOrDotenvAndDefaultToNone) {
+  auto none = resolve_runner_rates(Flag("--runner-rates"), env_of({}));
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  auto from_dotenv = resolve_runner_rates(
+      Flag("--runner-rates"), env_of({}, {{"CIPETTE_RUNNER_RATES", "ubuntu-latest=0.008"}}));
+  ASSERT_TRUE(from_dotenv) << from_dotenv.error().message;
+  ASSERT_EQ(from_dotenv->size(), 1U);
+  EXPECT_EQ((*from_dotenv)[0].label, "ubuntu-latest");
+  EXPECT_EQ((*from_dotenv)[0].micros_per_minute, 8'000);
+  auto from_flag = resolve_runner_rates(Flag("--runner-rates", "macos-latest=0.08", true),
+                                        env_of({{"CIPETTE_RUNNER_RATES", "ubuntu-latest=0.008"}}));
+  ASSERT_TRUE(from_flag) << from_flag.error().message;
+  ASSERT_EQ(from_flag->size(), 1U);
+  EXPECT_EQ((*from_flag)[0].label, "macos-latest");
+  EXPECT_EQ((*from_flag)[0].micros_per_minute, 80'000);
+}
+
+TEST(ConfigTest, ServeReadsTheRunnerRates) {
+  auto config = resolve_serve_config(
+      ServeFlags{}, env_of({{"CIPETTE_RUNNER_RATES", "ubuntu-latest=0.008,windows-latest=0.016"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->runner_rates.size(), 2U);
+  EXPECT_EQ(config->runner_rates[1].label, "windows-latest");
+  EXPECT_EQ(config->runner_rates[1].micros_per_minute, 16'000);
+  auto defaults = resolve_serve_config(ServeFlags{}, env_of({}));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_TRUE(defaults->runner_rates.empty());
+}
+
+TEST(ConfigTest, AMalformedRunnerRateIsRefusedNamingTheSettingAndTheItem) {
+  const std::string expected =
+      "; expected runner label=per-minute rate items separated by "
+      "commas, e.g. ubuntu-latest=0.008,windows-latest=0.016";
+  const std::pair<std::string, std::string> cases[] = {
+      {"ubuntu-latest", "\"ubuntu-latest\" has no '=' (expected label=rate)"},
+      {"=0.008", "\"=0.008\" has an empty runner label"},
+      {"a=0.008,b=-1", "\"b=-1\": a rate cannot be negative"},
+      {"a=cheap",
+       "\"a=cheap\": the rate must be a number from 0 to 1000000 with at most 6 "
+       "decimals"},
+      {"a=1,A=2", R"("A=2": runner label "A" is given twice)"},
+  };
+  for (const auto& [value, why] : cases) {
+    auto serve = resolve_serve_config(ServeFlags{}, env_of({{"CIPETTE_RUNNER_RATES", value}}));
+    ASSERT_FALSE(serve) << value;
+    EXPECT_EQ(serve.error().message, fmt::format("CIPETTE_RUNNER_RATES: {}{}", why, expected));
+  }
+  auto dotenv = resolve_runner_rates(Flag("--runner-rates"),
+                                     env_of({}, {{"CIPETTE_RUNNER_RATES", "ubuntu-latest"}}));
+  ASSERT_FALSE(dotenv);
+  EXPECT_TRUE(dotenv.error().message.starts_with(".env: CIPETTE_RUNNER_RATES: \"ubuntu-latest\""))
+      << dotenv.error().message;
+  auto flag = resolve_runner_rates(Flag("--runner-rates", "x=-2", true), env_of({}));
+  ASSERT_FALSE(flag);
+  EXPECT_TRUE(flag.error().message.starts_with("--runner-rates: \"x=-2\": a rate cannot"))
+      << flag.error().message;
 }
 
 TEST(ConfigTest, BooleansTakeTheUsualSpellings) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cipette/core/job_metrics.h"
+#include "cipette/core/runner_rates.h"
 #include "cipette/views/job_report_json.h"
 #include "cipette/views/job_report_text.h"
 #include "unit/views/job_example.h"
@@ -78,6 +79,52 @@ TEST(JobReportJsonTest, RunnerRowsSayBillableMinutesAreAnEstimateAndListQueueDay
   EXPECT_NE(document["billable_note"].get<std::string>().find("estimate"), std::string::npos);
 }
 
+// Rates for the example: ubuntu-latest's 5 billable minutes at 0.008 cost 5 × 0.008 = 0.04;
+// no rate is configured for [linux, self-hosted] (self-hosted runners are not billed).
+RunnerRates example_rates() {
+  auto rates = parse_runner_rates("ubuntu-latest=0.008,windows-latest=0.016");
+  EXPECT_TRUE(rates);
+  return rates ? *rates : RunnerRates{};
+}
+
+TEST(JobReportJsonTest, WithRatesEachRunnerRowCarriesItsRateAndEstimatedCost) {
+  testing::JobExample e = testing::job_example();
+  Scope scope = testing::job_example_scope();
+  json document = runners_json(scope, compute_runner_metrics(e.runs, *e.jobs, scope),
+                               compute_daily_queue(e.runs, *e.jobs, scope), example_rates());
+  json expected_rows = json::parse(R"([
+    {"labels": ["linux", "self-hosted"], "runner_group": "big", "executions": 1,
+     "queue": {"count": 1, "mean_seconds": 0.0, "p50_seconds": 0, "p95_seconds": 0},
+     "duration": {"count": 1, "mean_seconds": 130.0, "p50_seconds": 130, "p95_seconds": 130},
+     "billable_minutes_estimate": 3,
+     "cost_rate_label": null, "cost_rate_per_minute": null, "estimated_cost": null},
+    {"labels": ["ubuntu-latest"], "runner_group": "GitHub Actions", "executions": 3,
+     "queue": {"count": 3, "mean_seconds": 23.33, "p50_seconds": 20, "p95_seconds": 40},
+     "duration": {"count": 3, "mean_seconds": 73.33, "p50_seconds": 70, "p95_seconds": 100},
+     "billable_minutes_estimate": 5,
+     "cost_rate_label": "ubuntu-latest", "cost_rate_per_minute": 0.008, "estimated_cost": 0.04}])");
+  EXPECT_EQ(document["runners"], expected_rows);
+  EXPECT_EQ(document["runner_rates"],
+            json::parse(R"([{"label": "ubuntu-latest", "per_minute": 0.008},
+    {"label": "windows-latest", "per_minute": 0.016}])"));
+  EXPECT_NE(document["cost_note"].get<std::string>().find("is an estimate"), std::string::npos);
+  // The numbers as a client reads them: exact decimals.
+  EXPECT_NE(document.dump().find("\"estimated_cost\":0.04,"), std::string::npos);
+}
+
+TEST(JobReportJsonTest, WithoutRatesTheRunnerDocumentHasNoCostFields) {
+  testing::JobExample e = testing::job_example();
+  Scope scope = testing::job_example_scope();
+  json document = runners_json(scope, compute_runner_metrics(e.runs, *e.jobs, scope),
+                               compute_daily_queue(e.runs, *e.jobs, scope), RunnerRates{});
+  EXPECT_FALSE(document.contains("cost_note"));
+  EXPECT_FALSE(document.contains("runner_rates"));
+  for (const json& row : document["runners"]) {
+    EXPECT_FALSE(row.contains("estimated_cost"));
+    EXPECT_FALSE(row.contains("cost_rate_label"));
+  }
+}
+
 TEST(JobReportTextTest, JobsCsvFlattensTheRowsAndQuotesLegNamesWithCommas) {
   testing::JobExample e = testing::job_example();
   Scope scope = testing::job_example_scope();
@@ -100,6 +147,30 @@ TEST(JobReportTextTest, RunnersCsvHoldsTheLabelSetInOneQuotedCell) {
             "duration_p95_seconds,billable_minutes_estimate\r\n"
             "\"linux, self-hosted\",big,1,1,0.00,0,0,1,130.00,130,130,3\r\n"
             "ubuntu-latest,GitHub Actions,3,3,23.33,20,40,3,73.33,70,100,5\r\n");
+}
+
+TEST(JobReportTextTest, WithRatesRunnersCsvEndsWithTheRateAndEstimatedCost) {
+  testing::JobExample e = testing::job_example();
+  Scope scope = testing::job_example_scope();
+  EXPECT_EQ(runners_csv(compute_runner_metrics(e.runs, *e.jobs, scope), example_rates()),
+            "labels,runner_group,executions,queue_count,queue_mean_seconds,queue_p50_seconds,"
+            "queue_p95_seconds,duration_count,duration_mean_seconds,duration_p50_seconds,"
+            "duration_p95_seconds,billable_minutes_estimate,cost_rate_label,"
+            "cost_rate_per_minute,estimated_cost\r\n"
+            "\"linux, self-hosted\",big,1,1,0.00,0,0,1,130.00,130,130,3,,,\r\n"
+            "ubuntu-latest,GitHub Actions,3,3,23.33,20,40,3,73.33,70,100,5,ubuntu-latest,0.008,"
+            "0.04\r\n");
+}
+
+TEST(JobReportTextTest, ARateLabelThatLooksLikeAFormulaIsDefusedInCsv) {
+  auto rates = parse_runner_rates("@gpu=0.5");
+  ASSERT_TRUE(rates) << rates.error().message;
+  RunnerRow row;
+  row.labels = {"@gpu"};
+  row.billable_minutes = 3;
+  // 3 × 0.5 = 1.5.
+  std::string csv = runners_csv({row}, *rates);
+  EXPECT_NE(csv.find(",3,'@gpu,0.5,1.5\r\n"), std::string::npos) << csv;
 }
 
 TEST(JobReportTextTest, CsvCellsThatLookLikeFormulasAreDefused) {
@@ -133,6 +204,44 @@ TEST(JobReportTextTest, RunnersTableNamesTheEstimateAndShowsMissingGroups) {
   std::string table = runners_table(testing::job_example_scope(), {row});
   EXPECT_NE(table.find("\nubuntu-latest  -                2"), std::string::npos) << table;
   EXPECT_NE(table.find("Billable minutes are an estimate"), std::string::npos) << table;
+}
+
+TEST(JobReportTextTest, WithRatesRunnersTableShowsTheRateUsedAndTheEstimatedCost) {
+  RunnerRow ubuntu;
+  ubuntu.labels = {"ubuntu-latest"};
+  ubuntu.runner_group = "GitHub Actions";
+  ubuntu.executions = 12;
+  ubuntu.billable_minutes = 37;
+  RunnerRow self_hosted;
+  self_hosted.labels = {"linux", "self-hosted"};
+  self_hosted.runner_group = "big";
+  self_hosted.executions = 4;
+  self_hosted.billable_minutes = 90;
+  auto rates = parse_runner_rates("ubuntu-latest=0.008");
+  ASSERT_TRUE(rates) << rates.error().message;
+  std::string table = runners_table(testing::job_example_scope(), {self_hosted, ubuntu}, *rates);
+  // 37 × 0.008 = 0.296; no rate for the self-hosted runner. Columns: the two names
+  // left-aligned, the rest right-aligned to their widest cell, two spaces apart.
+  EXPECT_NE(table.find("\n"
+                       "LABELS              RUNNER GROUP    JOBS  QUEUE P50  P95  DURATION P50  "
+                       "P95  BILLABLE MIN (EST.)               RATE/MIN  COST (EST.)\n"
+                       "linux, self-hosted  big                4          -    -             -  "
+                       "  -                   90                      -            -\n"
+                       "ubuntu-latest       GitHub Actions    12          -    -             -  "
+                       "  -                   37  0.008 (ubuntu-latest)        0.296\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("The cost is an estimate too"), std::string::npos) << table;
+}
+
+TEST(JobReportTextTest, WithoutRatesRunnersTableHasNoCostColumn) {
+  RunnerRow row;
+  row.labels = {"ubuntu-latest"};
+  row.billable_minutes = 37;
+  std::string table = runners_table(testing::job_example_scope(), {row}, RunnerRates{});
+  EXPECT_EQ(table, runners_table(testing::job_example_scope(), {row}));
+  EXPECT_EQ(table.find("COST"), std::string::npos) << table;
+  EXPECT_EQ(table.find("The cost is an estimate"), std::string::npos) << table;
 }
 
 TEST(JobReportTextTest, EmptyTablesSayThatNoJobCompletedInScope) {

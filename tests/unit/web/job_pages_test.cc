@@ -12,6 +12,7 @@
 
 #include "cipette/core/job_metrics.h"
 #include "cipette/core/job_table.h"
+#include "cipette/core/runner_rates.h"
 #include "cipette/core/time.h"
 #include "cipette/web/html.h"
 #include "support/job_fixtures.h"
@@ -180,6 +181,58 @@ TEST(JobPagesTest, RunnersViewShowsEachLabelSetAndGroupWithHandWorkedNumbers) {
   // The queue-time card over all four jobs, and the nav marks this view.
   EXPECT_TRUE(has(element(html, "card-queue-time", "</section>"), ">30s<"));
   EXPECT_TRUE(has(html, "id=\"nav-runners\" aria-current=\"page\""));
+}
+
+// The runner table's rows of `html`: the hostile label set's, then ubuntu-latest's.
+std::pair<std::string, std::string> runner_rows(const std::string& html) {
+  std::string table = element(html, "runner-table", "</table>");
+  std::size_t ubuntu = table.find("<li class=\"chip\">ubuntu-latest</li>");
+  EXPECT_NE(ubuntu, std::string::npos) << table;
+  if (ubuntu == std::string::npos) return {};
+  return {table.substr(0, ubuntu), table.substr(ubuntu)};
+}
+
+TEST(JobPagesTest, WithRatesTheRunnersViewShowsEachRowsEstimatedCostAndTheRateUsed) {
+  auto h = history();
+  // A configured label may be as hostile as GitHub's: the hostile set matches it.
+  auto rates = parse_runner_rates("<script>alert(1)</script>=0.5, ubuntu-latest=0.008");
+  ASSERT_TRUE(rates) << rates.error().message;
+  std::string html = render_runners(h->state, *h->jobs, all_time(), false, *rates);
+  expect_no_markup_from_github(html);
+  EXPECT_TRUE(has(element(html, "runner-table", "</thead>"), ">Est. cost</button></th>"));
+  auto [hostile_row, ubuntu_row] = runner_rows(html);
+  // The hostile set: 4 billable minutes × 0.5 = 2.
+  EXPECT_TRUE(has(hostile_row,
+                  "data-value=\"2\">≈ 2 <span class=\"muted\">at 0.5/min "
+                  "(&lt;script&gt;alert(1)&lt;/script&gt;)</span></td>"))
+      << hostile_row;
+  // ubuntu-latest: 5 billable minutes × 0.008 = 0.04.
+  EXPECT_TRUE(has(ubuntu_row,
+                  "data-value=\"0.04\">≈ 0.04 <span class=\"muted\">at 0.008/min "
+                  "(ubuntu-latest)</span></td>"))
+      << ubuntu_row;
+  EXPECT_TRUE(has(html, "id=\"cost-note\">The estimated cost is an estimate too"));
+}
+
+TEST(JobPagesTest, ARunnerRowWithNoConfiguredLabelShowsNoRate) {
+  auto h = history();
+  auto rates = parse_runner_rates("ubuntu-latest=0.008");
+  ASSERT_TRUE(rates) << rates.error().message;
+  auto [hostile_row, ubuntu_row] =
+      runner_rows(render_runners(h->state, *h->jobs, all_time(), false, *rates));
+  // The self-hosted set (<script>.., linux) has no configured label: no rate, sorted as empty.
+  EXPECT_TRUE(has(hostile_row, "data-value=\"\"><span class=\"muted\">no rate</span></td>"))
+      << hostile_row;
+  EXPECT_TRUE(has(ubuntu_row, ">≈ 0.04 <span")) << ubuntu_row;
+}
+
+TEST(JobPagesTest, WithoutRatesTheRunnersViewHasNoCostColumn) {
+  auto h = history();
+  std::string html = render_runners(h->state, *h->jobs, all_time(), false, RunnerRates{});
+  EXPECT_EQ(html, render_runners(h->state, *h->jobs, all_time(), false));
+  EXPECT_FALSE(has(html, "Est. cost"));
+  EXPECT_FALSE(has(html, "no rate"));
+  EXPECT_FALSE(has(html, "id=\"cost-note\""));
 }
 
 TEST(JobPagesTest, RunnersViewWithoutJobsSaysHowToCollectThem) {

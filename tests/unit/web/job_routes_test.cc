@@ -2,6 +2,7 @@
 // store holding the hand-worked history of tests/unit/views/job_example.h.
 #include <gtest/gtest.h>
 
+#include "cipette/core/runner_rates.h"
 #include "cipette/storage/store_factory.h"
 #include "cipette/web/snapshot.h"
 #include "cipette/web/store_pool.h"
@@ -76,8 +77,10 @@ class JobRoutesTest : public HttpServerTest {
     snapshot_.publish(*runs, *jobs);
     pool_ = std::make_unique<StorePool>(sqlite_opener(path_));
     stores_ = pool_.get();
-    start();
+    start(server_options());
   }
+
+  virtual ServerOptions server_options() const { return {}; }
 
   testing::TempDir dir_;
   std::string path_;
@@ -155,6 +158,57 @@ TEST_F(JobRoutesTest, CsvExportsAreAttachments) {
             "attachment; filename=\"cipette-runners.csv\"");
   EXPECT_NE(runners->body.find("\r\nubuntu-latest,GitHub Actions,3,"), std::string::npos)
       << runners->body;
+}
+
+// The same server with CIPETTE_RUNNER_RATES configured.
+class JobRoutesWithRatesTest : public JobRoutesTest {
+ protected:
+  ServerOptions server_options() const override {
+    ServerOptions options;
+    auto rates = parse_runner_rates("windows-latest=0.016,ubuntu-latest=0.008");
+    EXPECT_TRUE(rates);
+    if (rates) options.runner_rates = *rates;
+    return options;
+  }
+};
+
+TEST_F(JobRoutesWithRatesTest, RunnersCarryTheEstimatedCostOfTheConfiguredRates) {
+  json doc = get_json("/api/v1/runners?" + kRange);
+  ASSERT_EQ(doc["runners"].size(), 2U);
+  // [linux, self-hosted]: no configured label, no cost.
+  EXPECT_EQ(doc["runners"][0]["estimated_cost"], nullptr);
+  EXPECT_EQ(doc["runners"][0]["cost_rate_label"], nullptr);
+  // ubuntu-latest: 5 billable minutes × 0.008 = 0.04.
+  EXPECT_EQ(doc["runners"][1]["estimated_cost"], 0.04);
+  EXPECT_EQ(doc["runners"][1]["cost_rate_label"], "ubuntu-latest");
+  EXPECT_EQ(doc["runners"][1]["cost_rate_per_minute"], 0.008);
+  EXPECT_EQ(doc["runner_rates"], json::parse(R"([{"label": "windows-latest", "per_minute": 0.016},
+    {"label": "ubuntu-latest", "per_minute": 0.008}])"));
+  auto csv = get("/api/v1/runners.csv?" + kRange);
+  ASSERT_TRUE(csv);
+  EXPECT_NE(csv->body.find(",billable_minutes_estimate,cost_rate_label,cost_rate_per_minute,"
+                           "estimated_cost\r\n"),
+            std::string::npos)
+      << csv->body;
+  EXPECT_NE(csv->body.find(",big,1,1,0.00,0,0,1,130.00,130,130,3,,,\r\n"), std::string::npos);
+  EXPECT_NE(csv->body.find(",100,5,ubuntu-latest,0.008,0.04\r\n"), std::string::npos);
+  auto page = get("/runners?" + kRange);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find(">≈ 0.04 <span class=\"muted\">at 0.008/min (ubuntu-latest)</span>"),
+            std::string::npos)
+      << page->body;
+}
+
+TEST_F(JobRoutesTest, WithoutRatesRunnersCarryNoCost) {
+  json doc = get_json("/api/v1/runners?" + kRange);
+  EXPECT_FALSE(doc.contains("runner_rates"));
+  EXPECT_FALSE(doc["runners"][1].contains("estimated_cost"));
+  auto csv = get("/api/v1/runners.csv?" + kRange);
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->body.find("cost"), std::string::npos) << csv->body;
+  auto page = get("/runners?" + kRange);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->body.find("Est. cost"), std::string::npos);
 }
 
 TEST_F(JobRoutesTest, ARunsPageHoldsItsAttemptsJobsAndSteps) {
