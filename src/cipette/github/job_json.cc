@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -121,9 +123,20 @@ void JobReader::read_steps() {
   }
 }
 
+// "steps[INDEX]" written into `buffer`: built for every step, where fmt::format and its
+// allocation were ~7% of parsing a page of 10-step jobs.
+std::string_view step_parent(std::size_t index, std::array<char, 32>& buffer) {
+  constexpr std::string_view kPrefix = "steps[";
+  char* out = std::copy(kPrefix.begin(), kPrefix.end(), buffer.data());
+  out = std::to_chars(out, buffer.data() + buffer.size() - 1, index).ptr;  // up to 20 digits
+  *out++ = ']';
+  return {buffer.data(), static_cast<std::size_t>(out - buffer.data())};
+}
+
 // Steps are named by their 0-based place in the array, as jq writes paths: "steps[3].number".
 void JobReader::read_step(dom::element step, std::size_t index) {
-  std::string parent = fmt::format("steps[{}]", index);
+  std::array<char, 32> buffer{};
+  std::string_view parent = step_parent(index, buffer);
   dom::object object;
   if (step.get_object().get(object) != simdjson::SUCCESS) {
     fields_.set_error(parent, "expected an object, got " + describe(step));
@@ -132,7 +145,7 @@ void JobReader::read_step(dom::element step, std::size_t index) {
   StepRecord record;
   fields_.read_int(Field{object, parent, "number"}, Need::kRequired, record.number);
   if (!fields_.failed() && record.number <= 0) {
-    fields_.set_error(parent + ".number",
+    fields_.set_error(fmt::format("{}.number", parent),
                       fmt::format("must be a positive integer, got {}", record.number));
   }
   fields_.read_string(Field{object, parent, "name"}, Need::kOptional, record.name);
@@ -147,6 +160,11 @@ void JobReader::read_step(dom::element step, std::size_t index) {
 // and reports a number given twice with both places. record_.steps holds the steps in input
 // order here, so a step's index is its place in the input.
 void JobReader::sort_steps() {
+  // The usual case first, without the allocation: numbers increasing (so none twice).
+  if (std::ranges::adjacent_find(record_.steps, std::ranges::greater_equal{},
+                                 &StepRecord::number) == record_.steps.end()) {
+    return;
+  }
   std::vector<std::size_t> order(record_.steps.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   auto number = [&](std::size_t i) { return record_.steps[i].number; };

@@ -385,6 +385,22 @@ TEST(JobJsonErrorsTest, DuplicateStepNumbersNameBothSteps) {
   EXPECT_EQ(error_of(page(job({{"steps", R"([{"number": 1}, {"number": 2}, {"number": 1}])"}}))),
             "test.json: job #1 (id 5): field \"steps[2].number\": step number 1 is given twice "
             "(also by steps[0])");
+  // Next to each other in an otherwise increasing list.
+  EXPECT_EQ(error_of(page(job({{"steps", R"([{"number": 1}, {"number": 4}, {"number": 4}])"}}))),
+            "test.json: job #1 (id 5): field \"steps[2].number\": step number 4 is given twice "
+            "(also by steps[1])");
+}
+
+// Eleven steps, numbered 1 to 10 and then 0: the place named has two digits.
+TEST(JobJsonErrorsTest, AStepPlaceOfTwoDigitsIsNamedWhole) {
+  std::string steps = "[";
+  for (int number = 1; number <= 10; ++number) {
+    steps += "{\"number\": " + std::to_string(number) + "}, ";
+  }
+  steps += "{\"number\": 0}]";
+  EXPECT_EQ(error_of(page(job({{"steps", steps}}))),
+            "test.json: job #1 (id 5): field \"steps[10].number\": must be a positive integer, "
+            "got 0");
 }
 
 TEST(JobJsonErrorsTest, StepFieldsOfTheWrongTypeNameTheStep) {

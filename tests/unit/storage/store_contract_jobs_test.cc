@@ -484,6 +484,40 @@ TYPED_TEST(StoreJobsContractTest, AnotherConnectionSeesTheJobs) {
   EXPECT_EQ(this->value("SELECT run_attempt FROM run_jobs WHERE run_id = 1"), "1");
 }
 
+// SQLite's writer inserts a new job's steps without deleting any first (PostgreSQL's deletes
+// the steps of every job it writes, so a stray row is replaced there). A step row that cannot
+// be written, here because of a stray row of job 2 left by hand (no writer leaves one), fails
+// the whole batch, the jobs and steps written before it included, and the store writes the
+// next batch: the steps' INSERT is OR ROLLBACK, so the failing statement itself ends the
+// transaction (docs/decisions.md, "Jobs in the store").
+TEST(SqliteJobsWriterTest, AStepRowThatCannotBeWrittenFailsTheBatchWritingNothing) {
+  SqliteBackend backend;
+  auto opened = backend.open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  RunStore& store = **opened;
+  std::vector<RunRecord> runs = {make_run(1)};
+  ASSERT_TRUE(store.upsert_runs(runs));
+  backend.value(
+      "INSERT INTO steps (job_id, number, started_at, completed_at, name, status, conclusion) "
+      "VALUES (2, 2, NULL, NULL, 'stray', 'completed', NULL)");
+  std::vector<JobRecord> batch = {job_of(1, 1), job_of(2, 1)};  // both with steps 1 and 2
+  auto failed = store.upsert_jobs(batch);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("writing jobs to"), std::string::npos)
+      << failed.error().message;
+  EXPECT_EQ(backend.value("SELECT count(*) FROM jobs"), "0");
+  EXPECT_EQ(backend.value("SELECT count(*) FROM steps"), "1");  // the stray row alone
+  std::vector<RunJobs> fetched = {RunJobs{1, 1, true, {job_of(1, 1)}}};
+  auto written = store.commit_run_jobs(fetched);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_EQ(*written, (JobUpsertStats{1, 0, 0, 0}));
+  auto jobs = store.jobs_of_run(1);
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  EXPECT_EQ(*jobs, (std::vector<JobRecord>{job_of(1, 1)}));
+  EXPECT_EQ(backend.value("SELECT count(*) FROM steps"), "3");
+  EXPECT_EQ(backend.value("SELECT last_seq FROM job_change_head"), "1");
+}
+
 // Schema 5 adds tables and an index only: a schema-4 database keeps every run and attempt,
 // its completed runs are wanted, and jobs can be written at once.
 TEST(SqliteJobsMigrationTest, MigratingFromVersion4KeepsEverything) {
