@@ -379,22 +379,19 @@ Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now) {
   return query;
 }
 
-std::optional<RunTable::Row> find_run(const RunTable& runs, const RunQuery& query) {
+std::optional<RunTable::Row> find_run(const std::shared_ptr<const RunTable>& runs,
+                                      RunFinder& finder, const RunQuery& query) {
+  auto found = finder.find(runs, query.id);
+  if (!found) return std::nullopt;
+  RunTable::Row row = runs->row(*found);
   const Scope& hint = query.scope.scope;
-  std::vector<NameId> workflows;
   if (!hint.repository.empty() || !hint.workflow.empty()) {
-    workflows = matching_workflows(runs, hint);
-  } else {
-    for (NameId w = 0; w < runs.workflows().size(); ++w) workflows.push_back(w);
-  }
-  for (NameId w : workflows) {
-    auto [begin, end] = runs.workflow_rows(w);
-    for (std::size_t i = begin; i < end; ++i) {
-      RunTable::Row row = runs.row(i);
-      if (row.id == query.id) return row;
+    std::vector<NameId> workflows = matching_workflows(*runs, hint);
+    if (std::find(workflows.begin(), workflows.end(), row.workflow) == workflows.end()) {
+      return std::nullopt;
     }
   }
-  return std::nullopt;
+  return row;
 }
 
 std::string render_run(const SnapshotState& state, const RunQuery& query, const RunTable::Row& row,

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "cipette/core/run_table.h"
 #include "cipette/core/runner_rates.h"
 #include "cipette/web/query.h"
+#include "cipette/web/run_finder.h"
 #include "cipette/web/snapshot.h"
 
 // The HTML of jobs and runners (docs/metrics.md, "Jobs, queue time and runners"): the
@@ -84,8 +86,11 @@ struct RunQuery {
 };
 Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now);
 
-// The row of run `query.id`, or none when the table does not hold it.
-std::optional<RunTable::Row> find_run(const RunTable& runs, const RunQuery& query);
+// The row of run `query.id`, found by id through `finder`'s index, or none when the table does
+// not hold it or when the query's repository or workflow (a hint the links carry) names another
+// workflow.
+std::optional<RunTable::Row> find_run(const std::shared_ptr<const RunTable>& runs,
+                                      RunFinder& finder, const RunQuery& query);
 
 // The run page: the run's attempts (1 .. its run_attempt, and any later one a job names), each
 // with its jobs as a timeline (a bar per job: queued from created_at to started_at, running to

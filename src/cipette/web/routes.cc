@@ -126,8 +126,8 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
 }
 
 CachedResponse run_response(const SnapshotState& state, const RunQuery& query, bool auth,
-                            StorePool* stores) {
-  auto row = find_run(*state.table, query);
+                            StorePool* stores, RunFinder& finder) {
+  auto row = find_run(state.table, finder, query);
   if (!row) {
     return make_response(
         404, kHtml,
@@ -447,12 +447,12 @@ Answer Routes::run_page(const HttpRequest& req) const {
   if (auto valid = validate_scope(query->scope.scope); !valid) {
     return problem(req, ParamProblem{"period", valid.error().message});
   }
-  return cached(
-      "page/run?id=" + std::to_string(query->id) + "&" + query->scope.cache_key,
-      query->scope.scope.now,
-      [query = *query, auth = auth_enabled(), stores = ctx_.stores](const SnapshotState& state) {
-        return run_response(state, query, auth, stores);
-      });
+  return cached("page/run?id=" + std::to_string(query->id) + "&" + query->scope.cache_key,
+                query->scope.scope.now,
+                [query = *query, auth = auth_enabled(), stores = ctx_.stores,
+                 finder = run_finder_](const SnapshotState& state) {
+                  return run_response(state, query, auth, stores, *finder);
+                });
 }
 
 Answer Routes::static_file(const HttpRequest& req) const {

@@ -328,28 +328,30 @@ TEST(JobPagesTest, RunQueryNeedsAPositiveNumericId) {
   EXPECT_EQ(parse_run_query({{"id", "1"}, {"color", "red"}}, now).error().parameter, "color");
 }
 
-TEST(JobPagesTest, FindRunLooksInTheHintedWorkflowOrEverywhere) {
+TEST(JobPagesTest, FindRunFindsByIdAndHonoursTheHintedWorkflow) {
   auto h = history();
+  RunFinder finder;
   auto everywhere = parse_run_query({{"id", "2"}}, kDay0);
   ASSERT_TRUE(everywhere);
-  auto row = find_run(*h->state.table, *everywhere);
+  auto row = find_run(h->state.table, finder, *everywhere);
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->id, 2);
   EXPECT_EQ(row->created_at, kRun2);
   auto hinted = parse_run_query({{"id", "1"}, {"repository", "octo/app"}, {"workflow", "10"}}, 0);
   ASSERT_TRUE(hinted);
-  EXPECT_TRUE(find_run(*h->state.table, *hinted).has_value());
+  EXPECT_TRUE(find_run(h->state.table, finder, *hinted).has_value());
   auto other = parse_run_query({{"id", "1"}, {"repository", "octo/app"}, {"workflow", "11"}}, 0);
-  EXPECT_FALSE(find_run(*h->state.table, *other).has_value());
+  EXPECT_FALSE(find_run(h->state.table, finder, *other).has_value());
   auto unknown = parse_run_query({{"id", "999"}}, kDay0);
-  EXPECT_FALSE(find_run(*h->state.table, *unknown).has_value());
+  EXPECT_FALSE(find_run(h->state.table, finder, *unknown).has_value());
 }
 
 TEST(JobPagesTest, RunPageDrawsEachJobQueuedThenRunningWithStepsAndLinks) {
   auto h = history();
+  RunFinder finder;
   auto query = parse_run_query({{"id", "2"}, {"repository", "octo/app"}, {"workflow", "10"}}, 0);
   ASSERT_TRUE(query);
-  auto row = find_run(*h->state.table, *query);
+  auto row = find_run(h->state.table, finder, *query);
   ASSERT_TRUE(row.has_value());
   std::string html = render_run(h->state, *query, *row, h->store.jobs_of_run(2), false);
   expect_no_markup_from_github(html);
@@ -391,6 +393,7 @@ TEST(JobPagesTest, RunPageDrawsEachJobQueuedThenRunningWithStepsAndLinks) {
 
 TEST(JobPagesTest, RunPageListsEveryAttemptNewestFirstAndSaysWhenJobsAreMissing) {
   auto h = history();
+  RunFinder finder;
   RunTableBuilder builder;
   RunRecord rerun = listed_ci_run(5, "success", kRun2, 300);
   rerun.run_attempt = 2;
@@ -398,7 +401,7 @@ TEST(JobPagesTest, RunPageListsEveryAttemptNewestFirstAndSaysWhenJobsAreMissing)
   h->state.table = std::make_shared<const RunTable>(builder.build(1));
   auto query = parse_run_query({{"id", "5"}}, 0);
   ASSERT_TRUE(query);
-  auto row = find_run(*h->state.table, *query);
+  auto row = find_run(h->state.table, finder, *query);
   ASSERT_TRUE(row.has_value());
   std::vector<JobRecord> only_first = {ci_job(9, 5, 1, "build", "failure", kRun2, 5, 60)};
   std::string html = render_run(h->state, *query, *row, only_first, false);
