@@ -227,25 +227,24 @@ class Layout {
     out_.jobs.insert(out_.jobs.end(), base_->jobs.begin() + begin, base_->jobs.begin() + end);
   }
 
+  // Appends the added jobs [first, last) of a run, with its base jobs not replaced by one of
+  // them when it has some (`run`), in the table's order.
   void merge(const BaseRun* run, std::vector<Entry>::const_iterator first,
              std::vector<Entry>::const_iterator last) {
-    if (run == nullptr) {
-      for (auto e = first; e != last; ++e) {
-        out_.id.push_back(e->id);
-        out_.jobs.push_back(e->job);
+    if (run != nullptr) {
+      run_.assign(first, last);
+      for (std::size_t j = run->begin; j < run->end; ++j) {
+        bool replaced =
+            std::any_of(first, last, [&](const Entry& e) { return e.id == base_->id[j]; });
+        if (!replaced) run_.push_back(Entry{run->run_id, base_->id[j], base_->jobs[j]});
       }
-      return;
+      std::sort(run_.begin(), run_.end(), entry_before);
+      first = run_.cbegin();
+      last = run_.cend();
     }
-    run_.assign(first, last);
-    for (std::size_t j = run->begin; j < run->end; ++j) {
-      bool replaced =
-          std::any_of(first, last, [&](const Entry& e) { return e.id == base_->id[j]; });
-      if (!replaced) run_.push_back(Entry{run->run_id, base_->id[j], base_->jobs[j]});
-    }
-    std::sort(run_.begin(), run_.end(), entry_before);
-    for (const Entry& e : run_) {
-      out_.id.push_back(e.id);
-      out_.jobs.push_back(e.job);
+    for (auto e = first; e != last; ++e) {
+      out_.id.push_back(e->id);
+      out_.jobs.push_back(e->job);
     }
   }
 
