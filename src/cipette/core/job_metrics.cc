@@ -1,9 +1,14 @@
 #include "cipette/core/job_metrics.h"
 
 #include <algorithm>
+#include <array>
+#include <deque>
+#include <future>
 #include <limits>
 #include <map>
+#include <memory>
 #include <span>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -22,22 +27,139 @@ using engine::CompactJob;
 using engine::JobData;
 using engine::RunState;
 
+// Blocks of 256 counters for RankCounter, zeroed, reused within a query.
+class FineBlocks {
+ public:
+  using Block = std::array<std::uint32_t, 256>;
+
+  Block* take() {
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<Block>());
+      return all_.back().get();
+    }
+    Block* block = free_.back();
+    free_.pop_back();
+    return block;
+  }
+  void give(Block* block) {
+    block->fill(0);
+    free_.push_back(block);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Block>> all_;
+  std::vector<Block*> free_;
+};
+
+// The exact nearest-rank p50 and p95 (engine::nearest_rank) and the mean of a stream of
+// non-negative 32-bit values (seconds) in one pass, without storing them: each value is counted
+// in its bin of 256 seconds and, in a block of 256 counters that bin takes on its first value,
+// second by second. Values of 2^16 s (18 hours) and more are rare and kept apart. A counter
+// costs ~3 KB and 1 KB per bin in use (a few: most jobs take minutes), whatever the number of
+// values, so a query writes no buffer per value (docs/decisions.md, "Jobs in the engine").
+class RankCounter {
+ public:
+  explicit RankCounter(FineBlocks& blocks) : blocks_(&blocks) {}
+  RankCounter(const RankCounter&) = delete;
+  RankCounter& operator=(const RankCounter&) = delete;
+  ~RankCounter() {
+    for (FineBlocks::Block* block : fine_) {
+      if (block != nullptr) blocks_->give(block);
+    }
+  }
+
+  [[gnu::always_inline]] void count(std::int32_t value) {
+    ++count_;
+    sum_ += value;
+    auto u = static_cast<std::uint32_t>(value);
+    if (u < kFineLimit) [[likely]] {
+      std::uint32_t bin = u >> kBinBits;
+      ++coarse_[bin];
+      FineBlocks::Block* block = fine_[bin];
+      if (block == nullptr) [[unlikely]]
+        block = open(bin);
+      ++(*block)[u & kBinMask];
+    } else {
+      add_large(value);
+    }
+  }
+
+  bool empty() const { return count_ == 0; }
+
+  // Adds what `other` counted (a part of the same query counted on another core).
+  void merge(const RankCounter& other) {
+    count_ += other.count_;
+    sum_ += other.sum_;
+    for (std::uint32_t bin = 0; bin < kBins; ++bin) {
+      coarse_[bin] += other.coarse_[bin];
+      if (other.fine_[bin] == nullptr) continue;
+      FineBlocks::Block* block = fine_[bin] != nullptr ? fine_[bin] : open(bin);
+      for (std::uint32_t i = 0; i < kBins; ++i) (*block)[i] += (*other.fine_[bin])[i];
+    }
+    large_.insert(large_.end(), other.large_.begin(), other.large_.end());
+  }
+
+  JobStats stats() {
+    JobStats stats;
+    stats.count = count_;
+    if (count_ == 0) return stats;
+    stats.mean = static_cast<double>(sum_) / static_cast<double>(count_);
+    auto n = static_cast<std::size_t>(count_);
+    stats.p50 = value_at(engine::nearest_rank(n, 50) - 1);
+    stats.p95 = value_at(engine::nearest_rank(n, 95) - 1);
+    return stats;
+  }
+
+ private:
+  static constexpr std::uint32_t kBinBits = 8;
+  static constexpr std::uint32_t kBins = 256;
+  static constexpr std::uint32_t kBinMask = kBins - 1;
+  static constexpr std::uint32_t kFineLimit = kBins << kBinBits;  // 2^16
+
+  [[gnu::noinline]] FineBlocks::Block* open(std::uint32_t bin) {
+    return fine_[bin] = blocks_->take();
+  }
+  [[gnu::noinline]] void add_large(std::int32_t value) { large_.push_back(value); }
+
+  // The k-th smallest value (0-based, k < count_).
+  std::int64_t value_at(std::size_t k) {
+    std::size_t small = static_cast<std::size_t>(count_) - large_.size();
+    if (k >= small) {
+      auto at = large_.begin() + static_cast<std::ptrdiff_t>(k - small);
+      std::nth_element(large_.begin(), at, large_.end());
+      return *at;
+    }
+    std::uint32_t bin = 0;
+    while (k >= coarse_[bin]) k -= coarse_[bin++];
+    const FineBlocks::Block& fine = *fine_[bin];
+    std::uint32_t offset = 0;
+    while (k >= fine[offset]) k -= fine[offset++];
+    return std::int64_t{bin << kBinBits} + offset;
+  }
+
+  FineBlocks* blocks_;
+  std::int64_t count_ = 0;
+  std::int64_t sum_ = 0;
+  std::array<std::uint32_t, kBins> coarse_{};
+  std::array<FineBlocks::Block*, kBins> fine_{};
+  std::vector<std::int32_t> large_;
+};
+
 // The counts of a set of jobs: the one rule for what a job adds to every figure.
 struct Tally {
+  explicit Tally(FineBlocks& blocks) : durations(blocks), queues(blocks) {}
+
   std::int64_t executions = 0;
   std::int64_t success = 0;
   std::int64_t failed = 0;
   std::int64_t approval_waits = 0;
   std::int64_t flaky = 0;
   std::int64_t billable = 0;
-  std::int64_t duration_sum = 0;
-  std::int64_t queue_sum = 0;
-  // 32 bits, as the table holds them: half the memory to write and to rank.
-  std::vector<std::int32_t> durations;
-  std::vector<std::int32_t> queues;
+  RankCounter durations;
+  RankCounter queues;
   std::vector<NameId> names;  // the distinct job names seen (legs)
 
-  void add(const CompactJob& job) {
+  [[gnu::always_inline]] void add(const CompactJob& job) {
     if (!job.completed()) return;
     ++executions;
     flaky += job.flaky;
@@ -45,105 +167,32 @@ struct Tally {
     failed += job.state == RunState::kFailed;
     approval_waits += job.waited;
     if (job.duration != CompactJob::kNone) {
-      durations.push_back(job.duration);
-      duration_sum += job.duration;
+      durations.count(job.duration);
       billable += billable_minutes(job.duration);
     }
-    if (job.queue != CompactJob::kNone) {
-      queues.push_back(job.queue);
-      queue_sum += job.queue;
-    }
+    if (job.queue != CompactJob::kNone) queues.count(job.queue);
+  }
+
+  // Adds what `other` counted (the names are not merged: a workflow's jobs are counted on one
+  // core, see split_workflows).
+  void merge(const Tally& other) {
+    executions += other.executions;
+    success += other.success;
+    failed += other.failed;
+    approval_waits += other.approval_waits;
+    flaky += other.flaky;
+    billable += other.billable;
+    durations.merge(other.durations);
+    queues.merge(other.queues);
   }
 };
 
-// The k50-th and k95-th smallest (0-based) of `values` (non-negative, k50 <= k95 <
-// values.size()) by counting: values under 2^16 (seconds under 18 hours: nearly all) are
-// counted in 2^16 fine and 2^8 coarse counters, so a rank is found by walking at most 256 of
-// each; the rare larger values are ranked apart. The counters are kept zero between calls (a
-// call takes back what it counted), so a call costs O(n + 512): a group of a few thousand jobs
-// no longer pays for clearing 2^16 counters, and millions of values are several times faster
-// than nth_element.
-engine::Percentiles two_ranks_by_counting(std::span<const std::int32_t> values, std::size_t k50,
-                                          std::size_t k95) {
-  constexpr std::uint32_t kFine = std::uint32_t{1} << 16;
-  struct Counters {
-    std::vector<std::uint32_t> fine = std::vector<std::uint32_t>(kFine, 0);
-    std::vector<std::uint32_t> coarse = std::vector<std::uint32_t>(kFine >> 8, 0);
-  };
-  thread_local Counters counters;
-  std::vector<std::uint32_t>& fine = counters.fine;
-  std::vector<std::uint32_t>& coarse = counters.coarse;
-  std::vector<std::int32_t> large;
-  // Past 2^16 values, walking all 2^16 fine counters (tens of microseconds) costs less than
-  // keeping the coarse ones and clearing value by value: count the fine ones only, build the
-  // coarse ones from them, and clear both whole.
-  const bool many = values.size() >= kFine;
-  for (std::int32_t v : values) {
-    auto u = static_cast<std::uint32_t>(v);
-    if (u < kFine) {
-      ++fine[u];
-      if (!many) ++coarse[u >> 8];
-    } else {
-      large.push_back(v);
-    }
-  }
-  if (many) {
-    for (std::uint32_t u = 0; u < kFine; ++u) coarse[u >> 8] += fine[u];
-  }
-  std::size_t counted = values.size() - large.size();
-  auto rank = [&](std::size_t k) -> std::int64_t {
-    if (k >= counted) {
-      auto at = large.begin() + static_cast<std::ptrdiff_t>(k - counted);
-      std::nth_element(large.begin(), at, large.end());
-      return *at;
-    }
-    std::uint32_t block = 0;
-    while (k >= coarse[block]) k -= coarse[block++];
-    std::uint32_t value = block << 8;
-    while (k >= fine[value]) k -= fine[value++];
-    return value;
-  };
-  engine::Percentiles ranks{rank(k50), rank(k95)};
-  if (many) {
-    std::fill(fine.begin(), fine.end(), 0);
-    std::fill(coarse.begin(), coarse.end(), 0);
-    return ranks;
-  }
-  for (std::int32_t v : values) {
-    auto u = static_cast<std::uint32_t>(v);
-    if (u < kFine) {
-      fine[u] = 0;
-      coarse[u >> 8] = 0;
-    }
-  }
-  return ranks;
-}
-
-// p50 and p95 (nearest rank, engine::nearest_rank) of `values` (reordered).
-engine::Percentiles percentiles_of(std::vector<std::int32_t>& values) {
-  if (values.empty()) return {};
-  std::size_t k50 = engine::nearest_rank(values.size(), 50) - 1;
-  std::size_t k95 = engine::nearest_rank(values.size(), 95) - 1;
-  if (values.size() > 512) return two_ranks_by_counting(values, k50, k95);
-  auto begin = values.begin();
-  std::nth_element(begin, begin + static_cast<std::ptrdiff_t>(k50), values.end());
-  std::int64_t p50 = values[k50];
-  if (k95 > k50) {
-    std::nth_element(begin + static_cast<std::ptrdiff_t>(k50 + 1),
-                     begin + static_cast<std::ptrdiff_t>(k95), values.end());
-  }
-  return {p50, values[k95]};
-}
-
-JobStats stats_of(std::vector<std::int32_t>& values, std::int64_t sum) {
-  JobStats stats;
-  stats.count = static_cast<std::int64_t>(values.size());
-  if (values.empty()) return stats;
-  stats.mean = static_cast<double>(sum) / static_cast<double>(stats.count);
-  engine::Percentiles p = percentiles_of(values);
-  stats.p50 = p.p50;
-  stats.p95 = p.p95;
-  return stats;
+// The stats of `values` (the slowest-steps view), by the same counting.
+JobStats stats_of(std::span<const std::int32_t> values) {
+  FineBlocks blocks;
+  RankCounter counter(blocks);
+  for (std::int32_t v : values) counter.count(v);
+  return counter.stats();
 }
 
 // Calls `visit(first_job, end_job)` for the jobs in scope of workflow `w`: its period's jobs as
@@ -164,33 +213,113 @@ void for_each_job_range(const engine::TableData& rows, const JobData& jobs,
   }
 }
 
-// Tallies of one workflow's jobs by a key (a job group, or a job name), in first-seen order.
+// Below this many jobs in its workflows' periods, a query runs on one core: a thread costs more
+// than it saves.
+constexpr std::size_t kJobsForTwoCores = 50'000;
+
+// The scope's workflows in parts to count on cores of their own, each with about the same number
+// of jobs: two on a machine of two cores or more when there are enough jobs, else one. A query
+// is bound by reading its jobs from memory (docs/performance.md), so a second core nearly halves
+// it; each part counts whole workflows, so a workflow's rows never need merging.
+std::vector<std::span<const NameId>> split_workflows(const engine::TableData& rows,
+                                                     const JobData& jobs,
+                                                     const engine::ResolvedScope& scope,
+                                                     std::span<const NameId> workflows) {
+  std::vector<std::size_t> sizes;
+  std::size_t total = 0;
+  for (NameId w : workflows) {
+    auto [begin, end] = scope.rows_of(rows, w);
+    sizes.push_back(jobs.slot_begin[end] - jobs.slot_begin[begin]);
+    total += sizes.back();
+  }
+  if (total < kJobsForTwoCores || workflows.size() < 2 || std::thread::hardware_concurrency() < 2) {
+    return {workflows};
+  }
+  std::size_t cut = 0;
+  for (std::size_t half = 0; cut + 1 < workflows.size() && half + sizes[cut] <= total / 2; ++cut) {
+    half += sizes[cut];
+  }
+  cut = std::max<std::size_t>(cut, 1);
+  return {workflows.first(cut), workflows.subspan(cut)};
+}
+
+// `count(part)` for each part of split_workflows, the first one on a thread of its own; the
+// results in the order of the parts.
+template <typename Count>
+auto count_in_parts(const std::vector<std::span<const NameId>>& parts, Count count) {
+  using Result = decltype(count(parts[0]));
+  std::vector<Result> results;
+  if (parts.size() == 1) {
+    results.push_back(count(parts[0]));
+    return results;
+  }
+  auto first = std::async(std::launch::async, [&] { return count(parts[0]); });
+  Result second = count(parts[1]);
+  results.push_back(first.get());
+  results.push_back(std::move(second));
+  return results;
+}
+
+// Tallies by a key (a job group, a job name, a runner pair), in first-seen order: a slot per
+// possible key, or a hash map when the keys could be too many for that (runner pairs).
 class KeyedTallies {
  public:
-  explicit KeyedTallies(std::size_t keys) : slot_(keys, kFree) {}
-
-  Tally& at(NameId key) {
-    if (slot_[key] == kFree) {
-      slot_[key] = static_cast<std::uint32_t>(tallies_.size());
-      keys_.push_back(key);
-      tallies_.emplace_back();
-    }
-    return tallies_[slot_[key]];
+  explicit KeyedTallies(std::size_t keys) {
+    if (keys <= kMaxDense) slot_.assign(keys, nullptr);
   }
-  std::vector<NameId>& keys() { return keys_; }
-  std::vector<Tally>& tallies() { return tallies_; }
+
+  [[gnu::always_inline]] Tally& at(std::uint32_t key) {
+    if (!slot_.empty()) [[likely]] {
+      Tally* t = slot_[key];
+      if (t != nullptr) [[likely]]
+        return *t;
+    }
+    return add(key);
+  }
+  // The tally of `key`, or none when it has counted nothing.
+  Tally* find(std::uint32_t key) {
+    if (!slot_.empty()) return key < slot_.size() ? slot_[key] : nullptr;
+    auto it = sparse_.find(key);
+    return it == sparse_.end() ? nullptr : it->second;
+  }
+  std::vector<std::uint32_t>& keys() { return keys_; }
+  std::deque<Tally>& tallies() { return tallies_; }
+  // Adds the tallies of `other`, of the same keys.
+  void merge(const KeyedTallies& other) {
+    for (std::size_t k = 0; k < other.keys_.size(); ++k) {
+      at(other.keys_[k]).merge(other.tallies_[k]);
+    }
+  }
   void clear() {
-    for (NameId key : keys_) slot_[key] = kFree;
+    for (std::uint32_t key : keys_) (slot_.empty() ? sparse_[key] : slot_[key]) = nullptr;
     keys_.clear();
     tallies_.clear();
   }
 
  private:
-  static constexpr std::uint32_t kFree = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> slot_;
-  std::vector<NameId> keys_;
-  std::vector<Tally> tallies_;
+  static constexpr std::size_t kMaxDense = std::size_t{1} << 20;
+
+  [[gnu::noinline]] Tally& add(std::uint32_t key) {
+    Tally*& t = slot_.empty() ? sparse_[key] : slot_[key];
+    if (t == nullptr) {
+      keys_.push_back(key);
+      t = &tallies_.emplace_back(blocks_);
+    }
+    return *t;
+  }
+
+  std::vector<Tally*> slot_;
+  std::unordered_map<std::uint32_t, Tally*> sparse_;
+  std::vector<std::uint32_t> keys_;
+  FineBlocks blocks_;          // outlives the tallies that use it
+  std::deque<Tally> tallies_;  // a Tally is ~6 KB: never moved, its address kept in a slot
 };
+
+// The tallies of count_in_parts' parts, merged into the first.
+KeyedTallies& merged(std::vector<std::unique_ptr<KeyedTallies>>& parts) {
+  for (std::size_t i = 1; i < parts.size(); ++i) parts[0]->merge(*parts[i]);
+  return *parts[0];
+}
 
 JobRow job_row(const RunTable& runs, NameId w, std::string job, Tally& t) {
   const RunTable::Workflow& workflow = runs.workflows()[w];
@@ -204,8 +333,8 @@ JobRow job_row(const RunTable& runs, NameId w, std::string job, Tally& t) {
   row.failed = t.failed;
   row.neutral = t.executions - t.success - t.failed;
   row.success_rate = engine::success_rate(t.success, t.failed);
-  row.duration = stats_of(t.durations, t.duration_sum);
-  row.queue = stats_of(t.queues, t.queue_sum);
+  row.duration = t.durations.stats();
+  row.queue = t.queues.stats();
   row.approval_waits = t.approval_waits;
   row.flaky_jobs = t.flaky;
   return row;
@@ -223,43 +352,59 @@ struct JobQuery {
 std::vector<JobRow> job_rows(const RunTable& runs, const JobTable& table,
                              const engine::ResolvedScope& scope, const JobQuery& query) {
   const JobData& jobs = table.data();
-  const auto& group_of = table.name_group();
-  auto key_of = [&](NameId name) { return query.by_name ? name : group_of[name]; };
-  KeyedTallies tallies(query.by_name ? table.names().size() : table.groups().size());
-  std::vector<bool> name_seen(table.names().size(), false);
-  std::vector<JobRow> out;
-  for (NameId w : query.workflows) {
-    for_each_job_range(runs.data(), jobs, scope, w, [&](std::size_t first, std::size_t last) {
-      for (std::size_t j = first; j < last; ++j) {
-        const CompactJob& job = jobs.jobs[j];
-        if (!job.completed() || (query.only_group && group_of[job.name] != *query.only_group)) {
-          continue;
+  // The key of each job name, looked up once per job: its group, or itself; kSkip for the
+  // names outside the one group asked for.
+  constexpr std::uint32_t kSkip = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> key_of(table.names().size());
+  for (NameId name = 0; name < key_of.size(); ++name) {
+    NameId group = table.name_group()[name];
+    bool wanted = !query.only_group || group == *query.only_group;
+    key_of[name] = !wanted ? kSkip : query.by_name ? name : group;
+  }
+  auto count = [&](std::span<const NameId> workflows) {
+    KeyedTallies tallies(query.by_name ? table.names().size() : table.groups().size());
+    std::vector<std::uint8_t> name_seen(table.names().size(), 0);
+    std::vector<JobRow> out;
+    for (NameId w : workflows) {
+      for_each_job_range(runs.data(), jobs, scope, w, [&](std::size_t first, std::size_t last) {
+        const CompactJob* data = jobs.jobs.data();
+        const std::uint32_t* keys = key_of.data();
+        std::uint8_t* seen = name_seen.data();
+        for (std::size_t j = first; j < last; ++j) {
+          const CompactJob& job = data[j];
+          if (!job.completed() || keys[job.name] == kSkip) continue;
+          Tally& t = tallies.at(keys[job.name]);
+          t.add(job);
+          if (seen[job.name] == 0) {
+            seen[job.name] = 1;
+            t.names.push_back(job.name);
+          }
         }
-        Tally& t = tallies.at(key_of(job.name));
-        t.add(job);
-        if (!name_seen[job.name]) {
-          name_seen[job.name] = true;
-          t.names.push_back(job.name);
+      });
+      for (std::size_t k = 0; k < tallies.keys().size(); ++k) {
+        Tally& t = tallies.tallies()[k];
+        NameId key = tallies.keys()[k];
+        for (NameId name : t.names) name_seen[name] = 0;
+        if (t.executions == 0) continue;
+        JobRow row = job_row(runs, w, query.by_name ? table.names()[key] : table.groups()[key], t);
+        if (!query.by_name) {
+          bool matrix = std::any_of(t.names.begin(), t.names.end(),
+                                    [&](NameId name) { return table.names()[name] != row.job; });
+          if (matrix) {
+            for (NameId name : t.names) row.legs.push_back(table.names()[name]);
+            std::sort(row.legs.begin(), row.legs.end());
+          }
         }
+        out.push_back(std::move(row));
       }
-    });
-    for (std::size_t k = 0; k < tallies.keys().size(); ++k) {
-      Tally& t = tallies.tallies()[k];
-      NameId key = tallies.keys()[k];
-      for (NameId name : t.names) name_seen[name] = false;
-      if (t.executions == 0) continue;
-      JobRow row = job_row(runs, w, query.by_name ? table.names()[key] : table.groups()[key], t);
-      if (!query.by_name) {
-        bool matrix = std::any_of(t.names.begin(), t.names.end(),
-                                  [&](NameId name) { return table.names()[name] != row.job; });
-        if (matrix) {
-          for (NameId name : t.names) row.legs.push_back(table.names()[name]);
-          std::sort(row.legs.begin(), row.legs.end());
-        }
-      }
-      out.push_back(std::move(row));
+      tallies.clear();
     }
-    tallies.clear();
+    return out;
+  };
+  auto parts = count_in_parts(split_workflows(runs.data(), jobs, scope, query.workflows), count);
+  std::vector<JobRow> out = std::move(parts[0]);
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    std::move(parts[i].begin(), parts[i].end(), std::back_inserter(out));
   }
   return out;
 }
@@ -311,36 +456,40 @@ std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTab
   if (table.run_rows() != runs.size()) return {};
   engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
   const JobData& jobs = table.data();
-  // Label sets and runner groups are a few dozen each: one dense slot per pair.
+  // One key per (label set, runner group) pair.
   std::size_t groups = table.runner_groups().size();
-  std::unordered_map<std::uint32_t, Tally> by_pair;
-  std::vector<Tally> dense;
-  bool use_dense = table.label_sets().size() * groups <= (std::size_t{1} << 20);
-  if (use_dense) dense.resize(table.label_sets().size() * groups);
-  for (NameId w : resolved.workflows) {
-    for_each_job_range(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
-      for (std::size_t j = first; j < last; ++j) {
-        const CompactJob& job = jobs.jobs[j];
-        if (!job.completed()) continue;
-        std::size_t key = std::size_t{job.label_set} * groups + job.runner_group;
-        (use_dense ? dense[key] : by_pair[static_cast<std::uint32_t>(key)]).add(job);
-      }
-    });
-  }
+  auto width = static_cast<std::uint32_t>(groups);
+  auto count = [&](std::span<const NameId> workflows) {
+    auto tallies = std::make_unique<KeyedTallies>(table.label_sets().size() * groups);
+    for (NameId w : workflows) {
+      for_each_job_range(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
+        const CompactJob* data = jobs.jobs.data();
+        for (std::size_t j = first; j < last; ++j) {
+          const CompactJob& job = data[j];
+          if (job.completed()) {
+            tallies->at(std::uint32_t{job.label_set} * width + job.runner_group).add(job);
+          }
+        }
+      });
+    }
+    return tallies;
+  };
+  auto parts =
+      count_in_parts(split_workflows(runs.data(), jobs, resolved, resolved.workflows), count);
+  KeyedTallies& tallies = merged(parts);
   std::vector<RunnerRow> out;
-  auto emit = [&](std::size_t key, Tally& t) {
-    if (t.executions == 0) return;
+  for (std::size_t k = 0; k < tallies.keys().size(); ++k) {
+    Tally& t = tallies.tallies()[k];
+    std::size_t key = tallies.keys()[k];
     RunnerRow row;
     row.labels = table.label_sets()[key / groups];
     row.runner_group = table.runner_groups()[key % groups];
     row.executions = t.executions;
-    row.queue = stats_of(t.queues, t.queue_sum);
-    row.duration = stats_of(t.durations, t.duration_sum);
+    row.queue = t.queues.stats();
+    row.duration = t.durations.stats();
     row.billable_minutes = t.billable;
     out.push_back(std::move(row));
-  };
-  for (std::size_t key = 0; key < dense.size(); ++key) emit(key, dense[key]);
-  for (auto& [key, t] : by_pair) emit(key, t);
+  }
   std::sort(out.begin(), out.end(), [](const RunnerRow& a, const RunnerRow& b) {
     return std::tie(a.labels, a.runner_group) < std::tie(b.labels, b.runner_group);
   });
@@ -355,21 +504,16 @@ std::optional<std::int64_t> step_duration_seconds(const StepRecord& step) {
 }
 
 std::vector<StepRow> compute_step_metrics(std::span<const StepRecord> steps) {
-  std::map<std::string_view, std::pair<std::vector<std::int32_t>, std::int64_t>> by_name;
+  std::map<std::string_view, std::vector<std::int32_t>> by_name;
   for (const StepRecord& step : steps) {
     auto seconds = step_duration_seconds(step);
     if (!seconds || step.conclusion == "skipped") continue;
-    auto clamped = static_cast<std::int32_t>(
-        std::min<std::int64_t>(*seconds, std::numeric_limits<std::int32_t>::max()));
-    auto& [values, sum] = by_name[step.name];
-    values.push_back(clamped);
-    sum += clamped;
+    by_name[step.name].push_back(static_cast<std::int32_t>(
+        std::min<std::int64_t>(*seconds, std::numeric_limits<std::int32_t>::max())));
   }
   std::vector<StepRow> out;
   out.reserve(by_name.size());
-  for (auto& [name, tally] : by_name) {
-    out.push_back(StepRow{std::string(name), stats_of(tally.first, tally.second)});
-  }
+  for (auto& [name, values] : by_name) out.push_back(StepRow{std::string(name), stats_of(values)});
   std::stable_sort(out.begin(), out.end(), [](const StepRow& a, const StepRow& b) {
     return a.duration.p95.value_or(0) > b.duration.p95.value_or(0);
   });
@@ -380,14 +524,21 @@ JobTotals compute_job_totals(const RunTable& runs, const JobTable& table, const 
   if (table.run_rows() != runs.size()) return {};
   engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
   const JobData& jobs = table.data();
-  Tally t;
-  for (NameId w : resolved.workflows) {
-    for_each_job_range(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
-      for (std::size_t j = first; j < last; ++j) t.add(jobs.jobs[j]);
-    });
-  }
-  return JobTotals{t.executions, stats_of(t.queues, t.queue_sum),
-                   stats_of(t.durations, t.duration_sum)};
+  // One key: every job together.
+  auto count = [&](std::span<const NameId> workflows) {
+    auto tallies = std::make_unique<KeyedTallies>(1);
+    Tally& t = tallies->at(0);
+    for (NameId w : workflows) {
+      for_each_job_range(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
+        for (std::size_t j = first; j < last; ++j) t.add(jobs.jobs[j]);
+      });
+    }
+    return tallies;
+  };
+  auto parts =
+      count_in_parts(split_workflows(runs.data(), jobs, resolved, resolved.workflows), count);
+  Tally& t = merged(parts).at(0);
+  return JobTotals{t.executions, t.queues.stats(), t.durations.stats()};
 }
 
 std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& table,
@@ -396,35 +547,39 @@ std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const Job
   engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
   const JobData& jobs = table.data();
   const engine::TableData& rows = runs.data();
-  // The queue times by day, from the first day of a run in scope: one bucket a day rather
-  // than one sort of every (day, queue time) pair (3M in a 90-day period at 1M runs).
-  std::vector<std::vector<std::int32_t>> by_day;
-  std::int64_t bucket_day = 0;  // the day of by_day[0]
+  // A tally per day of a run in scope, keyed from the first day of the workflows' periods (a
+  // workflow's period rows are in the order they were created).
+  std::int64_t bucket_day = std::numeric_limits<std::int64_t>::max();  // the day of key 0
+  std::int64_t end_day = std::numeric_limits<std::int64_t>::min();
   for (NameId w : resolved.workflows) {
     auto [begin, end] = resolved.rows_of(rows, w);
-    for (std::size_t i = begin; i < end; ++i) {
-      auto [first, last] = jobs.jobs_of_row(i);
-      if (first == last || !resolved.passes_filters(rows, i)) continue;
-      std::int64_t day = day_index(rows.created_at[i]);
-      if (by_day.empty()) bucket_day = day;
-      if (day < bucket_day) {
-        by_day.insert(by_day.begin(), static_cast<std::size_t>(bucket_day - day), {});
-        bucket_day = day;
-      }
-      auto offset = static_cast<std::size_t>(day - bucket_day);
-      if (offset >= by_day.size()) by_day.resize(offset + 1);
-      std::vector<std::int32_t>& bucket = by_day[offset];
-      for (std::size_t j = first; j < last; ++j) {
-        const CompactJob& job = jobs.jobs[j];
-        if (job.completed() && job.queue != CompactJob::kNone) bucket.push_back(job.queue);
-      }
-    }
+    if (begin == end) continue;
+    bucket_day = std::min(bucket_day, day_index(rows.created_at[begin]));
+    end_day = std::max(end_day, day_index(rows.created_at[end - 1]) + 1);
   }
-  auto bucket_of = [&](std::int64_t day) -> std::vector<std::int32_t>* {
-    if (day < bucket_day || day - bucket_day >= static_cast<std::int64_t>(by_day.size())) {
-      return nullptr;
+  if (end_day <= bucket_day) bucket_day = end_day = 0;  // no rows in scope
+  auto days = static_cast<std::size_t>(end_day - bucket_day);
+  auto count = [&](std::span<const NameId> workflows) {
+    auto tallies = std::make_unique<KeyedTallies>(days);
+    for (NameId w : workflows) {
+      auto [begin, end] = resolved.rows_of(rows, w);
+      for (std::size_t i = begin; i < end; ++i) {
+        auto [first, last] = jobs.jobs_of_row(i);
+        if (first == last || !resolved.passes_filters(rows, i)) continue;
+        Tally& t =
+            tallies->at(static_cast<std::uint32_t>(day_index(rows.created_at[i]) - bucket_day));
+        for (std::size_t j = first; j < last; ++j) t.add(jobs.jobs[j]);
+      }
     }
-    return &by_day[static_cast<std::size_t>(day - bucket_day)];
+    return tallies;
+  };
+  auto parts = count_in_parts(split_workflows(rows, jobs, resolved, resolved.workflows), count);
+  KeyedTallies& by_day = merged(parts);
+  // The queue times of `day`: none outside the days counted.
+  auto bucket_of = [&](std::int64_t day) -> RankCounter* {
+    if (day < bucket_day || day >= end_day) return nullptr;
+    Tally* t = by_day.find(static_cast<std::uint32_t>(day - bucket_day));
+    return t == nullptr ? nullptr : &t->queues;
   };
   std::int64_t first_day = 0;
   std::int64_t last_day = -1;
@@ -436,21 +591,23 @@ std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const Job
     first_day = day_index(p.from);
     last_day = day_index(p.to - 1);
   } else {
-    std::int64_t day = bucket_day + static_cast<std::int64_t>(by_day.size()) - 1;
-    for (; day >= bucket_day && bucket_of(day)->empty(); --day) {
+    auto empty = [&](std::int64_t day) {
+      RankCounter* counter = bucket_of(day);
+      return counter == nullptr || counter->empty();
+    };
+    std::int64_t day = end_day - 1;
+    for (; day >= bucket_day && empty(day); --day) {
     }
     last_day = day;
-    for (day = bucket_day; day < last_day && bucket_of(day)->empty(); ++day) {
+    for (day = bucket_day; day < last_day && empty(day); ++day) {
     }
     first_day = std::max(day, last_day - kMaxRangeDays + 1);
   }
   std::vector<DailyQueuePoint> points;
-  std::vector<std::int32_t> none;
   for (std::int64_t day = first_day; day <= last_day; ++day) {
-    std::vector<std::int32_t>* values = bucket_of(day);
-    if (values == nullptr) values = &none;
-    engine::Percentiles ranks = percentiles_of(*values);
-    points.push_back({day, static_cast<std::int64_t>(values->size()), ranks.p50, ranks.p95});
+    RankCounter* counter = bucket_of(day);
+    JobStats stats = counter != nullptr ? counter->stats() : JobStats{};
+    points.push_back({day, stats.count, stats.p50, stats.p95});
   }
   return points;
 }

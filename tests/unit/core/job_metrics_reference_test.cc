@@ -402,8 +402,8 @@ TEST(JobMetricsReferenceTest, JobAndRunnerRowsMatchABruteForceReference) {
 }
 
 TEST(JobMetricsReferenceTest, LargeGroupsMatchTheReferenceToo) {
-  // Thousands of jobs in one group and one runner row (ranked by counting rather than by
-  // nth_element), with times past 16 bits.
+  // Thousands of jobs in one group and one runner row, with times past 16 bits (kept apart
+  // from the counted ones).
   std::mt19937 random(5);
   History h;
   for (std::int64_t r = 0; r < 1200; ++r) {
@@ -430,6 +430,70 @@ TEST(JobMetricsReferenceTest, LargeGroupsMatchTheReferenceToo) {
   }
   EXPECT_EQ(compute_job_metrics(runs, *jobs, testing::scope_at(Period::all(), kNow))[0].executions,
             4800);
+}
+
+// Every completed job in scope pooled (compute_job_totals): executions, queue, duration.
+std::string reference_totals(const Stored& h, const Scope& scope) {
+  Counts c;
+  for (const auto& [run, job] : jobs_in_scope(h, scope)) {
+    if (job->completed()) c.add(*job);
+  }
+  return fmt::format("{} queue {} duration {}", c.executions, text(stats(c.queues)),
+                     text(stats(c.durations)));
+}
+
+TEST(JobMetricsReferenceTest, QueriesCountedOnTwoCoresMatchTheReference) {
+  // 60,000 jobs over the four workflows: past the 50,000 jobs from which a query counts its
+  // workflows on two cores (kJobsForTwoCores in job_metrics.cc), whose counts are then merged
+  // (the runner rows, the daily queue times, the totals). Times spread over many bins of 256 s
+  // and past 2^16 s.
+  std::mt19937 random(11);
+  auto seconds = [&] {
+    std::uint32_t kind = random() % 10;
+    return static_cast<Timestamp>(kind < 7   ? random() % 2000
+                                  : kind < 9 ? random() % 60'000
+                                             : random() % 300'000);
+  };
+  History h;
+  for (std::int64_t r = 0; r < 15'000; ++r) {
+    const WorkflowSpec& w = kWorkflows[static_cast<std::size_t>(r % 4)];
+    RunRecord run = testing::ci_run(200'000 + r, "success", kNow - 60 * r, 600);
+    run.repository = w.repository;
+    run.workflow_id = w.id;
+    run.workflow_name = w.name;
+    run.path = w.path;
+    run.event = r % 3 == 0 ? "pull_request" : "push";
+    h.runs.push_back(run);
+    for (std::int64_t k = 0; k < 4; ++k) {
+      h.jobs.push_back(testing::ci_job(
+          1'000'000 + 4 * r + k, run.id, 1, k == 3 ? "lint" : fmt::format("test ({})", k),
+          random() % 5 == 0 ? "failure" : "success", run.created_at, seconds(), seconds(),
+          {k % 2 == 0 ? "ubuntu-latest" : "windows-latest"}));
+    }
+  }
+  RunTable runs = table_of(h.runs);
+  testing::MemoryJobReader reader;
+  reader.jobs = h.jobs;
+  auto jobs = load(reader, runs);
+  ASSERT_EQ(jobs->size(), 60'000U);
+  Stored stored = stored_jobs(h);
+  std::vector<Scope> wide = {testing::scope_at(Period::all(), kNow),
+                             testing::scope_at(Period::last_days(10), kNow)};
+  wide.push_back(wide[0]);
+  wide.back().event = "push";  // run by run, not one range a workflow
+  for (const Scope& scope : wide) {
+    SCOPED_TRACE(describe(scope));
+    EXPECT_EQ(texts(compute_job_metrics(runs, *jobs, scope)), reference_job_rows(stored, scope));
+    EXPECT_EQ(texts(compute_runner_metrics(runs, *jobs, scope)),
+              reference_runner_rows(stored, scope));
+    EXPECT_EQ(queue_days(compute_daily_queue(runs, *jobs, scope)),
+              reference_queue_days(stored, scope));
+    JobTotals totals = compute_job_totals(runs, *jobs, scope);
+    EXPECT_EQ(fmt::format("{} queue {} duration {}", totals.executions, text(totals.queue),
+                          text(totals.duration)),
+              reference_totals(stored, scope));
+  }
+  EXPECT_EQ(compute_job_totals(runs, *jobs, wide[0]).executions, 60'000);
 }
 
 TEST(JobMetricsReferenceTest, IncrementalBuildGivesTheFiguresOfAFreshOne) {
