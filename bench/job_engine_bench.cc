@@ -117,6 +117,20 @@ void BM_JobMetricsLast90Days(benchmark::State& state) {
 void BM_RunnerMetricsLast90Days(benchmark::State& state) {
   compute(state, Period::last_days(90), compute_runner_metrics);
 }
+// The runners view (/api/v1/runners): the runner rows, the totals and the daily queue times.
+void BM_RunnerReportLast90Days(benchmark::State& state) {
+  const Tables& t = demo_tables(state.range(0));
+  Scope scope;
+  scope.period = Period::last_days(90);
+  scope.now = kEnd;
+  std::size_t days = 0;
+  for (auto _ : state) {
+    RunnerReport report = compute_runner_report(*t.runs, *t.jobs, scope);
+    days = report.days.size();
+    benchmark::DoNotOptimize(report);
+  }
+  state.counters["days"] = static_cast<double>(days);
+}
 void BM_JobMetricsAllTime(benchmark::State& state) {
   compute(state, Period::all(), compute_job_metrics);
 }
@@ -156,6 +170,7 @@ void BM_MergeChangedJobs(benchmark::State& state) {
 // engine"), and CPU time would only count the calling thread.
 BENCHMARK(BM_JobMetricsLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RunnerMetricsLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RunnerReportLast90Days)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_JobMetricsAllTime)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RunnerMetricsAllTime)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MergeChangedJobs)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);

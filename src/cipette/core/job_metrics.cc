@@ -451,32 +451,78 @@ std::vector<JobRow> compute_job_legs(const RunTable& runs, const JobTable& jobs,
   return rows;
 }
 
-std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTable& table,
-                                              const Scope& scope) {
-  if (table.run_rows() != runs.size()) return {};
+namespace {
+
+// What a runner query counts, in one pass over the jobs in scope: per runner pair and per day.
+struct RunnerCounts {
+  std::vector<std::unique_ptr<KeyedTallies>> pairs;  // (label set, runner group): merged(pairs)
+  std::vector<std::unique_ptr<KeyedTallies>> days;   // day - first_day: merged(days)
+  std::int64_t first_day = 0;                        // the day of key 0 of `days`
+  std::int64_t end_day = 0;  // the day after the last one that can have a key
+};
+
+// Counts per runner pair (`by_pair`) and per UTC day of the run's created_at (`by_day`).
+RunnerCounts count_runners(const RunTable& runs, const JobTable& table, const Scope& scope,
+                           bool by_pair, bool by_day) {
+  RunnerCounts counts;
   engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
   const JobData& jobs = table.data();
-  // One key per (label set, runner group) pair.
-  std::size_t groups = table.runner_groups().size();
-  auto width = static_cast<std::uint32_t>(groups);
+  const engine::TableData& rows = runs.data();
+  // The days from the first one of the workflows' periods (a workflow's period rows are in the
+  // order they were created).
+  std::int64_t first_day = std::numeric_limits<std::int64_t>::max();
+  std::int64_t end_day = std::numeric_limits<std::int64_t>::min();
+  for (NameId w : resolved.workflows) {
+    auto [begin, end] = resolved.rows_of(rows, w);
+    if (begin == end) continue;
+    first_day = std::min(first_day, day_index(rows.created_at[begin]));
+    end_day = std::max(end_day, day_index(rows.created_at[end - 1]) + 1);
+  }
+  if (end_day <= first_day) first_day = end_day = 0;  // no rows in scope
+  counts.first_day = first_day;
+  counts.end_day = end_day;
+  std::size_t pairs = table.label_sets().size() * table.runner_groups().size();
+  auto width = static_cast<std::uint32_t>(table.runner_groups().size());
   auto count = [&](std::span<const NameId> workflows) {
-    auto tallies = std::make_unique<KeyedTallies>(table.label_sets().size() * groups);
-    for (NameId w : workflows) {
-      for_each_job_range(runs.data(), jobs, resolved, w, [&](std::size_t first, std::size_t last) {
-        const CompactJob* data = jobs.jobs.data();
-        for (std::size_t j = first; j < last; ++j) {
-          const CompactJob& job = data[j];
-          if (job.completed()) {
-            tallies->at(std::uint32_t{job.label_set} * width + job.runner_group).add(job);
-          }
+    auto pair_tallies = std::make_unique<KeyedTallies>(by_pair ? pairs : 0);
+    auto day_tallies =
+        std::make_unique<KeyedTallies>(by_day ? static_cast<std::size_t>(end_day - first_day) : 0);
+    const CompactJob* data = jobs.jobs.data();
+    auto add_pairs = [&](std::size_t first, std::size_t last) {
+      for (std::size_t j = first; j < last; ++j) {
+        const CompactJob& job = data[j];
+        if (job.completed()) {
+          pair_tallies->at(std::uint32_t{job.label_set} * width + job.runner_group).add(job);
         }
-      });
+      }
+    };
+    for (NameId w : workflows) {
+      if (!by_day) {
+        for_each_job_range(rows, jobs, resolved, w, add_pairs);
+        continue;
+      }
+      auto [begin, end] = resolved.rows_of(rows, w);
+      for (std::size_t i = begin; i < end; ++i) {
+        auto [first, last] = jobs.jobs_of_row(i);
+        if (first == last || !resolved.passes_filters(rows, i)) continue;
+        Tally& day =
+            day_tallies->at(static_cast<std::uint32_t>(day_index(rows.created_at[i]) - first_day));
+        for (std::size_t j = first; j < last; ++j) day.add(data[j]);
+        if (by_pair) add_pairs(first, last);
+      }
     }
-    return tallies;
+    return std::make_pair(std::move(pair_tallies), std::move(day_tallies));
   };
-  auto parts =
-      count_in_parts(split_workflows(runs.data(), jobs, resolved, resolved.workflows), count);
-  KeyedTallies& tallies = merged(parts);
+  for (auto& [pair_tallies, day_tallies] :
+       count_in_parts(split_workflows(rows, jobs, resolved, resolved.workflows), count)) {
+    counts.pairs.push_back(std::move(pair_tallies));
+    counts.days.push_back(std::move(day_tallies));
+  }
+  return counts;
+}
+
+std::vector<RunnerRow> runner_rows(const JobTable& table, KeyedTallies& tallies) {
+  std::size_t groups = table.runner_groups().size();
   std::vector<RunnerRow> out;
   for (std::size_t k = 0; k < tallies.keys().size(); ++k) {
     Tally& t = tallies.tallies()[k];
@@ -494,6 +540,71 @@ std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTab
     return std::tie(a.labels, a.runner_group) < std::tie(b.labels, b.runner_group);
   });
   return out;
+}
+
+// One point a day (compute_daily_queue) from the counts per day.
+std::vector<DailyQueuePoint> daily_points(RunnerCounts& counts, const Scope& scope) {
+  KeyedTallies& by_day = merged(counts.days);
+  // The queue times of `day`: none outside the days counted.
+  auto bucket_of = [&](std::int64_t day) -> RankCounter* {
+    if (day < counts.first_day || day >= counts.end_day) return nullptr;
+    Tally* t = by_day.find(static_cast<std::uint32_t>(day - counts.first_day));
+    return t == nullptr ? nullptr : &t->queues;
+  };
+  auto empty = [&](std::int64_t day) {
+    RankCounter* counter = bucket_of(day);
+    return counter == nullptr || counter->empty();
+  };
+  std::int64_t first_day = 0;
+  std::int64_t last_day = -1;
+  const Period& p = scope.period;
+  if (p.kind == Period::Kind::kDays) {
+    first_day = day_index(scope.now - Timestamp{p.days} * kSecondsPerDay);
+    last_day = day_index(scope.now);
+  } else if (p.kind == Period::Kind::kRange) {
+    first_day = day_index(p.from);
+    last_day = day_index(p.to - 1);
+  } else {
+    std::int64_t day = counts.end_day - 1;
+    for (; day >= counts.first_day && empty(day); --day) {
+    }
+    last_day = day;
+    for (day = counts.first_day; day < last_day && empty(day); ++day) {
+    }
+    first_day = std::max(day, last_day - kMaxRangeDays + 1);
+  }
+  std::vector<DailyQueuePoint> points;
+  for (std::int64_t day = first_day; day <= last_day; ++day) {
+    RankCounter* counter = bucket_of(day);
+    JobStats stats = counter != nullptr ? counter->stats() : JobStats{};
+    points.push_back({day, stats.count, stats.p50, stats.p95});
+  }
+  return points;
+}
+
+}  // namespace
+
+std::vector<RunnerRow> compute_runner_metrics(const RunTable& runs, const JobTable& table,
+                                              const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  RunnerCounts counts = count_runners(runs, table, scope, true, false);
+  return runner_rows(table, merged(counts.pairs));
+}
+
+RunnerReport compute_runner_report(const RunTable& runs, const JobTable& table,
+                                   const Scope& scope) {
+  if (table.run_rows() != runs.size()) return {};
+  RunnerCounts counts = count_runners(runs, table, scope, true, true);
+  RunnerReport report;
+  report.days = daily_points(counts, scope);
+  KeyedTallies& pairs = merged(counts.pairs);
+  report.rows = runner_rows(table, pairs);
+  // Every job in scope is in one pair: the pairs pooled are the totals.
+  FineBlocks blocks;
+  Tally all(blocks);
+  for (const Tally& t : pairs.tallies()) all.merge(t);
+  report.totals = JobTotals{all.executions, all.queues.stats(), all.durations.stats()};
+  return report;
 }
 
 std::optional<std::int64_t> step_duration_seconds(const StepRecord& step) {
@@ -544,72 +655,8 @@ JobTotals compute_job_totals(const RunTable& runs, const JobTable& table, const 
 std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& table,
                                                  const Scope& scope) {
   if (table.run_rows() != runs.size()) return {};
-  engine::ResolvedScope resolved = engine::resolve_scope(runs, scope);
-  const JobData& jobs = table.data();
-  const engine::TableData& rows = runs.data();
-  // A tally per day of a run in scope, keyed from the first day of the workflows' periods (a
-  // workflow's period rows are in the order they were created).
-  std::int64_t bucket_day = std::numeric_limits<std::int64_t>::max();  // the day of key 0
-  std::int64_t end_day = std::numeric_limits<std::int64_t>::min();
-  for (NameId w : resolved.workflows) {
-    auto [begin, end] = resolved.rows_of(rows, w);
-    if (begin == end) continue;
-    bucket_day = std::min(bucket_day, day_index(rows.created_at[begin]));
-    end_day = std::max(end_day, day_index(rows.created_at[end - 1]) + 1);
-  }
-  if (end_day <= bucket_day) bucket_day = end_day = 0;  // no rows in scope
-  auto days = static_cast<std::size_t>(end_day - bucket_day);
-  auto count = [&](std::span<const NameId> workflows) {
-    auto tallies = std::make_unique<KeyedTallies>(days);
-    for (NameId w : workflows) {
-      auto [begin, end] = resolved.rows_of(rows, w);
-      for (std::size_t i = begin; i < end; ++i) {
-        auto [first, last] = jobs.jobs_of_row(i);
-        if (first == last || !resolved.passes_filters(rows, i)) continue;
-        Tally& t =
-            tallies->at(static_cast<std::uint32_t>(day_index(rows.created_at[i]) - bucket_day));
-        for (std::size_t j = first; j < last; ++j) t.add(jobs.jobs[j]);
-      }
-    }
-    return tallies;
-  };
-  auto parts = count_in_parts(split_workflows(rows, jobs, resolved, resolved.workflows), count);
-  KeyedTallies& by_day = merged(parts);
-  // The queue times of `day`: none outside the days counted.
-  auto bucket_of = [&](std::int64_t day) -> RankCounter* {
-    if (day < bucket_day || day >= end_day) return nullptr;
-    Tally* t = by_day.find(static_cast<std::uint32_t>(day - bucket_day));
-    return t == nullptr ? nullptr : &t->queues;
-  };
-  std::int64_t first_day = 0;
-  std::int64_t last_day = -1;
-  const Period& p = scope.period;
-  if (p.kind == Period::Kind::kDays) {
-    first_day = day_index(scope.now - Timestamp{p.days} * kSecondsPerDay);
-    last_day = day_index(scope.now);
-  } else if (p.kind == Period::Kind::kRange) {
-    first_day = day_index(p.from);
-    last_day = day_index(p.to - 1);
-  } else {
-    auto empty = [&](std::int64_t day) {
-      RankCounter* counter = bucket_of(day);
-      return counter == nullptr || counter->empty();
-    };
-    std::int64_t day = end_day - 1;
-    for (; day >= bucket_day && empty(day); --day) {
-    }
-    last_day = day;
-    for (day = bucket_day; day < last_day && empty(day); ++day) {
-    }
-    first_day = std::max(day, last_day - kMaxRangeDays + 1);
-  }
-  std::vector<DailyQueuePoint> points;
-  for (std::int64_t day = first_day; day <= last_day; ++day) {
-    RankCounter* counter = bucket_of(day);
-    JobStats stats = counter != nullptr ? counter->stats() : JobStats{};
-    points.push_back({day, stats.count, stats.p50, stats.p95});
-  }
-  return points;
+  RunnerCounts counts = count_runners(runs, table, scope, false, true);
+  return daily_points(counts, scope);
 }
 
 }  // namespace cipette

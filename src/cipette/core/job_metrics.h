@@ -95,6 +95,16 @@ struct DailyQueuePoint {
 std::vector<DailyQueuePoint> compute_daily_queue(const RunTable& runs, const JobTable& jobs,
                                                  const Scope& scope);
 
+// The runners view of one scope in one pass over its jobs: compute_runner_metrics' rows,
+// compute_job_totals' totals and compute_daily_queue's points, as each of them gives them.
+struct RunnerReport {
+  std::vector<RunnerRow> rows;
+  JobTotals totals;
+  std::vector<DailyQueuePoint> days;
+};
+// REQUIRES: as above.
+RunnerReport compute_runner_report(const RunTable& runs, const JobTable& jobs, const Scope& scope);
+
 // A step's duration: completed_at - started_at in seconds, when it has both and completed_at
 // is not before started_at; none otherwise.
 std::optional<std::int64_t> step_duration_seconds(const StepRecord& step);

@@ -279,19 +279,17 @@ std::string render_runners(const SnapshotState& state, const JobTable& jobs,
         mstch::map{{"name", std::string("workflow")}, {"value", query.scope.workflow}});
   }
   parts::merge(context, parts::filters(table, query, std::move(setup)));
-  std::vector<RunnerRow> rows = compute_runner_metrics(table, jobs, query.scope);
+  RunnerReport report = compute_runner_report(table, jobs, query.scope);
   mstch::array items;
-  for (const RunnerRow& row : rows) items.push_back(runner_row(row, rates));
-  JobTotals totals = compute_job_totals(table, jobs, query.scope);
+  for (const RunnerRow& row : report.rows) items.push_back(runner_row(row, rates));
   context.insert_or_assign("on_runners", true);
   context.insert_or_assign("back_query", query.link_query);
   context.insert_or_assign("scope_title", parts::scope_title(query.scope));
-  context.insert_or_assign("cards", mstch::array{queue_card(totals)});
-  context.insert_or_assign("no_jobs", rows.empty());
+  context.insert_or_assign("cards", mstch::array{queue_card(report.totals)});
+  context.insert_or_assign("no_jobs", report.rows.empty());
   context.insert_or_assign("rows", std::move(items));
   context.insert_or_assign("has_rates", !rates.empty());
-  context.insert_or_assign("queue_points",
-                           queue_points_json(compute_daily_queue(table, jobs, query.scope)));
+  context.insert_or_assign("queue_points", queue_points_json(report.days));
   return render_template("runners", context);
 }
 

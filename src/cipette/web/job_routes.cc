@@ -171,11 +171,8 @@ Answer Routes::runners(const HttpRequest& req) const {
   return cached_render(
       "runners?" + query->cache_key, query->scope.now,
       [scope = query->scope, rates = &ctx_.options.runner_rates](const SnapshotState& state) {
-        const RunTable& runs = *state.table;
-        const JobTable& jobs = *state.jobs;
-        return json_response(200,
-                             views::runners_json(scope, compute_runner_metrics(runs, jobs, scope),
-                                                 compute_daily_queue(runs, jobs, scope), *rates));
+        RunnerReport report = compute_runner_report(*state.table, *state.jobs, scope);
+        return json_response(200, views::runners_json(scope, report.rows, report.days, *rates));
       });
 }
 

@@ -338,6 +338,27 @@ std::vector<std::string> queue_days(const std::vector<DailyQueuePoint>& points) 
   return out;
 }
 
+// Every completed job in scope pooled (compute_job_totals): executions, queue, duration.
+std::string reference_totals(const Stored& h, const Scope& scope) {
+  Counts c;
+  for (const auto& [run, job] : jobs_in_scope(h, scope)) {
+    if (job->completed()) c.add(*job);
+  }
+  return fmt::format("{} queue {} duration {}", c.executions, text(stats(c.queues)),
+                     text(stats(c.durations)));
+}
+
+// compute_runner_report against the reference: its rows, days and totals.
+void expect_runner_report(const RunTable& runs, const JobTable& jobs, const Stored& stored,
+                          const Scope& scope) {
+  RunnerReport report = compute_runner_report(runs, jobs, scope);
+  EXPECT_EQ(texts(report.rows), reference_runner_rows(stored, scope));
+  EXPECT_EQ(queue_days(report.days), reference_queue_days(stored, scope));
+  EXPECT_EQ(fmt::format("{} queue {} duration {}", report.totals.executions,
+                        text(report.totals.queue), text(report.totals.duration)),
+            reference_totals(stored, scope));
+}
+
 std::vector<Scope> scopes() {
   std::vector<Period> periods = {Period::last_days(3), Period::last_days(30), Period::all(),
                                  Period::range(kNow - 5 * kDay, kNow - 2 * kDay)};
@@ -395,6 +416,7 @@ TEST(JobMetricsReferenceTest, JobAndRunnerRowsMatchABruteForceReference) {
                 reference_runner_rows(stored, scope));
       EXPECT_EQ(queue_days(compute_daily_queue(runs, *jobs, scope)),
                 reference_queue_days(stored, scope));
+      expect_runner_report(runs, *jobs, stored, scope);
     }
     EXPECT_GT(compared, 200U);
     EXPECT_TRUE(flaky);
@@ -430,16 +452,6 @@ TEST(JobMetricsReferenceTest, LargeGroupsMatchTheReferenceToo) {
   }
   EXPECT_EQ(compute_job_metrics(runs, *jobs, testing::scope_at(Period::all(), kNow))[0].executions,
             4800);
-}
-
-// Every completed job in scope pooled (compute_job_totals): executions, queue, duration.
-std::string reference_totals(const Stored& h, const Scope& scope) {
-  Counts c;
-  for (const auto& [run, job] : jobs_in_scope(h, scope)) {
-    if (job->completed()) c.add(*job);
-  }
-  return fmt::format("{} queue {} duration {}", c.executions, text(stats(c.queues)),
-                     text(stats(c.durations)));
 }
 
 TEST(JobMetricsReferenceTest, QueriesCountedOnTwoCoresMatchTheReference) {
@@ -492,6 +504,7 @@ TEST(JobMetricsReferenceTest, QueriesCountedOnTwoCoresMatchTheReference) {
     EXPECT_EQ(fmt::format("{} queue {} duration {}", totals.executions, text(totals.queue),
                           text(totals.duration)),
               reference_totals(stored, scope));
+    expect_runner_report(runs, *jobs, stored, scope);
   }
   EXPECT_EQ(compute_job_totals(runs, *jobs, wide[0]).executions, 60'000);
 }
