@@ -25,20 +25,9 @@ using testing::start_or_fail;
 constexpr Timestamp kMarch1 = 1709251200;  // 2024-03-01T00:00:00Z (see created_filter_test.cc)
 constexpr Timestamp kEnd = kMarch1 + 30 * kSecondsPerDay;
 
+// A run of acme/app (acme_run) updated a minute after its creation.
 RunRecord explicit_run(Timestamp created, std::string status, std::string conclusion) {
-  RunRecord run;
-  run.repository = "acme/app";
-  run.workflow_id = 77;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.head_branch = "main";
-  run.head_sha = std::string(40, 'a');
-  run.actor = "octocat";
-  run.status = std::move(status);
-  run.conclusion = std::move(conclusion);
-  run.created_at = created;
-  run.run_started_at = created;
+  RunRecord run = testing::acme_run(created, std::move(status), std::move(conclusion));
   run.updated_at = created + 60;
   return run;
 }

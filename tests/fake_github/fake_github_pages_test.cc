@@ -25,20 +25,9 @@ constexpr Timestamp kMarch1 = 1709251200;  // 2024-03-01T00:00:00Z
 // A run of acme/app created at `created`, completed a minute later unless `status` says not.
 RunRecord run_at(Timestamp created, std::string status = "completed",
                  std::string conclusion = "success") {
-  RunRecord run;
-  run.repository = "acme/app";
-  run.workflow_id = 77;
-  run.workflow_name = "CI";
-  run.path = ".github/workflows/ci.yml";
-  run.event = "push";
-  run.head_branch = "main";
-  run.head_sha = std::string(40, 'a');
-  run.actor = "octocat";
-  run.updated_at = status == "completed" ? created + 60 : created;
-  run.status = std::move(status);
-  run.conclusion = std::move(conclusion);
-  run.created_at = created;
-  run.run_started_at = created;
+  bool completed = status == "completed";
+  RunRecord run = testing::acme_run(created, std::move(status), std::move(conclusion));
+  if (completed) run.updated_at = created + 60;
   return run;
 }
 

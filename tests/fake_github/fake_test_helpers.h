@@ -65,22 +65,33 @@ inline std::string local_target(const FakeGitHub& fake, const std::string& url) 
   return url.substr(origin.size());
 }
 
-// A completed, failed run `id` of acme/app on workflow 77 ("CI"), created at `created`
-// (2024-03-01T00:00:00Z by default), started 5 s later, updated 300 s after its creation.
-inline RunRecord failed_run(std::int64_t id, Timestamp created = 1709251200) {
+// A run of acme/app on workflow 77 ("CI", .github/workflows/ci.yml): octocat's push to main at
+// commit `sha` repeated 40 times, created and started at `created` and updated then; the fake
+// picks its id. Tests change what they are about.
+inline RunRecord acme_run(Timestamp created, std::string status, std::string conclusion,
+                          char sha = 'a') {
   RunRecord run;
-  run.id = id;
   run.repository = "acme/app";
   run.workflow_id = 77;
   run.workflow_name = "CI";
   run.path = ".github/workflows/ci.yml";
   run.event = "push";
   run.head_branch = "main";
-  run.head_sha = std::string(40, 'c');
+  run.head_sha = std::string(40, sha);
   run.actor = "octocat";
-  run.status = "completed";
-  run.conclusion = "failure";
+  run.status = std::move(status);
+  run.conclusion = std::move(conclusion);
   run.created_at = created;
+  run.run_started_at = created;
+  run.updated_at = created;
+  return run;
+}
+
+// A completed, failed run `id` of acme/app (acme_run), created at `created`
+// (2024-03-01T00:00:00Z by default), started 5 s later, updated 300 s after its creation.
+inline RunRecord failed_run(std::int64_t id, Timestamp created = 1709251200) {
+  RunRecord run = acme_run(created, "completed", "failure", 'c');
+  run.id = id;
   run.run_started_at = created + 5;
   run.updated_at = created + 300;
   return run;
