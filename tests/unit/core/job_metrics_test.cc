@@ -292,26 +292,44 @@ TEST(JobMetricsTest, JobsOfARunNotYetLoadedCountOnceItIs) {
   EXPECT_EQ(rows[1].executions, 2);
 }
 
-// Groups large enough to be ranked by counting (over 512 values), one of them with durations
-// over 2^16 s that are ranked apart, queried one after the other: the counters must be left
-// clear for the next group.
+// The tables of runs 1..`runs`, created a second apart from a day before kNow, each with a
+// "build" queued queue(r) s and lasting duration(r) s; runs 1..`lints` also have a "lint" of
+// 7 s queued `lint_queue` s.
+struct BuildAndLint {
+  RunTable table;
+  std::shared_ptr<const JobTable> jobs;
+};
+template <typename Queue, typename Duration>
+BuildAndLint build_and_lint(std::int64_t runs, Queue queue, Duration duration, std::int64_t lints,
+                            Timestamp lint_queue) {
+  std::vector<RunRecord> records;
+  testing::MemoryJobReader reader;
+  for (std::int64_t r = 1; r <= runs; ++r) {
+    Timestamp created = kNow - 86400 + r;
+    records.push_back(ci_run(r, "success", created, 10));
+    reader.jobs.push_back(ci_job(2 * r, r, 1, "build", "success", created, queue(r), duration(r)));
+    if (r <= lints) {
+      reader.jobs.push_back(ci_job(2 * r + 1, r, 1, "lint", "success", created, lint_queue, 7));
+    }
+  }
+  BuildAndLint out{table_of(records), nullptr};
+  auto jobs = load_job_table(reader, out.table);
+  EXPECT_TRUE(jobs.has_value());
+  if (jobs) out.jobs = *jobs;
+  return out;
+}
+
+// Two groups of 1,000 values queried one after the other, one with durations over 2^16 s
+// (kept apart from the counted ones): a query must start from clear counters.
 TEST(JobMetricsTest, LargeGroupsAreRankedExactlyIncludingVeryLongJobs) {
   // Run r (1..1000) has a "build" of duration r for r <= 600 and 70000 + (r - 600) after, and a
   // "lint" of 7 s, queued 3 s; all created within the last day.
-  std::vector<RunRecord> runs;
-  testing::MemoryJobReader reader;
-  for (std::int64_t r = 1; r <= 1000; ++r) {
-    Timestamp created = kNow - 86400 + r;
-    runs.push_back(ci_run(r, "success", created, 10));
-    Timestamp duration = r <= 600 ? r : 70000 + (r - 600);
-    reader.jobs.push_back(ci_job(2 * r, r, 1, "build", "success", created, 3, duration));
-    reader.jobs.push_back(ci_job(2 * r + 1, r, 1, "lint", "success", created, 3, 7));
-  }
-  RunTable table = table_of(runs);
-  auto jobs = load_job_table(reader, table);
-  ASSERT_TRUE(jobs.has_value());
-  for (int pass = 0; pass < 2; ++pass) {  // the second pass reuses the counters
-    std::vector<JobRow> rows = compute_job_metrics(table, **jobs, last_days(30, kNow));
+  auto [table, jobs] = build_and_lint(
+      1000, [](std::int64_t) { return Timestamp{3}; },
+      [](std::int64_t r) { return r <= 600 ? r : 70000 + (r - 600); }, 1000, 3);
+  ASSERT_NE(jobs, nullptr);
+  for (int pass = 0; pass < 2; ++pass) {  // the second query starts from clear counters too
+    std::vector<JobRow> rows = compute_job_metrics(table, *jobs, last_days(30, kNow));
     ASSERT_EQ(rows.size(), 2U);
     ASSERT_EQ(rows[0].job, "build");
     // Nearest rank over 1000 values: p50 is the 500th smallest (500 s), p95 the 950th, which is
@@ -327,25 +345,17 @@ TEST(JobMetricsTest, LargeGroupsAreRankedExactlyIncludingVeryLongJobs) {
   }
 }
 
-// A group of over 2^16 values is counted in the fine counters only, which are cleared whole;
-// a smaller group ranked after it must find them clear.
+// A group of over 2^16 values (more than one bin of 256 s holds), then a smaller group ranked
+// after it in the same query.
 TEST(JobMetricsTest, GroupsOfOver65536ValuesAreRankedExactly) {
   // Run r (1..66000) has a "build" queued r % 100 s, lasting r s up to r = 60000 and
   // 100000 + r s after; runs 1..1000 also have a "lint" of 7 s, queued 2 s.
-  std::vector<RunRecord> runs;
-  testing::MemoryJobReader reader;
-  for (std::int64_t r = 1; r <= 66000; ++r) {
-    Timestamp created = kNow - 86400 + r;
-    runs.push_back(ci_run(r, "success", created, 10));
-    Timestamp duration = r <= 60000 ? r : 100000 + r;
-    reader.jobs.push_back(ci_job(2 * r, r, 1, "build", "success", created, r % 100, duration));
-    if (r <= 1000) reader.jobs.push_back(ci_job(2 * r + 1, r, 1, "lint", "success", created, 2, 7));
-  }
-  RunTable table = table_of(runs);
-  auto jobs = load_job_table(reader, table);
-  ASSERT_TRUE(jobs.has_value());
+  auto [table, jobs] = build_and_lint(
+      66000, [](std::int64_t r) { return r % 100; },
+      [](std::int64_t r) { return r <= 60000 ? r : 100000 + r; }, 1000, 2);
+  ASSERT_NE(jobs, nullptr);
   for (int pass = 0; pass < 2; ++pass) {
-    std::vector<JobRow> rows = compute_job_metrics(table, **jobs, last_days(30, kNow));
+    std::vector<JobRow> rows = compute_job_metrics(table, *jobs, last_days(30, kNow));
     ASSERT_EQ(rows.size(), 2U);
     ASSERT_EQ(rows[0].job, "build");
     // Nearest rank over 66000 values: p50 is the 33000th smallest, p95 the 62700th.
