@@ -236,6 +236,37 @@ test("dark mode follows the system preference", async () => {
   await page.close();
 });
 
+test("without JavaScript the custom range can be chosen and applied", async () => {
+  const noScript = await launchBrowser(dir, { width: 1400, height: 1000 },
+                                       { javaScriptEnabled: false }, "profile-no-js");
+  try {
+    const page = await noScript.newPage();
+    await page.goto(`${server.url}/?period=30`);
+    assert.equal(await page.locator("#filter-from").isEnabled(), true);
+    assert.equal(await page.locator("#filter-to").isEnabled(), true);
+    // Custom range without dates: a page that names the missing field.
+    await page.selectOption("#filter-period", "custom");
+    let response = page.waitForResponse((res) => /period=custom/.test(res.url()));
+    await page.click("#filters button[type=submit]");
+    assert.equal((await response).status(), 400);
+    assert.match(await page.locator("#error").textContent(),
+                 /period=custom needs from and to \(YYYY-MM-DD/);
+
+    await page.goto(`${server.url}/?period=30`);
+    await page.selectOption("#filter-period", "custom");
+    await page.fill("#filter-from", "2024-01-01");
+    await page.fill("#filter-to", "2024-01-31");
+    response = page.waitForResponse((res) => /period=custom/.test(res.url()));
+    await page.click("#filters button[type=submit]");
+    assert.equal((await response).status(), 200);
+    assert.match(page.url(), /period=custom&from=2024-01-01&to=2024-01-31/);
+    assert.equal(await page.locator("#filter-from").inputValue(), "2024-01-01");
+    assert.equal(await page.locator("#filter-period").inputValue(), "custom");
+  } finally {
+    await noScript.close();
+  }
+});
+
 test("an unknown page shows the 404 page", async () => {
   const page = await context.newPage();
   const res = await page.goto(`${server.url}/no/such/page`);

@@ -106,7 +106,11 @@ std::optional<ParamProblem> read_period(const Values& values, Timestamp now, Sco
     return ParamProblem{"days", "cannot be combined with period (days is the older name)"};
   }
   bool custom = period == "custom";
-  if (custom && from.empty()) return ParamProblem{"from", "is required with period=custom"};
+  if (custom && from.empty()) {
+    return ParamProblem{"from",
+                        "period=custom needs from and to (YYYY-MM-DD; without to the "
+                        "range ends now); from was not given"};
+  }
   PeriodInput input{custom ? std::string_view() : (days.empty() ? period : days), from, to};
   PeriodError error{PeriodField::kPeriod, ""};
   auto parsed = parse_period(input, now, Period::last_days(kDefaultPeriodDays), &error);

@@ -265,6 +265,32 @@ TEST_F(HttpServerTest, DashboardRefusesBadParametersWithAnHtmlPage) {
   EXPECT_NE(res->body.find("<code>days</code>"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, TheDateFieldsAreUsableWithoutJavaScript) {
+  start();
+  // A browser without JavaScript submits what the served form holds: From and To must not be
+  // disabled there (app.js disables them while another period is chosen).
+  auto res = get("/?period=30");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find(R"(<input type="date" name="from" id="filter-from" value="">)"),
+            std::string::npos);
+  EXPECT_NE(res->body.find(R"(<input type="date" name="to" id="filter-to" value="">)"),
+            std::string::npos);
+  EXPECT_EQ(res->body.find("disabled"), std::string::npos);
+  // Custom range applied with no dates: the page says which field is missing.
+  auto empty = get("/?period=custom&from=&to=");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  EXPECT_NE(empty->body.find("period=custom needs from and to (YYYY-MM-DD"), std::string::npos)
+      << empty->body;
+  EXPECT_NE(empty->body.find("<code>from</code>"), std::string::npos);
+  // With the dates, the range is served (2024-03-01..03: runs 1-6 all fall on 03-01).
+  auto range = get("/?period=custom&from=2024-03-01&to=2024-03-03");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->status, 200);
+  EXPECT_NE(range->body.find(R"(id="filter-from" value="2024-03-01")"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
   start();
   auto res = get("/workflow?repository=octo/app&workflow=10&period=all");
