@@ -34,23 +34,27 @@ bool is_allowed(std::string_view name, const QueryRules& rules) {
   return rules.outcome && name == "outcome";
 }
 
-// A parameter name safe to echo back in an error document (which must be valid UTF-8).
-std::string printable_name(std::string_view name) {
-  if (is_valid_utf8(name)) return std::string(name.substr(0, 64));
+// A parameter name or value safe to echo back in an error document (which must be valid
+// UTF-8), at most 64 bytes.
+std::string printable(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text.substr(0, 64));
   std::string out;
-  for (char c : name.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x80 ? c : '?';
+  for (char c : text.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x80 ? c : '?';
   return out;
 }
 
 std::optional<ParamProblem> check_value(const std::string& name, std::string_view value) {
-  if (!is_valid_utf8(value)) return ParamProblem{name, "is not valid UTF-8"};
+  if (!is_valid_utf8(value)) {
+    return ParamProblem{name, fmt::format("not valid UTF-8; got \"{}\"", printable(value))};
+  }
   if (value.size() > kMaxValueBytes) {
-    return ParamProblem{name, fmt::format("is longer than {} bytes", kMaxValueBytes)};
+    return ParamProblem{name, fmt::format("longer than {} bytes; got {} bytes starting \"{}\"",
+                                          kMaxValueBytes, value.size(), printable(value))};
   }
   bool control = std::any_of(value.begin(), value.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
   });
-  if (control) return ParamProblem{name, "contains control characters"};
+  if (control) return ParamProblem{name, "contains control characters (a line break, a tab...)"};
   return std::nullopt;
 }
 
@@ -60,11 +64,18 @@ Parsed<Values> collect_values(const QueryParams& params, const QueryRules& rules
   Values values;
   std::map<std::string, int, std::less<>> seen;
   for (const auto& [name, value] : params) {
-    if (!is_valid_utf8(name)) return ParamProblem{printable_name(name), "is not valid UTF-8"};
-    if (!is_allowed(name, rules)) {
-      return ParamProblem{printable_name(name), "is not a known parameter of this endpoint"};
+    if (!is_valid_utf8(name)) {
+      return ParamProblem{printable(name), "this parameter name is not valid UTF-8"};
     }
-    if (++seen[name] > 1) return ParamProblem{name, "is given more than once"};
+    if (!is_allowed(name, rules)) {
+      return ParamProblem{printable(name), fmt::format("not a parameter of this endpoint; got "
+                                                       "\"{}\"",
+                                                       printable(value))};
+    }
+    if (++seen[name] > 1) {
+      return ParamProblem{name,
+                          fmt::format("given more than once; got \"{}\" again", printable(value))};
+    }
     if (auto problem = check_value(name, value)) return *problem;
     if (!value.empty()) values.emplace(name, value);
   }
@@ -103,7 +114,9 @@ std::optional<ParamProblem> read_period(const Values& values, Timestamp now, Sco
   std::string_view from = value_of(values, "from");
   std::string_view to = value_of(values, "to");
   if (!days.empty() && !period.empty()) {
-    return ParamProblem{"days", "cannot be combined with period (days is the older name)"};
+    return ParamProblem{"days", fmt::format("cannot be combined with period (days is its older "
+                                            "name); got days=\"{}\" and period=\"{}\"",
+                                            days.substr(0, 64), period.substr(0, 64))};
   }
   bool custom = period == "custom";
   if (custom && from.empty()) {
@@ -116,7 +129,8 @@ std::optional<ParamProblem> read_period(const Values& values, Timestamp now, Sco
   auto parsed = parse_period(input, now, Period::last_days(kDefaultPeriodDays), &error);
   if (!parsed) {
     std::string message = error.message;
-    if (error.field == PeriodField::kPeriod && days.empty()) message += " (or \"custom\")";
+    bool bad_days = error.field == PeriodField::kPeriod && from.empty() && to.empty();
+    if (bad_days && days.empty()) message += " (or \"custom\")";
     return ParamProblem{std::string(field_name(error.field, !days.empty())), message};
   }
   query.scope.period = *parsed;
@@ -235,7 +249,9 @@ Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now) {
 
 std::optional<ParamProblem> reject_any_parameter(const QueryParams& params) {
   if (params.empty()) return std::nullopt;
-  return ParamProblem{printable_name(params.begin()->first), "this endpoint takes no parameters"};
+  const auto& [name, value] = *params.begin();
+  return ParamProblem{printable(name), fmt::format("this endpoint takes no parameters; got \"{}\"",
+                                                   printable(value))};
 }
 
 bool is_valid_utf8(std::string_view text) {

@@ -16,10 +16,14 @@ namespace cipette::web {
 using QueryParams = std::multimap<std::string, std::string>;
 
 // Why a request's parameters were refused: the API answers 400 with
-// {"error": {"parameter": parameter, "message": message}}, the dashboard a 400 page.
+// {"error": {"parameter": parameter, "message": text()}}, the pages a 400 page showing text().
 struct ParamProblem {
   std::string parameter;
-  std::string message;
+  std::string message;  // without the parameter's name, like PeriodError; names the bad value
+
+  // The message as shown, its subject first as the CLI names its flags:
+  // "page: expected a whole number from 1 to 1000000; got \"abc\"".
+  std::string text() const { return parameter + ": " + message; }
 };
 
 // A value parsed from query parameters, or the problem with them.

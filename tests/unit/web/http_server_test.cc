@@ -243,6 +243,53 @@ TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
   EXPECT_EQ(problem_parameter("/healthz?x=1"), "x");
 }
 
+// The message of the 400 document of `target`.
+std::string problem_message(httplib::Client& client, const std::string& target) {
+  auto res = client.Get(target.c_str());
+  if (!res || res->status != 400) return "(no 400)";
+  return json::parse(res->body)["error"].value("message", "");
+}
+
+TEST_F(HttpServerTest, ErrorMessagesNameTheParameterAndTheBadValue) {
+  start();
+  auto message = [&](const std::string& target) { return problem_message(*client_, target); };
+  EXPECT_EQ(message("/api/v1/metrics?period=custom"),
+            "from: period=custom needs from and to (YYYY-MM-DD; without to the range ends now); "
+            "from was not given");
+  EXPECT_EQ(message("/api/v1/metrics?to=2024-03-02"),
+            R"(to: needs a start (from) too; got "2024-03-02" alone)");
+  EXPECT_EQ(message("/api/v1/metrics?period=7&from=2024-03-01"),
+            R"(period: cannot be combined with from/to; got "7" beside a range)");
+  EXPECT_EQ(
+      message("/api/v1/metrics?days=7&period=30"),
+      R"(days: cannot be combined with period (days is its older name); got days="7" and period="30")");
+  EXPECT_EQ(message("/api/v1/metrics?verbose=yes"),
+            R"(verbose: not a parameter of this endpoint; got "yes")");
+  EXPECT_EQ(message("/api/v1/metrics?period=7&period=30"),
+            R"(period: given more than once; got "30" again)");
+  EXPECT_EQ(message("/api/v1/runs?page=abc"),
+            R"(page: expected a whole number from 1 to 1000000; got "abc")");
+  EXPECT_EQ(message("/api/v1/repositories?x=1"),
+            R"(x: this endpoint takes no parameters; got "1")");
+  EXPECT_EQ(
+      message("/api/v1/jobs?job=build"),
+      R"(repository: required with job (the job group's workflow); got job="build" without it)");
+  EXPECT_EQ(message("/api/v1/runs/12x"),
+            R"(id: expected a run id (a positive whole number); got "12x")");
+  // The pages show the same text.
+  auto page = get("/workflow?repository=octo/app");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 400);
+  EXPECT_NE(page->body.find("workflow: required: the page shows one workflow of one repository"),
+            std::string::npos)
+      << page->body;
+  auto run = get("/run?id=-3");
+  ASSERT_TRUE(run);
+  EXPECT_NE(run->body.find("id: expected a run id (a positive whole number); got &quot;-3&quot;"),
+            std::string::npos)
+      << run->body;
+}
+
 TEST_F(HttpServerTest, DashboardRendersNumbersAndHostileNamesAsText) {
   start();
   auto res = get("/?period=30");
