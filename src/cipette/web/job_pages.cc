@@ -382,7 +382,7 @@ Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now) {
   query.id = *id;
   QueryParams rest = params;
   rest.erase("id");
-  auto scope = parse_scope_query(rest, now);
+  auto scope = parse_scope_query(rest, now, UnknownParameters::kIgnore);
   if (!scope) return scope.error();
   query.scope = *scope;
   return query;

@@ -64,6 +64,7 @@ Parsed<Values> collect_values(const QueryParams& params, const QueryRules& rules
   Values values;
   std::map<std::string, int, std::less<>> seen;
   for (const auto& [name, value] : params) {
+    if (rules.unknown == UnknownParameters::kIgnore && !is_allowed(name, rules)) continue;
     if (!is_valid_utf8(name)) {
       return ParamProblem{printable(name), "this parameter name is not valid UTF-8"};
     }
@@ -239,10 +240,13 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   return query;
 }
 
-Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now) {
+Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now,
+                                     UnknownParameters unknown) {
   // parse_list_query's checks with scope parameters only, without its paging key (this runs
   // on every metrics and dashboard request, cache hits included).
-  auto values = collect_values(params, QueryRules{});
+  QueryRules rules;
+  rules.unknown = unknown;
+  auto values = collect_values(params, rules);
   if (!values) return values.error();
   return read_scope(*values, now);
 }

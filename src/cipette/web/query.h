@@ -46,6 +46,10 @@ class [[nodiscard]] Parsed {
   std::variant<T, ParamProblem> state_;
 };
 
+// What a parameter an endpoint does not know gets: the API refuses it (a typo there would
+// silently widen a query), the HTML pages ignore it (links shared in chats gain utm_source=...).
+enum class UnknownParameters { kRefuse, kIgnore };
+
 // Which parameters an endpoint accepts beyond the scope ones (period, days, from, to,
 // repository, workflow, branch, event).
 struct QueryRules {
@@ -55,6 +59,7 @@ struct QueryRules {
   int default_per_page = 50;
   bool attempt_filters = false;  // rerun=0|1, flaky=0|1
   bool job = false;              // job=NAME: a job group of the workflow (/api/v1/jobs)
+  UnknownParameters unknown = UnknownParameters::kRefuse;
 };
 
 // A validated request scope.
@@ -98,7 +103,8 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
                                    Timestamp now);
 
 // parse_list_query with scope parameters only.
-Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now);
+Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now,
+                                     UnknownParameters unknown = UnknownParameters::kRefuse);
 
 // Refuses any parameter (for endpoints that take none).
 std::optional<ParamProblem> reject_any_parameter(const QueryParams& params);

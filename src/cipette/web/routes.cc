@@ -403,7 +403,7 @@ Answer Routes::health(const HttpRequest& req) const {
 }
 
 Answer Routes::dashboard(const HttpRequest& req) const {
-  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock(), UnknownParameters::kIgnore));
   if (!query) return problem(req, query.error());
   return cached("page/?" + query->cache_key, query->scope.now,
                 [query = *query, auth = auth_enabled()](const SnapshotState& state) {
@@ -413,7 +413,9 @@ Answer Routes::dashboard(const HttpRequest& req) const {
 }
 
 Answer Routes::workflow(const HttpRequest& req) const {
-  auto query = parse_list_query(req.params, QueryRules{true, true, false, 50}, ctx_.clock());
+  QueryRules rules{true, true, false, 50};
+  rules.unknown = UnknownParameters::kIgnore;
+  auto query = parse_list_query(req.params, rules, ctx_.clock());
   if (!query) return problem(req, query.error());
   for (const char* required : {"repository", "workflow"}) {
     if (req.param(required).empty()) {
@@ -431,7 +433,7 @@ Answer Routes::workflow(const HttpRequest& req) const {
 }
 
 Answer Routes::runners_page(const HttpRequest& req) const {
-  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock(), UnknownParameters::kIgnore));
   if (!query) return problem(req, query.error());
   return cached("page/runners?" + query->cache_key, query->scope.now,
                 [query = *query, auth = auth_enabled(),

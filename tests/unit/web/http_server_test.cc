@@ -338,6 +338,24 @@ TEST_F(HttpServerTest, TheDateFieldsAreUsableWithoutJavaScript) {
   EXPECT_NE(range->body.find(R"(id="filter-from" value="2024-03-01")"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, PagesIgnoreUnknownParametersAndTheApiRefusesThem) {
+  start();
+  for (const char* target : {"/?period=30&utm_source=chat&utm_medium=link",
+                             "/workflow?repository=octo/app&workflow=10&period=all&fbclid=x",
+                             "/runners?period=30&ref=share", "/?bra%FFnch=x"}) {
+    auto res = get(target);
+    ASSERT_TRUE(res) << target;
+    EXPECT_EQ(res->status, 200) << target << "\n" << res->body;
+  }
+  // The page is the one without the extra parameter: 60% success of octo/app + octo/lib.
+  EXPECT_NE(get("/?period=30&utm_source=chat")->body.find("60.00%"), std::string::npos);
+  // Known parameters are still checked on pages.
+  EXPECT_EQ(get("/?period=30&utm_source=chat&period=7")->status, 400);
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?period=30&utm_source=chat"), "utm_source");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?utm_source=chat"), "utm_source");
+  EXPECT_EQ(problem_parameter("/api/v1/export.csv?utm_source=chat"), "utm_source");
+}
+
 TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
   start();
   auto res = get("/workflow?repository=octo/app&workflow=10&period=all");
