@@ -96,6 +96,14 @@ Parsed<int> parse_int(const Values& values, const std::string& name, int fallbac
   return number;
 }
 
+// A page number parse_int refused, for pages that show the nearest page: digits only (too
+// large) give kMaxPage, anything else (0, -1, "x") page 1.
+int clamped_page(std::string_view text) {
+  bool digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  bool zero = text.find_first_not_of('0') == std::string_view::npos;
+  return digits && !zero ? kMaxPage : 1;
+}
+
 std::string_view field_name(PeriodField field, bool days_given) {
   switch (field) {
     case PeriodField::kPeriod:
@@ -218,7 +226,7 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!scope) return scope.error();
   ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, false, false, "", ""};
   auto page = parse_int(*values, "page", 1, 1, kMaxPage);
-  if (!page) return page.error();
+  if (!page && !rules.clamp_page) return page.error();
   auto per_page = parse_int(*values, "per_page", rules.default_per_page, 1, kMaxPerPage);
   if (!per_page) return per_page.error();
   auto outcome = read_outcome(*values);
@@ -227,7 +235,7 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!reruns_only) return reruns_only.error();
   auto flaky_only = read_flag(*values, "flaky");
   if (!flaky_only) return flaky_only.error();
-  query.page = *page;
+  query.page = page ? *page : clamped_page(value_of(*values, "page"));
   query.per_page = *per_page;
   query.outcome = *outcome;
   query.reruns_only = *reruns_only;

@@ -60,6 +60,9 @@ struct QueryRules {
   bool attempt_filters = false;  // rerun=0|1, flaky=0|1
   bool job = false;              // job=NAME: a job group of the workflow (/api/v1/jobs)
   UnknownParameters unknown = UnknownParameters::kRefuse;
+  // Pages: a page that is not a page number (0, -1, "x") is page 1, one past kMaxPage is
+  // kMaxPage (the page then shows its last page); the API refuses them.
+  bool clamp_page = false;
 };
 
 // A validated request scope.

@@ -113,6 +113,11 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   MetricsReport report = compute_metrics(*state.table, query.scope.scope);
   ListOptions options{std::nullopt, query.page, query.per_page, true};
   RunPage runs = select_runs(*state.table, query.scope.scope, options);
+  // Past the last page (an old link, page=999 typed in): the last page, as the pager says.
+  if (std::int64_t last = page_count(runs.total, query.per_page); query.page > last) {
+    query.page = options.page = static_cast<int>(last);
+    runs = select_runs(*state.table, query.scope.scope, options);
+  }
   ListOptions flaky_options;
   flaky_options.per_page = kFlakyRunsShown;
   flaky_options.attempts = true;
@@ -415,6 +420,7 @@ Answer Routes::dashboard(const HttpRequest& req) const {
 Answer Routes::workflow(const HttpRequest& req) const {
   QueryRules rules{true, true, false, 50};
   rules.unknown = UnknownParameters::kIgnore;
+  rules.clamp_page = true;
   auto query = parse_list_query(req.params, rules, ctx_.clock());
   if (!query) return problem(req, query.error());
   for (const char* required : {"repository", "workflow"}) {

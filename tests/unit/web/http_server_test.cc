@@ -369,6 +369,33 @@ TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
   EXPECT_EQ(get("/workflow?repository=octo/app&workflow=ci.yml&period=all")->status, 200);
 }
 
+TEST_F(HttpServerTest, TheWorkflowPageShowsTheNearestPageForPageNumbersOutOfRange) {
+  start();
+  // octo/app's CI has runs 1-5, newest first two a page: [5 4] [3 2] [1].
+  const std::string base = "/workflow?repository=octo/app&workflow=10&period=all&per_page=2";
+  const std::string run1 = "href=\"https://github.com/octo/app/actions/runs/1\"";
+  const std::string run5 = "href=\"https://github.com/octo/app/actions/runs/5\"";
+  for (const char* past : {"4", "999", "1000000", "99999999999999999999"}) {
+    auto res = get(base + "&page=" + past);
+    ASSERT_TRUE(res) << past;
+    EXPECT_EQ(res->status, 200) << past;
+    EXPECT_NE(res->body.find("Page 3 of 3"), std::string::npos) << past;
+    EXPECT_NE(res->body.find(run1), std::string::npos) << past;
+    EXPECT_EQ(res->body.find(run5), std::string::npos) << past;
+  }
+  for (const char* below : {"0", "-2", "abc", "00"}) {
+    auto res = get(base + "&page=" + below);
+    ASSERT_TRUE(res) << below;
+    EXPECT_EQ(res->status, 200) << below;
+    EXPECT_NE(res->body.find("Page 1 of 3"), std::string::npos) << below;
+    EXPECT_NE(res->body.find(run5), std::string::npos) << below;
+  }
+  // The API keeps refusing page numbers that are not ones.
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=0"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=-2"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=abc"), "page");
+}
+
 TEST_F(HttpServerTest, EveryResponseCarriesTheSecurityHeaders) {
   start();
   for (const char* target : {"/", "/api/v1/metrics", "/static/app.js", "/nowhere"}) {
