@@ -236,6 +236,54 @@ test("dark mode follows the system preference", async () => {
   await page.close();
 });
 
+test("sort headers show a focus ring when reached with the keyboard", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  const target = "#workflow-table th:nth-child(3) button";
+  let focused = false;
+  for (let i = 0; i < 60 && !focused; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.$eval(target, (button) => document.activeElement === button);
+  }
+  assert.ok(focused, "Tab reaches the Runs sort button");
+  const ring = await page.$eval(target, (button) => {
+    const style = getComputedStyle(button);
+    return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  assert.equal(ring.style, "solid");
+  assert.ok(ring.width >= 2, `outline ${ring.width}px wide`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("arrow keys in a filter select do not reload the page; Enter or leaving applies", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  let navigations = 0;
+  page.on("framenavigated", (frame) => { if (frame === page.mainFrame()) navigations++; });
+  await page.focus("#filter-period");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(700);
+  assert.equal(navigations, 0, "no reload while moving through the options");
+  assert.equal(await page.locator("#filter-period").inputValue(), "all");
+  await page.keyboard.press("ArrowUp");
+  await Promise.all([page.waitForURL(/[?&]period=90(&|$)/), page.keyboard.press("Enter")]);
+  assert.equal(navigations, 1);
+
+  // Leaving the select applies the choice too.
+  await page.focus("#filter-period");
+  await page.keyboard.press("ArrowUp");
+  await page.waitForTimeout(300);
+  assert.match(page.url(), /period=90/);
+  await Promise.all([page.waitForURL(/[?&]period=30(&|$)/), page.keyboard.press("Tab")]);
+  // A choice with the mouse (selectOption: no key pressed) applies at once.
+  await Promise.all([page.waitForURL(/[?&]period=7(&|$)/),
+                     page.selectOption("#filter-period", "7")]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("without JavaScript the custom range can be chosen and applied", async () => {
   const noScript = await launchBrowser(dir, { width: 1400, height: 1000 },
                                        { javaScriptEnabled: false }, "profile-no-js");

@@ -25,7 +25,35 @@
       else form.submit();
     }
 
-    period.addEventListener("change", function () {
+    // A select applies its choice when made with the mouse; arrow keys on a closed select
+    // change its value (and fire "change") at every press, so a keyboard choice applies on
+    // Enter or when the focus leaves the select.
+    function applyOnChoice(select, apply) {
+      var applied = select.value;
+      var keyboard = false;
+      function applyIfChanged() {
+        keyboard = false;
+        if (select.value === applied) return;
+        applied = select.value;
+        apply();
+      }
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          applyIfChanged();
+        } else if (event.key !== "Tab") {
+          keyboard = true;
+        }
+      });
+      select.addEventListener("pointerdown", function () { keyboard = false; });
+      select.addEventListener("change", function () {
+        if (!keyboard) applyIfChanged();
+      });
+      select.addEventListener("blur", applyIfChanged);
+    }
+
+    period.addEventListener("change", syncRange);
+    applyOnChoice(period, function () {
       syncRange();
       if (period.value === "custom") {
         if (!from.value) {
@@ -40,10 +68,12 @@
         if (period.value === "custom" && from.value) submit();
       });
     });
-    ["filter-repository", "filter-event", "filter-branch"].forEach(function (id) {
+    ["filter-repository", "filter-event"].forEach(function (id) {
       var element = document.getElementById(id);
-      if (element) element.addEventListener("change", submit);
+      if (element) applyOnChoice(element, submit);
     });
+    var branch = document.getElementById("filter-branch");
+    if (branch) branch.addEventListener("change", submit);
     syncRange();
   }
 
