@@ -284,6 +284,32 @@ test("arrow keys in a filter select do not reload the page; Enter or leaving app
   await page.close();
 });
 
+test("chart axes: whole run counts, UTC days labelled YYYY-MM-DD in any time zone", async () => {
+  // Auckland is 12-13 hours ahead of UTC: local midnights are not UTC midnights.
+  const zoned = await launchBrowser(dir, { width: 1400, height: 1000 },
+                                    { timezoneId: "Pacific/Auckland" }, "profile-auckland");
+  try {
+    const page = await zoned.newPage();
+    // The flaky repository has 4 runs: at most a few a day, where fractional ticks showed.
+    await page.goto(`${server.url}/?period=30&repository=${flakyRepository}`);
+    await chartsReady(page);
+    const axes = await page.$eval(".chart[data-kind='runs']", (element) => ({
+      y: element.dataset.yTicks.split(",").map(Number),
+      x: element.dataset.xTicks.split(",").map(Number),
+      labels: element.dataset.xLabels.split(","),
+    }));
+    assert.ok(axes.y.length >= 2);
+    assert.ok(axes.y.every(Number.isInteger), `run-count ticks ${axes.y}`);
+    assert.ok(axes.x.length >= 2);
+    assert.ok(axes.x.every((t) => t % 86400 === 0), `day ticks at UTC midnight: ${axes.x}`);
+    assert.deepEqual(axes.labels,
+                     axes.x.map((t) => new Date(t * 1000).toISOString().slice(0, 10)));
+    assert.ok(axes.labels.every((label) => /^\d{4}-\d\d-\d\d$/.test(label)));
+  } finally {
+    await zoned.close();
+  }
+});
+
 test("without JavaScript the custom range can be chosen and applied", async () => {
   const noScript = await launchBrowser(dir, { width: 1400, height: 1000 },
                                        { javaScriptEnabled: false }, "profile-no-js");
