@@ -310,6 +310,39 @@ test("chart axes: whole run counts, UTC days labelled YYYY-MM-DD in any time zon
   }
 });
 
+// The WCAG 2 contrast ratio of two "rgb(r, g, b)" colours.
+function contrastRatio(a, b) {
+  const luminance = (css) => {
+    const [r, g, bl] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (high + 0.05) / (low + 0.05);
+}
+
+test("outcome pills have AA contrast and a symbol beside their colour", async () => {
+  const { page, problems } = await watchedPage();
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto(`${server.url}/?period=30&repository=${flakyRepository}`);
+  await page.click("#workflow-table tbody tr:first-child td:nth-child(2) a");
+  await page.waitForURL(/\/workflow\?/);
+  for (const outcome of ["success", "failed"]) {
+    const pill = await page.$eval(`#runs-table .outcome.${outcome}`, (element) => {
+      const style = getComputedStyle(element);
+      return { color: style.color, background: style.backgroundColor,
+               symbol: getComputedStyle(element, "::before").content };
+    });
+    const ratio = contrastRatio(pill.color, pill.background);
+    assert.ok(ratio >= 4.5, `${outcome} pill ${pill.color} on ${pill.background}: ${ratio}`);
+    assert.equal(pill.symbol, outcome === "success" ? '"✓ "' : '"✗ "');
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("without JavaScript the custom range can be chosen and applied", async () => {
   const noScript = await launchBrowser(dir, { width: 1400, height: 1000 },
                                        { javaScriptEnabled: false }, "profile-no-js");
