@@ -236,6 +236,144 @@ test("dark mode follows the system preference", async () => {
   await page.close();
 });
 
+test("sort headers show a focus ring when reached with the keyboard", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  const target = "#workflow-table th:nth-child(3) button";
+  let focused = false;
+  for (let i = 0; i < 60 && !focused; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.$eval(target, (button) => document.activeElement === button);
+  }
+  assert.ok(focused, "Tab reaches the Runs sort button");
+  const ring = await page.$eval(target, (button) => {
+    const style = getComputedStyle(button);
+    return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  assert.equal(ring.style, "solid");
+  assert.ok(ring.width >= 2, `outline ${ring.width}px wide`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("arrow keys in a filter select do not reload the page; Enter or leaving applies", async () => {
+  const { page, problems } = await watchedPage();
+  await page.goto(`${server.url}/?period=30`);
+  let navigations = 0;
+  page.on("framenavigated", (frame) => { if (frame === page.mainFrame()) navigations++; });
+  await page.focus("#filter-period");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(700);
+  assert.equal(navigations, 0, "no reload while moving through the options");
+  assert.equal(await page.locator("#filter-period").inputValue(), "all");
+  await page.keyboard.press("ArrowUp");
+  await Promise.all([page.waitForURL(/[?&]period=90(&|$)/), page.keyboard.press("Enter")]);
+  assert.equal(navigations, 1);
+
+  // Leaving the select applies the choice too.
+  await page.focus("#filter-period");
+  await page.keyboard.press("ArrowUp");
+  await page.waitForTimeout(300);
+  assert.match(page.url(), /period=90/);
+  await Promise.all([page.waitForURL(/[?&]period=30(&|$)/), page.keyboard.press("Tab")]);
+  // A choice with the mouse (selectOption: no key pressed) applies at once.
+  await Promise.all([page.waitForURL(/[?&]period=7(&|$)/),
+                     page.selectOption("#filter-period", "7")]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("chart axes: whole run counts, UTC days labelled YYYY-MM-DD in any time zone", async () => {
+  // Auckland is 12-13 hours ahead of UTC: local midnights are not UTC midnights.
+  const zoned = await launchBrowser(dir, { width: 1400, height: 1000 },
+                                    { timezoneId: "Pacific/Auckland" }, "profile-auckland");
+  try {
+    const page = await zoned.newPage();
+    // The flaky repository has 4 runs: at most a few a day, where fractional ticks showed.
+    await page.goto(`${server.url}/?period=30&repository=${flakyRepository}`);
+    await chartsReady(page);
+    const axes = await page.$eval(".chart[data-kind='runs']", (element) => ({
+      y: element.dataset.yTicks.split(",").map(Number),
+      x: element.dataset.xTicks.split(",").map(Number),
+      labels: element.dataset.xLabels.split(","),
+    }));
+    assert.ok(axes.y.length >= 2);
+    assert.ok(axes.y.every(Number.isInteger), `run-count ticks ${axes.y}`);
+    assert.ok(axes.x.length >= 2);
+    assert.ok(axes.x.every((t) => t % 86400 === 0), `day ticks at UTC midnight: ${axes.x}`);
+    assert.deepEqual(axes.labels,
+                     axes.x.map((t) => new Date(t * 1000).toISOString().slice(0, 10)));
+    assert.ok(axes.labels.every((label) => /^\d{4}-\d\d-\d\d$/.test(label)));
+  } finally {
+    await zoned.close();
+  }
+});
+
+// The WCAG 2 contrast ratio of two "rgb(r, g, b)" colours.
+function contrastRatio(a, b) {
+  const luminance = (css) => {
+    const [r, g, bl] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (high + 0.05) / (low + 0.05);
+}
+
+test("outcome pills have AA contrast and a symbol beside their colour", async () => {
+  const { page, problems } = await watchedPage();
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto(`${server.url}/?period=30&repository=${flakyRepository}`);
+  await page.click("#workflow-table tbody tr:first-child td:nth-child(2) a");
+  await page.waitForURL(/\/workflow\?/);
+  for (const outcome of ["success", "failed"]) {
+    const pill = await page.$eval(`#runs-table .outcome.${outcome}`, (element) => {
+      const style = getComputedStyle(element);
+      return { color: style.color, background: style.backgroundColor,
+               symbol: getComputedStyle(element, "::before").content };
+    });
+    const ratio = contrastRatio(pill.color, pill.background);
+    assert.ok(ratio >= 4.5, `${outcome} pill ${pill.color} on ${pill.background}: ${ratio}`);
+    assert.equal(pill.symbol, outcome === "success" ? '"✓ "' : '"✗ "');
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("without JavaScript the custom range can be chosen and applied", async () => {
+  const noScript = await launchBrowser(dir, { width: 1400, height: 1000 },
+                                       { javaScriptEnabled: false }, "profile-no-js");
+  try {
+    const page = await noScript.newPage();
+    await page.goto(`${server.url}/?period=30`);
+    assert.equal(await page.locator("#filter-from").isEnabled(), true);
+    assert.equal(await page.locator("#filter-to").isEnabled(), true);
+    // Custom range without dates: a page that names the missing field.
+    await page.selectOption("#filter-period", "custom");
+    let response = page.waitForResponse((res) => /period=custom/.test(res.url()));
+    await page.click("#filters button[type=submit]");
+    assert.equal((await response).status(), 400);
+    assert.match(await page.locator("#error").textContent(),
+                 /period=custom needs from and to \(YYYY-MM-DD/);
+
+    await page.goto(`${server.url}/?period=30`);
+    await page.selectOption("#filter-period", "custom");
+    await page.fill("#filter-from", "2024-01-01");
+    await page.fill("#filter-to", "2024-01-31");
+    response = page.waitForResponse((res) => /period=custom/.test(res.url()));
+    await page.click("#filters button[type=submit]");
+    assert.equal((await response).status(), 200);
+    assert.match(page.url(), /period=custom&from=2024-01-01&to=2024-01-31/);
+    assert.equal(await page.locator("#filter-from").inputValue(), "2024-01-01");
+    assert.equal(await page.locator("#filter-period").inputValue(), "custom");
+  } finally {
+    await noScript.close();
+  }
+});
+
 test("an unknown page shows the 404 page", async () => {
   const page = await context.newPage();
   const res = await page.goto(`${server.url}/no/such/page`);

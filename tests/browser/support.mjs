@@ -265,14 +265,17 @@ const chromiumArgs = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
-export async function launchBrowser(dir, viewport) {
+// `options`: more context options (javaScriptEnabled: false for a browser without scripts);
+// `profile`: the profile directory's name in `dir`, one per context.
+export async function launchBrowser(dir, viewport, options = {}, profile = "profile") {
   const require = createRequire(path.join(sourceDir, "web/package.json"));
   const { chromium } = require("playwright-core");
-  return chromium.launchPersistentContext(path.join(dir, "profile"), {
+  return chromium.launchPersistentContext(path.join(dir, profile), {
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
     viewport,
+    ...options,
   });
 }
 

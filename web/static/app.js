@@ -25,7 +25,35 @@
       else form.submit();
     }
 
-    period.addEventListener("change", function () {
+    // A select applies its choice when made with the mouse; arrow keys on a closed select
+    // change its value (and fire "change") at every press, so a keyboard choice applies on
+    // Enter or when the focus leaves the select.
+    function applyOnChoice(select, apply) {
+      var applied = select.value;
+      var keyboard = false;
+      function applyIfChanged() {
+        keyboard = false;
+        if (select.value === applied) return;
+        applied = select.value;
+        apply();
+      }
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          applyIfChanged();
+        } else if (event.key !== "Tab") {
+          keyboard = true;
+        }
+      });
+      select.addEventListener("pointerdown", function () { keyboard = false; });
+      select.addEventListener("change", function () {
+        if (!keyboard) applyIfChanged();
+      });
+      select.addEventListener("blur", applyIfChanged);
+    }
+
+    period.addEventListener("change", syncRange);
+    applyOnChoice(period, function () {
       syncRange();
       if (period.value === "custom") {
         if (!from.value) {
@@ -40,10 +68,12 @@
         if (period.value === "custom" && from.value) submit();
       });
     });
-    ["filter-repository", "filter-event", "filter-branch"].forEach(function (id) {
+    ["filter-repository", "filter-event"].forEach(function (id) {
       var element = document.getElementById(id);
-      if (element) element.addEventListener("change", submit);
+      if (element) applyOnChoice(element, submit);
     });
+    var branch = document.getElementById("filter-branch");
+    if (branch) branch.addEventListener("change", submit);
     syncRange();
   }
 
@@ -135,18 +165,41 @@
     return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
   }
 
-  function baseOptions(element, series, axisValues) {
+  // Day axes: the buckets are UTC days, so ticks fall on whole UTC days and read as the table
+  // does (YYYY-MM-DD).
+  var DAY = 86400;
+  var DAY_STEPS = [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY, 182 * DAY, 364 * DAY];
+  // Run counts: whole numbers only.
+  var COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000,
+    20000, 25000, 50000, 100000];
+
+  // Records an axis's ticks on its chart element as drawn on the canvas (data-x-ticks: the
+  // values, data-x-labels: their labels; y likewise), for tests and anyone inspecting the page.
+  function labelled(element, name, format) {
+    return function (u, ticks) {
+      var labels = ticks.map(format);
+      element.setAttribute("data-" + name + "-ticks", ticks.join(","));
+      element.setAttribute("data-" + name + "-labels", labels.join(","));
+      return labels;
+    };
+  }
+
+  // `formatTick`: the y axis's label of a tick value.
+  function baseOptions(element, series, formatTick) {
     var axisStroke = cssVar("--muted");
     var grid = { stroke: cssVar("--grid"), width: 1 };
     return {
       width: Math.max(element.clientWidth, 200),
       height: 220,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       series: [{ label: "Day", value: function (u, v) { return v === null ? "–" : formatDay(v); } }]
         .concat(series),
       scales: { x: { time: true } },
       axes: [
-        { stroke: axisStroke, grid: grid, ticks: grid },
-        { stroke: axisStroke, grid: grid, ticks: grid, size: 56, values: axisValues },
+        { stroke: axisStroke, grid: grid, ticks: grid, incrs: DAY_STEPS,
+          values: labelled(element, "x", formatDay) },
+        { stroke: axisStroke, grid: grid, ticks: grid, size: 56,
+          values: labelled(element, "y", formatTick || String) },
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
@@ -175,6 +228,7 @@
       bar("Failed", cssVar("--chart-failed"), raw.failed),
       bar("Success", cssVar("--chart-success"), raw.success),
     ]);
+    options.axes[1].incrs = COUNT_STEPS;
     options.scales.y = { range: function (u, min, max) { return [0, Math.max(1, max)]; } };
     return new uPlot(options, [x, stackTotal, stackFailed, raw.success], element);
   }
@@ -184,7 +238,7 @@
     var options = baseOptions(element, [{
       label: "Success rate", stroke: color, width: 2, spanGaps: false,
       value: function (u, v) { return v === null || v === undefined ? "N/A" : v.toFixed(2) + "%"; },
-    }], function (u, ticks) { return ticks.map(function (t) { return t + "%"; }); });
+    }], function (t) { return t + "%"; });
     options.scales.y = { range: [0, 100] };
     var rates = days.map(function (d) { return d.success_rate; });
     return new uPlot(options, [x, rates], element);
@@ -200,7 +254,7 @@
     var options = baseOptions(element, [
       line("p50", cssVar("--chart-p50")),
       line("p95", cssVar("--chart-p95")),
-    ], function (u, ticks) { return ticks.map(formatAxisDuration); });
+    ], formatAxisDuration);
     options.axes[1].incrs = DURATION_STEPS;
     options.axes[1].size = 64;
     options.scales.y = { range: function (u, min, max) { return [0, Math.max(60, max * 1.05)]; } };

@@ -37,10 +37,15 @@ Result<Period> parse_period(const PeriodInput& input, Timestamp now, Period fall
                             PeriodError* error) {
   bool range = !input.from.empty() || !input.to.empty();
   if (!input.period.empty() && range) {
-    return reject(error, PeriodField::kPeriod, "cannot be combined with from/to");
+    return reject(error, PeriodField::kPeriod,
+                  fmt::format("cannot be combined with from/to; got {} beside a range",
+                              quoted(input.period)));
   }
   if (!range) return input.period.empty() ? fallback : parse_days(input.period, error);
-  if (input.from.empty()) return reject(error, PeriodField::kTo, "needs a start (from) too");
+  if (input.from.empty()) {
+    return reject(error, PeriodField::kTo,
+                  fmt::format("needs a start (from) too; got {} alone", quoted(input.to)));
+  }
   auto from = parse_date_or_timestamp(input.from);
   if (!from) return reject(error, PeriodField::kFrom, from.error().message);
   Timestamp to = now;

@@ -65,7 +65,7 @@ json run_json(const RunTable& table, const ListedRun& run) {
 }
 
 json problem_json(const ParamProblem& problem) {
-  return json{{"error", {{"parameter", problem.parameter}, {"message", problem.message}}}};
+  return json{{"error", {{"parameter", problem.parameter}, {"message", problem.text()}}}};
 }
 
 json error_json(int status, const std::string& message) {

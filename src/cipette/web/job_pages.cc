@@ -247,12 +247,6 @@ mstch::array attempt_sections(const RunTable& table, const RunTable::Row& row,
   return sections;
 }
 
-bool parse_positive(std::string_view text, std::int64_t& out) {
-  if (text.empty() || text.size() > 18) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && out > 0;
-}
-
 }  // namespace
 
 mstch::map queue_card(const JobTotals& totals) {
@@ -361,17 +355,32 @@ mstch::map job_section(const RunTable& runs, const JobTable& jobs, const Scope& 
                     {"step_runs", std::to_string(data.step_runs)}};
 }
 
+Parsed<std::int64_t> parse_run_id(std::string_view text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  // GitHub's run ids have 10 or 11 digits; 18 keeps every id clear of the int64 limit.
+  if (text.empty() || text.size() > 18 || ec != std::errc() || end != text.data() + text.size() ||
+      id <= 0) {
+    std::string shown(text.substr(0, 64));
+    if (!is_valid_utf8(shown)) shown = "(not UTF-8)";
+    return ParamProblem{"id", "expected a run id (a positive whole number); got \"" + shown + "\""};
+  }
+  return id;
+}
+
 Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now) {
   if (params.count("id") != 1) {
-    return ParamProblem{"id", params.count("id") == 0 ? "is required" : "is given more than once"};
+    return ParamProblem{"id", params.count("id") == 0
+                                  ? "required: the page shows the run with that id (/run?id=ID)"
+                                  : "given more than once"};
   }
   RunQuery query;
-  if (!parse_positive(params.find("id")->second, query.id)) {
-    return ParamProblem{"id", "must be a run id (a positive number)"};
-  }
+  auto id = parse_run_id(params.find("id")->second);
+  if (!id) return id.error();
+  query.id = *id;
   QueryParams rest = params;
   rest.erase("id");
-  auto scope = parse_scope_query(rest, now);
+  auto scope = parse_scope_query(rest, now, UnknownParameters::kIgnore);
   if (!scope) return scope.error();
   query.scope = *scope;
   return query;

@@ -6,6 +6,7 @@
 #include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cipette/core/job.h"
@@ -84,6 +85,9 @@ struct RunQuery {
   std::int64_t id = 0;
   ScopeQuery scope;
 };
+// A run id as given in /run?id=ID and /api/v1/runs/ID: a positive whole number.
+Parsed<std::int64_t> parse_run_id(std::string_view text);
+
 Parsed<RunQuery> parse_run_query(const QueryParams& params, Timestamp now);
 
 // The row of run `query.id`, found by id through `finder`'s index, or none when the table does

@@ -1,6 +1,7 @@
 // The job, runner, step and run routes of the API (routes.h): the job table of the snapshot for
 // the rows, a pooled store connection for what stays in the store (a run's jobs, steps).
-#include <charconv>
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "cipette/core/job_metrics.h"
@@ -33,9 +34,7 @@ Parsed<ListQuery> job_query(const QueryParams& params, Timestamp now) {
   rules.job = true;
   auto query = parse_list_query(params, rules, now);
   if (!query) return query;
-  if (auto valid = validate_scope(query->scope.scope); !valid) {
-    return ParamProblem{"period", valid.error().message};
-  }
+  if (auto problem = scope_problem(query->scope.scope)) return *problem;
   return query;
 }
 
@@ -43,7 +42,11 @@ Parsed<ListQuery> job_query(const QueryParams& params, Timestamp now) {
 std::optional<ParamProblem> require_workflow_of_job(const ListQuery& query) {
   for (const auto& [name, value] : {std::pair{"repository", &query.scope.scope.repository},
                                     {"workflow", &query.scope.scope.workflow}}) {
-    if (value->empty()) return ParamProblem{name, "is required with job"};
+    if (value->empty()) {
+      return ParamProblem{name, fmt::format("required with job (the job group's workflow); got "
+                                            "job=\"{}\" without it",
+                                            query.job.substr(0, 64))};
+    }
   }
   return std::nullopt;
 }
@@ -93,15 +96,7 @@ CachedResponse job_steps_response(const SnapshotState& state, const ListQuery& q
 
 // The id of /api/v1/runs/{id}: a positive whole number.
 Parsed<std::int64_t> run_id_of(std::string_view path) {
-  std::string_view text = path.substr(kRunDetailPrefix.size());
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    std::string shown(text.substr(0, 64));
-    if (!is_valid_utf8(shown)) shown = "(not UTF-8)";
-    return ParamProblem{"id", "expected a run id (a positive whole number); got \"" + shown + "\""};
-  }
-  return id;
+  return parse_run_id(path.substr(kRunDetailPrefix.size()));
 }
 
 CachedResponse run_detail_response(const std::shared_ptr<const RunTable>& table, RunFinder& finder,
@@ -156,7 +151,9 @@ Answer Routes::jobs_csv(const HttpRequest& req) const {
 Answer Routes::job_steps(const HttpRequest& req) const {
   auto query = job_query(req.params, ctx_.clock());
   if (!query) return problem(req, query.error());
-  if (query->job.empty()) return problem(req, ParamProblem{"job", "is required"});
+  if (query->job.empty())
+    return problem(req,
+                   ParamProblem{"job", "required: the name of one of the workflow's job groups"});
   if (auto p = require_workflow_of_job(*query)) return problem(req, *p);
   if (ctx_.stores == nullptr) return error(503, req, "This server has no store connection.");
   return cached_render("jobs/steps?" + query->cache_key, query->scope.scope.now,

@@ -131,7 +131,6 @@ mstch::map filters(const RunTable& table, const ScopeQuery& query, FilterSetup s
       {"hidden", std::move(setup.hidden)},
       {"reset_url", setup.reset_url},
       {"periods", period_options(query)},
-      {"custom", custom},
       {"from", custom ? format_date(scope.period.from) : std::string()},
       {"to", custom ? format_date(scope.period.to - 1) : std::string()},
       {"show_repository", setup.show_repository},

@@ -219,8 +219,7 @@ std::string render_workflow(const SnapshotState& state, const ListQuery& query,
     parts::merge(context, job_section(table, *state.jobs, query.scope.scope, *data.jobs));
   }
   context.insert_or_assign("show_jobs", data.jobs != nullptr);
-  std::int64_t pages =
-      std::max<std::int64_t>(1, (data.runs->total + query.per_page - 1) / query.per_page);
+  std::int64_t pages = page_count(data.runs->total, query.per_page);
   context.insert_or_assign("repository", repository);
   context.insert_or_assign("workflow", name);
   context.insert_or_assign("path", workflow.path);

@@ -34,23 +34,27 @@ bool is_allowed(std::string_view name, const QueryRules& rules) {
   return rules.outcome && name == "outcome";
 }
 
-// A parameter name safe to echo back in an error document (which must be valid UTF-8).
-std::string printable_name(std::string_view name) {
-  if (is_valid_utf8(name)) return std::string(name.substr(0, 64));
+// A parameter name or value safe to echo back in an error document (which must be valid
+// UTF-8), at most 64 bytes.
+std::string printable(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text.substr(0, 64));
   std::string out;
-  for (char c : name.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x80 ? c : '?';
+  for (char c : text.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x80 ? c : '?';
   return out;
 }
 
 std::optional<ParamProblem> check_value(const std::string& name, std::string_view value) {
-  if (!is_valid_utf8(value)) return ParamProblem{name, "is not valid UTF-8"};
+  if (!is_valid_utf8(value)) {
+    return ParamProblem{name, fmt::format("not valid UTF-8; got \"{}\"", printable(value))};
+  }
   if (value.size() > kMaxValueBytes) {
-    return ParamProblem{name, fmt::format("is longer than {} bytes", kMaxValueBytes)};
+    return ParamProblem{name, fmt::format("longer than {} bytes; got {} bytes starting \"{}\"",
+                                          kMaxValueBytes, value.size(), printable(value))};
   }
   bool control = std::any_of(value.begin(), value.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
   });
-  if (control) return ParamProblem{name, "contains control characters"};
+  if (control) return ParamProblem{name, "contains control characters (a line break, a tab...)"};
   return std::nullopt;
 }
 
@@ -60,11 +64,19 @@ Parsed<Values> collect_values(const QueryParams& params, const QueryRules& rules
   Values values;
   std::map<std::string, int, std::less<>> seen;
   for (const auto& [name, value] : params) {
-    if (!is_valid_utf8(name)) return ParamProblem{printable_name(name), "is not valid UTF-8"};
-    if (!is_allowed(name, rules)) {
-      return ParamProblem{printable_name(name), "is not a known parameter of this endpoint"};
+    if (rules.unknown == UnknownParameters::kIgnore && !is_allowed(name, rules)) continue;
+    if (!is_valid_utf8(name)) {
+      return ParamProblem{printable(name), "this parameter name is not valid UTF-8"};
     }
-    if (++seen[name] > 1) return ParamProblem{name, "is given more than once"};
+    if (!is_allowed(name, rules)) {
+      return ParamProblem{printable(name), fmt::format("not a parameter of this endpoint; got "
+                                                       "\"{}\"",
+                                                       printable(value))};
+    }
+    if (++seen[name] > 1) {
+      return ParamProblem{name,
+                          fmt::format("given more than once; got \"{}\" again", printable(value))};
+    }
     if (auto problem = check_value(name, value)) return *problem;
     if (!value.empty()) values.emplace(name, value);
   }
@@ -82,6 +94,14 @@ Parsed<int> parse_int(const Values& values, const std::string& name, int fallbac
                                           high, text.substr(0, 64))};
   }
   return number;
+}
+
+// A page number parse_int refused, for pages that show the nearest page: digits only (too
+// large) give kMaxPage, anything else (0, -1, "x") page 1.
+int clamped_page(std::string_view text) {
+  bool digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  bool zero = text.find_first_not_of('0') == std::string_view::npos;
+  return digits && !zero ? kMaxPage : 1;
 }
 
 std::string_view field_name(PeriodField field, bool days_given) {
@@ -103,16 +123,23 @@ std::optional<ParamProblem> read_period(const Values& values, Timestamp now, Sco
   std::string_view from = value_of(values, "from");
   std::string_view to = value_of(values, "to");
   if (!days.empty() && !period.empty()) {
-    return ParamProblem{"days", "cannot be combined with period (days is the older name)"};
+    return ParamProblem{"days", fmt::format("cannot be combined with period (days is its older "
+                                            "name); got days=\"{}\" and period=\"{}\"",
+                                            days.substr(0, 64), period.substr(0, 64))};
   }
   bool custom = period == "custom";
-  if (custom && from.empty()) return ParamProblem{"from", "is required with period=custom"};
+  if (custom && from.empty()) {
+    return ParamProblem{"from",
+                        "period=custom needs from and to (YYYY-MM-DD; without to the "
+                        "range ends now); from was not given"};
+  }
   PeriodInput input{custom ? std::string_view() : (days.empty() ? period : days), from, to};
   PeriodError error{PeriodField::kPeriod, ""};
   auto parsed = parse_period(input, now, Period::last_days(kDefaultPeriodDays), &error);
   if (!parsed) {
     std::string message = error.message;
-    if (error.field == PeriodField::kPeriod && days.empty()) message += " (or \"custom\")";
+    bool bad_days = error.field == PeriodField::kPeriod && from.empty() && to.empty();
+    if (bad_days && days.empty()) message += " (or \"custom\")";
     return ParamProblem{std::string(field_name(error.field, !days.empty())), message};
   }
   query.scope.period = *parsed;
@@ -199,7 +226,7 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!scope) return scope.error();
   ListQuery query{*scope, 1, rules.default_per_page, std::nullopt, false, false, "", ""};
   auto page = parse_int(*values, "page", 1, 1, kMaxPage);
-  if (!page) return page.error();
+  if (!page && !rules.clamp_page) return page.error();
   auto per_page = parse_int(*values, "per_page", rules.default_per_page, 1, kMaxPerPage);
   if (!per_page) return per_page.error();
   auto outcome = read_outcome(*values);
@@ -208,7 +235,7 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   if (!reruns_only) return reruns_only.error();
   auto flaky_only = read_flag(*values, "flaky");
   if (!flaky_only) return flaky_only.error();
-  query.page = *page;
+  query.page = page ? *page : clamped_page(value_of(*values, "page"));
   query.per_page = *per_page;
   query.outcome = *outcome;
   query.reruns_only = *reruns_only;
@@ -221,17 +248,22 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
   return query;
 }
 
-Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now) {
+Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now,
+                                     UnknownParameters unknown) {
   // parse_list_query's checks with scope parameters only, without its paging key (this runs
   // on every metrics and dashboard request, cache hits included).
-  auto values = collect_values(params, QueryRules{});
+  QueryRules rules;
+  rules.unknown = unknown;
+  auto values = collect_values(params, rules);
   if (!values) return values.error();
   return read_scope(*values, now);
 }
 
 std::optional<ParamProblem> reject_any_parameter(const QueryParams& params) {
   if (params.empty()) return std::nullopt;
-  return ParamProblem{printable_name(params.begin()->first), "this endpoint takes no parameters"};
+  const auto& [name, value] = *params.begin();
+  return ParamProblem{printable(name), fmt::format("this endpoint takes no parameters; got \"{}\"",
+                                                   printable(value))};
 }
 
 bool is_valid_utf8(std::string_view text) {

@@ -16,10 +16,14 @@ namespace cipette::web {
 using QueryParams = std::multimap<std::string, std::string>;
 
 // Why a request's parameters were refused: the API answers 400 with
-// {"error": {"parameter": parameter, "message": message}}, the dashboard a 400 page.
+// {"error": {"parameter": parameter, "message": text()}}, the pages a 400 page showing text().
 struct ParamProblem {
   std::string parameter;
-  std::string message;
+  std::string message;  // without the parameter's name, like PeriodError; names the bad value
+
+  // The message as shown, its subject first as the CLI names its flags:
+  // "page: expected a whole number from 1 to 1000000; got \"abc\"".
+  std::string text() const { return parameter + ": " + message; }
 };
 
 // A value parsed from query parameters, or the problem with them.
@@ -42,6 +46,10 @@ class [[nodiscard]] Parsed {
   std::variant<T, ParamProblem> state_;
 };
 
+// What a parameter an endpoint does not know gets: the API refuses it (a typo there would
+// silently widen a query), the HTML pages ignore it (links shared in chats gain utm_source=...).
+enum class UnknownParameters { kRefuse, kIgnore };
+
 // Which parameters an endpoint accepts beyond the scope ones (period, days, from, to,
 // repository, workflow, branch, event).
 struct QueryRules {
@@ -51,6 +59,10 @@ struct QueryRules {
   int default_per_page = 50;
   bool attempt_filters = false;  // rerun=0|1, flaky=0|1
   bool job = false;              // job=NAME: a job group of the workflow (/api/v1/jobs)
+  UnknownParameters unknown = UnknownParameters::kRefuse;
+  // Pages: a page that is not a page number (0, -1, "x") is page 1, one past kMaxPage is
+  // kMaxPage (the page then shows its last page); the API refuses them.
+  bool clamp_page = false;
 };
 
 // A validated request scope.
@@ -94,7 +106,8 @@ Parsed<ListQuery> parse_list_query(const QueryParams& params, const QueryRules& 
                                    Timestamp now);
 
 // parse_list_query with scope parameters only.
-Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now);
+Parsed<ScopeQuery> parse_scope_query(const QueryParams& params, Timestamp now,
+                                     UnknownParameters unknown = UnknownParameters::kRefuse);
 
 // Refuses any parameter (for endpoints that take none).
 std::optional<ParamProblem> reject_any_parameter(const QueryParams& params);

@@ -25,11 +25,18 @@ void add_header(Answer& answer, std::string name, std::string value) {
   }
 }
 
+std::optional<ParamProblem> scope_problem(const Scope& scope) {
+  Status valid = validate_scope(scope);
+  if (valid) return std::nullopt;
+  // validate_scope names its subject ("period: ..."); ParamProblem::text() adds it again.
+  std::string_view message = valid.error().message;
+  if (message.starts_with("period: ")) message.remove_prefix(8);
+  return ParamProblem{"period", std::string(message)};
+}
+
 Parsed<ScopeQuery> valid_scope(Parsed<ScopeQuery> query) {
   if (!query) return query;
-  if (auto valid = validate_scope(query->scope); !valid) {
-    return ParamProblem{"period", valid.error().message};
-  }
+  if (auto problem = scope_problem(query->scope)) return *problem;
   return query;
 }
 

@@ -25,6 +25,9 @@ HttpResponse to_http(const CachedResponse& response);
 // Adds a header to a response, whether it is ready or still to be rendered.
 void add_header(Answer& answer, std::string name, std::string value);
 
+// What validate_scope (the rule compute_metrics requires) finds wrong with `scope`, if anything.
+std::optional<ParamProblem> scope_problem(const Scope& scope);
+
 // The scope of a metrics-like request, validated the way compute_metrics requires.
 Parsed<ScopeQuery> valid_scope(Parsed<ScopeQuery> query);
 

@@ -113,6 +113,11 @@ CachedResponse workflow_response(const SnapshotState& state, ListQuery query, bo
   MetricsReport report = compute_metrics(*state.table, query.scope.scope);
   ListOptions options{std::nullopt, query.page, query.per_page, true};
   RunPage runs = select_runs(*state.table, query.scope.scope, options);
+  // Past the last page (an old link, page=999 typed in): the last page, as the pager says.
+  if (std::int64_t last = page_count(runs.total, query.per_page); query.page > last) {
+    query.page = options.page = static_cast<int>(last);
+    runs = select_runs(*state.table, query.scope.scope, options);
+  }
   ListOptions flaky_options;
   flaky_options.per_page = kFlakyRunsShown;
   flaky_options.attempts = true;
@@ -305,7 +310,7 @@ Answer Routes::route(const HttpRequest& req) const {
 HttpResponse Routes::problem(const HttpRequest& req, const ParamProblem& p) const {
   if (is_api(req)) return to_http(make_response(400, kJson, dump_json(problem_json(p))));
   return to_http(
-      make_response(400, kHtml, render_error(400, p.message, p.parameter, auth_enabled())));
+      make_response(400, kHtml, render_error(400, p.text(), p.parameter, auth_enabled())));
 }
 
 bool Routes::secure_request(const HttpRequest& req) const {
@@ -365,9 +370,7 @@ Answer Routes::trends(const HttpRequest& req) const {
 Answer Routes::runs(const HttpRequest& req) const {
   auto query = parse_list_query(req.params, QueryRules{true, true, true, 50, true}, ctx_.clock());
   if (!query) return problem(req, query.error());
-  if (auto valid = validate_scope(query->scope.scope); !valid) {
-    return problem(req, ParamProblem{"period", valid.error().message});
-  }
+  if (auto p = scope_problem(query->scope.scope)) return problem(req, *p);
   return cached("runs?" + query->cache_key, query->scope.scope.now,
                 [query = *query](const SnapshotState& state) {
                   ListOptions options{query.outcome, query.page, query.per_page, false};
@@ -405,7 +408,7 @@ Answer Routes::health(const HttpRequest& req) const {
 }
 
 Answer Routes::dashboard(const HttpRequest& req) const {
-  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock(), UnknownParameters::kIgnore));
   if (!query) return problem(req, query.error());
   return cached("page/?" + query->cache_key, query->scope.now,
                 [query = *query, auth = auth_enabled()](const SnapshotState& state) {
@@ -415,14 +418,19 @@ Answer Routes::dashboard(const HttpRequest& req) const {
 }
 
 Answer Routes::workflow(const HttpRequest& req) const {
-  auto query = parse_list_query(req.params, QueryRules{true, true, false, 50}, ctx_.clock());
+  QueryRules rules{true, true, false, 50};
+  rules.unknown = UnknownParameters::kIgnore;
+  rules.clamp_page = true;
+  auto query = parse_list_query(req.params, rules, ctx_.clock());
   if (!query) return problem(req, query.error());
   for (const char* required : {"repository", "workflow"}) {
-    if (req.param(required).empty()) return problem(req, ParamProblem{required, "is required"});
+    if (req.param(required).empty()) {
+      return problem(req, ParamProblem{required,
+                                       "required: the page shows one workflow of one "
+                                       "repository (repository=OWNER/NAME&workflow=...)"});
+    }
   }
-  if (auto valid = validate_scope(query->scope.scope); !valid) {
-    return problem(req, ParamProblem{"period", valid.error().message});
-  }
+  if (auto p = scope_problem(query->scope.scope)) return problem(req, *p);
   bool auth = auth_enabled();
   return cached("page/workflow?" + query->cache_key, query->scope.scope.now,
                 [query = *query, auth, stores = ctx_.stores](const SnapshotState& state) {
@@ -431,7 +439,7 @@ Answer Routes::workflow(const HttpRequest& req) const {
 }
 
 Answer Routes::runners_page(const HttpRequest& req) const {
-  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock()));
+  auto query = valid_scope(parse_scope_query(req.params, ctx_.clock(), UnknownParameters::kIgnore));
   if (!query) return problem(req, query.error());
   return cached("page/runners?" + query->cache_key, query->scope.now,
                 [query = *query, auth = auth_enabled(),
@@ -444,9 +452,7 @@ Answer Routes::runners_page(const HttpRequest& req) const {
 Answer Routes::run_page(const HttpRequest& req) const {
   auto query = parse_run_query(req.params, ctx_.clock());
   if (!query) return problem(req, query.error());
-  if (auto valid = validate_scope(query->scope.scope); !valid) {
-    return problem(req, ParamProblem{"period", valid.error().message});
-  }
+  if (auto p = scope_problem(query->scope.scope)) return problem(req, *p);
   return cached("page/run?id=" + std::to_string(query->id) + "&" + query->scope.cache_key,
                 query->scope.scope.now,
                 [query = *query, auth = auth_enabled(), stores = ctx_.stores,

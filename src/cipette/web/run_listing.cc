@@ -1,5 +1,7 @@
 #include "cipette/web/run_listing.h"
 
+#include <algorithm>
+
 namespace cipette::web {
 
 std::string safe_repository_url(const RunTable& table, NameId repository) {
@@ -24,6 +26,10 @@ std::string attempt_html_url(const RunTable& table, const RunTable::Row& row,
 std::string_view attempt_status(const RunTable::Attempt& attempt) {
   if (!attempt.found) return "unknown";
   return attempt.completed ? "completed" : "unfinished";
+}
+
+std::int64_t page_count(std::int64_t total, int per_page) {
+  return std::max<std::int64_t>(1, (total + per_page - 1) / per_page);
 }
 
 }  // namespace cipette::web

@@ -22,6 +22,10 @@ std::string attempt_html_url(const RunTable& table, const RunTable::Row& row, st
 // GitHub's data and must never become a javascript: link).
 std::string safe_repository_url(const RunTable& table, NameId repository);
 
+// How many pages of `per_page` the `total` runs fill: at least 1 (an empty listing is one
+// empty page).
+std::int64_t page_count(std::int64_t total, int per_page);
+
 // What is known of an earlier attempt, as the API and the pages name it: "completed",
 // "unfinished" (still running when it was fetched) or "unknown" (GitHub answered 404: nothing
 // is known, docs/metrics.md "Re-runs and flakiness").

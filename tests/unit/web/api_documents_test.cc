@@ -137,10 +137,10 @@ TEST(ApiDocumentsTest, CsvDefusesCellsStartingWithTabOrCarriageReturn) {
   EXPECT_NE(csv.find(",\"'\r=3+4\","), std::string::npos) << csv;  // quoted: it holds a CR
 }
 
-TEST(ApiDocumentsTest, ProblemDocumentNamesTheParameter) {
-  nlohmann::json doc = problem_json(ParamProblem{"days", "expected a number"});
+TEST(ApiDocumentsTest, ProblemDocumentNamesTheParameterInItsMessageToo) {
+  nlohmann::json doc = problem_json(ParamProblem{"days", "expected a number; got \"x\""});
   EXPECT_EQ(doc["error"]["parameter"], "days");
-  EXPECT_EQ(doc["error"]["message"], "expected a number");
+  EXPECT_EQ(doc["error"]["message"], "days: expected a number; got \"x\"");
 }
 
 TEST(ApiDocumentsTest, DumpReplacesInvalidUtf8InsteadOfThrowing) {

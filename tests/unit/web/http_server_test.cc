@@ -243,6 +243,53 @@ TEST_F(HttpServerTest, BadParametersGet400sNamingTheParameter) {
   EXPECT_EQ(problem_parameter("/healthz?x=1"), "x");
 }
 
+// The message of the 400 document of `target`.
+std::string problem_message(httplib::Client& client, const std::string& target) {
+  auto res = client.Get(target.c_str());
+  if (!res || res->status != 400) return "(no 400)";
+  return json::parse(res->body)["error"].value("message", "");
+}
+
+TEST_F(HttpServerTest, ErrorMessagesNameTheParameterAndTheBadValue) {
+  start();
+  auto message = [&](const std::string& target) { return problem_message(*client_, target); };
+  EXPECT_EQ(message("/api/v1/metrics?period=custom"),
+            "from: period=custom needs from and to (YYYY-MM-DD; without to the range ends now); "
+            "from was not given");
+  EXPECT_EQ(message("/api/v1/metrics?to=2024-03-02"),
+            R"(to: needs a start (from) too; got "2024-03-02" alone)");
+  EXPECT_EQ(message("/api/v1/metrics?period=7&from=2024-03-01"),
+            R"(period: cannot be combined with from/to; got "7" beside a range)");
+  EXPECT_EQ(
+      message("/api/v1/metrics?days=7&period=30"),
+      R"(days: cannot be combined with period (days is its older name); got days="7" and period="30")");
+  EXPECT_EQ(message("/api/v1/metrics?verbose=yes"),
+            R"(verbose: not a parameter of this endpoint; got "yes")");
+  EXPECT_EQ(message("/api/v1/metrics?period=7&period=30"),
+            R"(period: given more than once; got "30" again)");
+  EXPECT_EQ(message("/api/v1/runs?page=abc"),
+            R"(page: expected a whole number from 1 to 1000000; got "abc")");
+  EXPECT_EQ(message("/api/v1/repositories?x=1"),
+            R"(x: this endpoint takes no parameters; got "1")");
+  EXPECT_EQ(
+      message("/api/v1/jobs?job=build"),
+      R"(repository: required with job (the job group's workflow); got job="build" without it)");
+  EXPECT_EQ(message("/api/v1/runs/12x"),
+            R"(id: expected a run id (a positive whole number); got "12x")");
+  // The pages show the same text.
+  auto page = get("/workflow?repository=octo/app");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 400);
+  EXPECT_NE(page->body.find("workflow: required: the page shows one workflow of one repository"),
+            std::string::npos)
+      << page->body;
+  auto run = get("/run?id=-3");
+  ASSERT_TRUE(run);
+  EXPECT_NE(run->body.find("id: expected a run id (a positive whole number); got &quot;-3&quot;"),
+            std::string::npos)
+      << run->body;
+}
+
 TEST_F(HttpServerTest, DashboardRendersNumbersAndHostileNamesAsText) {
   start();
   auto res = get("/?period=30");
@@ -265,6 +312,50 @@ TEST_F(HttpServerTest, DashboardRefusesBadParametersWithAnHtmlPage) {
   EXPECT_NE(res->body.find("<code>days</code>"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, TheDateFieldsAreUsableWithoutJavaScript) {
+  start();
+  // A browser without JavaScript submits what the served form holds: From and To must not be
+  // disabled there (app.js disables them while another period is chosen).
+  auto res = get("/?period=30");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find(R"(<input type="date" name="from" id="filter-from" value="">)"),
+            std::string::npos);
+  EXPECT_NE(res->body.find(R"(<input type="date" name="to" id="filter-to" value="">)"),
+            std::string::npos);
+  EXPECT_EQ(res->body.find("disabled"), std::string::npos);
+  // Custom range applied with no dates: the page says which field is missing.
+  auto empty = get("/?period=custom&from=&to=");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  EXPECT_NE(empty->body.find("period=custom needs from and to (YYYY-MM-DD"), std::string::npos)
+      << empty->body;
+  EXPECT_NE(empty->body.find("<code>from</code>"), std::string::npos);
+  // With the dates, the range is served (2024-03-01..03: runs 1-6 all fall on 03-01).
+  auto range = get("/?period=custom&from=2024-03-01&to=2024-03-03");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->status, 200);
+  EXPECT_NE(range->body.find(R"(id="filter-from" value="2024-03-01")"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, PagesIgnoreUnknownParametersAndTheApiRefusesThem) {
+  start();
+  for (const char* target : {"/?period=30&utm_source=chat&utm_medium=link",
+                             "/workflow?repository=octo/app&workflow=10&period=all&fbclid=x",
+                             "/runners?period=30&ref=share", "/?bra%FFnch=x"}) {
+    auto res = get(target);
+    ASSERT_TRUE(res) << target;
+    EXPECT_EQ(res->status, 200) << target << "\n" << res->body;
+  }
+  // The page is the one without the extra parameter: 60% success of octo/app + octo/lib.
+  EXPECT_NE(get("/?period=30&utm_source=chat")->body.find("60.00%"), std::string::npos);
+  // Known parameters are still checked on pages.
+  EXPECT_EQ(get("/?period=30&utm_source=chat&period=7")->status, 400);
+  EXPECT_EQ(problem_parameter("/api/v1/metrics?period=30&utm_source=chat"), "utm_source");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?utm_source=chat"), "utm_source");
+  EXPECT_EQ(problem_parameter("/api/v1/export.csv?utm_source=chat"), "utm_source");
+}
+
 TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
   start();
   auto res = get("/workflow?repository=octo/app&workflow=10&period=all");
@@ -276,6 +367,33 @@ TEST_F(HttpServerTest, WorkflowPageListsRunsWithLinksAndStreaks) {
   EXPECT_EQ(get("/workflow?repository=octo/app&workflow=999")->status, 404);
   EXPECT_EQ(get("/workflow?repository=octo/app")->status, 400);
   EXPECT_EQ(get("/workflow?repository=octo/app&workflow=ci.yml&period=all")->status, 200);
+}
+
+TEST_F(HttpServerTest, TheWorkflowPageShowsTheNearestPageForPageNumbersOutOfRange) {
+  start();
+  // octo/app's CI has runs 1-5, newest first two a page: [5 4] [3 2] [1].
+  const std::string base = "/workflow?repository=octo/app&workflow=10&period=all&per_page=2";
+  const std::string run1 = "href=\"https://github.com/octo/app/actions/runs/1\"";
+  const std::string run5 = "href=\"https://github.com/octo/app/actions/runs/5\"";
+  for (const char* past : {"4", "999", "1000000", "99999999999999999999"}) {
+    auto res = get(base + "&page=" + past);
+    ASSERT_TRUE(res) << past;
+    EXPECT_EQ(res->status, 200) << past;
+    EXPECT_NE(res->body.find("Page 3 of 3"), std::string::npos) << past;
+    EXPECT_NE(res->body.find(run1), std::string::npos) << past;
+    EXPECT_EQ(res->body.find(run5), std::string::npos) << past;
+  }
+  for (const char* below : {"0", "-2", "abc", "00"}) {
+    auto res = get(base + "&page=" + below);
+    ASSERT_TRUE(res) << below;
+    EXPECT_EQ(res->status, 200) << below;
+    EXPECT_NE(res->body.find("Page 1 of 3"), std::string::npos) << below;
+    EXPECT_NE(res->body.find(run5), std::string::npos) << below;
+  }
+  // The API keeps refusing page numbers that are not ones.
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=0"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=-2"), "page");
+  EXPECT_EQ(problem_parameter("/api/v1/runs?page=abc"), "page");
 }
 
 TEST_F(HttpServerTest, EveryResponseCarriesTheSecurityHeaders) {

@@ -325,7 +325,10 @@ TEST(JobPagesTest, RunQueryNeedsAPositiveNumericId) {
   }
   EXPECT_EQ(parse_run_query({}, now).error().parameter, "id");
   EXPECT_EQ(parse_run_query({{"id", "1"}, {"id", "2"}}, now).error().parameter, "id");
-  EXPECT_EQ(parse_run_query({{"id", "1"}, {"color", "red"}}, now).error().parameter, "color");
+  // A page: parameters it does not know (utm_source of a shared link) are ignored.
+  auto shared = parse_run_query({{"id", "1"}, {"utm_source", "chat"}}, now);
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->id, 1);
 }
 
 TEST(JobPagesTest, FindRunFindsByIdAndHonoursTheHintedWorkflow) {
