@@ -454,13 +454,68 @@ TEST(CliTest, MetricsByJobSaysWhenNoJobIsInScopeAndRefusesAnUnknownBy) {
   TempDir dir;
   std::string db = dir.file("c.db");
   import_jobs_example(dir, db);
-  CommandResult none =
-      cipette({"metrics", "--db", db, "--period", "all", "--by", "runner", "--branch", "dev"});
+  // Runs of main are stored, none of them in April 2024.
+  CommandResult none = cipette({"metrics", "--db", db, "--from", "2024-04-01", "--to", "2024-04-30",
+                                "--by", "runner", "--branch", "main"});
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_NE(none.out.find("No completed jobs in this scope."), std::string::npos) << none.out;
   CommandResult bad = cipette({"metrics", "--db", db, "--by", "step"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "cipette: error: --by: expected workflow, job or runner, got \"step\"\n");
+}
+
+TEST(CliTest, AFilterThatNamesNothingStoredFailsNamingItAndTheNearestStoredValues) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);  // octo-org/octo-repo, workflow Build (build.yml), main, push
+  CommandResult repo = cipette({"metrics", "--db", db, "--repo", "unknown/repo"});
+  EXPECT_EQ(repo.exit_code, 1);
+  EXPECT_EQ(repo.out, "");
+  EXPECT_EQ(repo.err,
+            "cipette: error: no runs match --repo unknown/repo; stored repositories: "
+            "octo-org/octo-repo\n");
+  CommandResult workflow =
+      cipette({"metrics", "--db", db, "--workflow", "deploy.yml", "--by", "job"});
+  EXPECT_EQ(workflow.exit_code, 1);
+  EXPECT_EQ(workflow.err,
+            "cipette: error: no runs match --workflow deploy.yml; stored workflows: Build\n");
+  CommandResult branch = cipette({"metrics", "--db", db, "--branch", "dev", "--by", "runner"});
+  EXPECT_EQ(branch.exit_code, 1);
+  EXPECT_EQ(branch.err, "cipette: error: no runs match --branch dev; stored branches: main\n");
+  CommandResult event = cipette({"metrics", "--db", db, "--event", "pull_request"});
+  EXPECT_EQ(event.exit_code, 1);
+  EXPECT_EQ(event.err, "cipette: error: no runs match --event pull_request; stored events: push\n");
+  // A name that is not owner/name at all is a usage error, as the dashboard's 400.
+  CommandResult malformed = cipette({"metrics", "--db", db, "--repo", "octo-repo"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_EQ(malformed.err, "cipette: error: --repo: expected owner/name, got \"octo-repo\"\n");
+  // Stored names in another case still match (repositories compare case-insensitively), and
+  // a stored branch with no run in the period is an empty answer, not an error.
+  CommandResult known = cipette({"metrics", "--db", db, "--repo", "Octo-Org/Octo-Repo", "--branch",
+                                 "main", "--from", "2024-04-01", "--to", "2024-04-30"});
+  EXPECT_EQ(known.exit_code, 0) << known.err;
+}
+
+TEST(CliTest, AWorkflowOfAnotherRepositoryFailsNamingBothFilters) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  json deploy = run_json(7, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:01:00Z");
+  deploy["name"] = "Deploy";
+  deploy["workflow_id"] = 159039;
+  deploy["path"] = ".github/workflows/deploy.yml";
+  deploy["repository"]["full_name"] = "octo-org/other";
+  deploy["repository"]["id"] = 1296270;
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(1, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z"), deploy})
+          .dump());
+  ASSERT_EQ(cipette({"import", dir.file("runs.json"), "--db", db}).exit_code, 0);
+  CommandResult both =
+      cipette({"metrics", "--db", db, "--repo", "octo-org/octo-repo", "--workflow", "Deploy"});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_EQ(both.err,
+            "cipette: error: no runs match --repo octo-org/octo-repo with --workflow Deploy; "
+            "workflows of octo-org/octo-repo: Build\n");
 }
 
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
