@@ -589,6 +589,44 @@ TEST(CliTest, BadValuesStopWithOneLineNamingTheFlagOrVariable) {
   EXPECT_NE(format.err.find("--format"), std::string::npos);
 }
 
+TEST(CliTest, NoCommandPrintsTheHelpOnStandardOutput) {
+  CommandResult bare = cipette({});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_EQ(bare.err, "");
+  EXPECT_TRUE(
+      bare.out.starts_with("CIPette: CI/CD insights for GitHub Actions\n"
+                           "Usage: cipette [OPTIONS] SUBCOMMAND\n"))
+      << bare.out;
+  for (const char* command :
+       {"\n  metrics ", "\n  import ", "\n  demo ", "\n  serve ", "\n  collect ", "\n  db "}) {
+    EXPECT_NE(bare.out.find(command), std::string::npos) << command << bare.out;
+  }
+  // The same for a command that only groups others.
+  CommandResult db = cipette({"db"});
+  EXPECT_EQ(db.exit_code, 0) << db.err;
+  EXPECT_NE(db.out.find("Usage: cipette db [OPTIONS] SUBCOMMAND\n"), std::string::npos) << db.out;
+  EXPECT_NE(db.out.find("\n  copy "), std::string::npos) << db.out;
+}
+
+TEST(CliTest, AMistypedCommandSuggestsTheNearestOne) {
+  CommandResult collect = cipette({"colect", "--repo", "octo-org/octo-repo"});
+  EXPECT_EQ(collect.exit_code, 2);
+  EXPECT_EQ(collect.out, "");
+  EXPECT_EQ(collect.err,
+            "cipette: error: unknown command 'colect'; did you mean 'collect'?\n"
+            "Run `cipette --help` for usage.\n");
+  CommandResult copy = cipette({"db", "cpy", "--from", "a.db", "--to", "b.db"});
+  EXPECT_EQ(copy.exit_code, 2);
+  EXPECT_EQ(copy.err,
+            "cipette: error: unknown command 'db cpy'; did you mean 'db copy'?\n"
+            "Run `cipette --help` for usage.\n");
+  CommandResult far = cipette({"status"});
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.err,
+            "cipette: error: unknown command 'status'; the commands are collect, db, demo, "
+            "import, metrics, serve\nRun `cipette --help` for usage.\n");
+}
+
 TEST(CliTest, FlagBeatsEnvironmentBeatsDotEnv) {
   TempDir dir;
   testing::write_file(dir.file(".env"),
