@@ -627,6 +627,32 @@ TEST(CliTest, AMistypedCommandSuggestsTheNearestOne) {
             "import, metrics, serve\nRun `cipette --help` for usage.\n");
 }
 
+TEST(CliTest, HelpShowsTypesDefaultsAndTheVariablesEachOptionReads) {
+  CommandResult metrics = cipette({"metrics", "--help"});
+  EXPECT_EQ(metrics.exit_code, 0) << metrics.err;
+  for (const char* line :
+       {"\n  --period DAYS|all (default: 30)\n", "\n  --format table|json|csv (default: table)\n",
+        "\n  --by workflow|job|runner (default: workflow)\n",
+        "\n  --db,--database-url PATH|URL (default: data/cipette.db, env: DATABASE_URL)\n",
+        "\n  --runner-rates LABEL=RATE,... (default: none, env: CIPETTE_RUNNER_RATES)\n"}) {
+    EXPECT_NE(metrics.out.find(line), std::string::npos) << line << metrics.out;
+  }
+  CommandResult collect = cipette({"collect", "--help"});
+  EXPECT_EQ(collect.exit_code, 0) << collect.err;
+  for (const char* line :
+       {"\n  --repo OWNER/NAME ... (env: TARGET_REPOSITORIES)\n",
+        "\n  --lease-ttl SECONDS (default: 60, env: CIPETTE_LEASE_TTL)\n",
+        "\n  --rescan-days DAYS (default: 35, env: CIPETTE_RESCAN_DAYS)\n",
+        "\n  --api-url URL (default: https://api.github.com, env: GITHUB_API_URL)\n",
+        "The GitHub token is read from GITHUB_TOKEN"}) {
+    EXPECT_NE(collect.out.find(line), std::string::npos) << line << collect.out;
+  }
+  CommandResult serve = cipette({"serve", "--help"});
+  EXPECT_NE(serve.out.find("\n  --port PORT (default: 5000, env: CIPETTE_PORT or FLASK_PORT)\n"),
+            std::string::npos)
+      << serve.out;
+}
+
 TEST(CliTest, FlagBeatsEnvironmentBeatsDotEnv) {
   TempDir dir;
   testing::write_file(dir.file(".env"),

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/cli/suggest.h"
 
 namespace cipette::cli {
@@ -72,6 +73,7 @@ std::string unknown_command(const MissingCommand& missing) {
 
 int run_app(std::vector<std::string> args) {
   CLI::App app{"CIPette: CI/CD insights for GitHub Actions", "cipette"};
+  app.formatter(std::make_shared<HelpFormatter>());  // before the subcommands, which share it
   app.require_subcommand(1);
   app.set_version_flag("--version", "cipette 0.1.0");
   app.footer(
@@ -123,6 +125,13 @@ int report_error(const Error& error, int code) {
 
 Flag flag_of(const CLI::Option* option, const std::string& value) {
   return Flag{option->get_name(), value, option->count() > 0};
+}
+
+CLI::Option* add_database_option(CLI::App& command, std::string& value) {
+  return describe(command,
+                  command.add_option("--db,--database-url", value,
+                                     "Database: a SQLite path or a postgresql:// URL"),
+                  {"PATH|URL", std::string(kDefaultDatabase), "DATABASE_URL"});
 }
 
 int run(int argc, char** argv) {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/cli/store_access.h"
 #include "cipette/cli/suggest.h"
 #include "cipette/core/engine/scope.h"
@@ -24,6 +25,8 @@ namespace cipette::cli {
 
 namespace {
 
+constexpr int kDefaultPeriodDays = 30;
+
 struct MetricsOptions {
   std::string db, period, from, to, repository, workflow, branch, event, format = "table";
   std::string by = "workflow";
@@ -38,8 +41,8 @@ struct MetricsOptions {
 // Builds the query scope from the flags; fails naming the flag.
 Result<Scope> scope_from(const MetricsOptions& options, Timestamp now) {
   PeriodError error{};
-  auto period =
-      parse_period({options.period, options.from, options.to}, now, Period::last_days(30), &error);
+  auto period = parse_period({options.period, options.from, options.to}, now,
+                             Period::last_days(kDefaultPeriodDays), &error);
   if (!period) {
     const CLI::Option* flag = error.field == PeriodField::kPeriod ? options.period_option
                               : error.field == PeriodField::kFrom ? options.from_option
@@ -191,26 +194,44 @@ void add_metrics_command(CLI::App& app, CommandContext& context) {
   CLI::App* cmd = app.add_subcommand(
       "metrics",
       "Print duration, success rate, re-runs and flakiness, throughput and MTTR per workflow");
-  options->db_option =
-      cmd->add_option("--db,--database-url", options->db, "Database (default: DATABASE_URL)");
+  options->db_option = add_database_option(*cmd, options->db);
   options->period_option =
-      cmd->add_option("--period", options->period, "Last N days (1-3650) or \"all\" [default: 30]");
-  options->from_option =
-      cmd->add_option("--from", options->from, "Start of a range: YYYY-MM-DD or a time stamp");
-  options->to_option = cmd->add_option(
-      "--to", options->to, "End of the range (a date includes that day) [default: now]");
-  cmd->add_option("--repo,--repository", options->repository, "Only this repository (owner/name)");
-  cmd->add_option("--workflow", options->workflow, "Only this workflow (name, file name or id)");
-  cmd->add_option("--branch", options->branch, "Only runs on this branch");
-  cmd->add_option("--event", options->event, "Only runs triggered by this event (push, ...)");
-  cmd->add_option("--format", options->format, "table, json or csv [default: table]");
-  cmd->add_option("--by", options->by,
-                  "One row per workflow, per job (matrix legs grouped) or per runner label set "
-                  "and group [default: workflow]");
-  options->rates_option = cmd->add_option(
-      "--runner-rates", options->runner_rates,
-      "Per-minute rates for --by runner's estimated cost, e.g. "
-      "ubuntu-latest=0.008,windows-latest=0.016 (CIPETTE_RUNNER_RATES) [default: none]");
+      describe(*cmd, cmd->add_option("--period", options->period, "Last N days (1-3650) or all"),
+               {"DAYS|all", std::to_string(kDefaultPeriodDays), ""});
+  options->from_option = describe(
+      *cmd, cmd->add_option("--from", options->from, "Start of a range instead of --period"),
+      {"DATE|TIME", "", ""});
+  options->to_option = describe(
+      *cmd, cmd->add_option("--to", options->to, "End of the range (a date includes that day)"),
+      {"DATE|TIME", "now", ""});
+  describe(*cmd,
+           cmd->add_option("--repo,--repository", options->repository, "Only this repository"),
+           {"OWNER/NAME", "", ""});
+  describe(*cmd,
+           cmd->add_option("--workflow", options->workflow,
+                           "Only this workflow, by name, file name (ci.yml) or id"),
+           {"WORKFLOW", "", ""});
+  describe(*cmd, cmd->add_option("--branch", options->branch, "Only runs on this branch"),
+           {"BRANCH", "", ""});
+  describe(*cmd,
+           cmd->add_option("--event", options->event,
+                           "Only runs triggered by this event (push, pull_request, ...)"),
+           {"EVENT", "", ""});
+  describe(*cmd, cmd->add_option("--format", options->format, "Output format"),
+           {"table|json|csv", "", ""})
+      ->capture_default_str();
+  describe(*cmd,
+           cmd->add_option("--by", options->by,
+                           "One row per workflow, per job (matrix legs grouped) or per runner "
+                           "label set and group"),
+           {"workflow|job|runner", "", ""})
+      ->capture_default_str();
+  options->rates_option =
+      describe(*cmd,
+               cmd->add_option("--runner-rates", options->runner_rates,
+                               "Per-minute rates for --by runner's estimated cost, e.g. "
+                               "ubuntu-latest=0.008,windows-latest=0.016"),
+               {"LABEL=RATE,...", "none", "CIPETTE_RUNNER_RATES"});
   cmd->callback([options, &context] { context.exit_code = run_metrics(*options, *context.env); });
 }
 
