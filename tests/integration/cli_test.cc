@@ -454,13 +454,68 @@ TEST(CliTest, MetricsByJobSaysWhenNoJobIsInScopeAndRefusesAnUnknownBy) {
   TempDir dir;
   std::string db = dir.file("c.db");
   import_jobs_example(dir, db);
-  CommandResult none =
-      cipette({"metrics", "--db", db, "--period", "all", "--by", "runner", "--branch", "dev"});
+  // Runs of main are stored, none of them in April 2024.
+  CommandResult none = cipette({"metrics", "--db", db, "--from", "2024-04-01", "--to", "2024-04-30",
+                                "--by", "runner", "--branch", "main"});
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_NE(none.out.find("No completed jobs in this scope."), std::string::npos) << none.out;
   CommandResult bad = cipette({"metrics", "--db", db, "--by", "step"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "cipette: error: --by: expected workflow, job or runner, got \"step\"\n");
+}
+
+TEST(CliTest, AFilterThatNamesNothingStoredFailsNamingItAndTheNearestStoredValues) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  import_jobs_example(dir, db);  // octo-org/octo-repo, workflow Build (build.yml), main, push
+  CommandResult repo = cipette({"metrics", "--db", db, "--repo", "unknown/repo"});
+  EXPECT_EQ(repo.exit_code, 1);
+  EXPECT_EQ(repo.out, "");
+  EXPECT_EQ(repo.err,
+            "cipette: error: no runs match --repo unknown/repo; stored repositories: "
+            "octo-org/octo-repo\n");
+  CommandResult workflow =
+      cipette({"metrics", "--db", db, "--workflow", "deploy.yml", "--by", "job"});
+  EXPECT_EQ(workflow.exit_code, 1);
+  EXPECT_EQ(workflow.err,
+            "cipette: error: no runs match --workflow deploy.yml; stored workflows: Build\n");
+  CommandResult branch = cipette({"metrics", "--db", db, "--branch", "dev", "--by", "runner"});
+  EXPECT_EQ(branch.exit_code, 1);
+  EXPECT_EQ(branch.err, "cipette: error: no runs match --branch dev; stored branches: main\n");
+  CommandResult event = cipette({"metrics", "--db", db, "--event", "pull_request"});
+  EXPECT_EQ(event.exit_code, 1);
+  EXPECT_EQ(event.err, "cipette: error: no runs match --event pull_request; stored events: push\n");
+  // A name that is not owner/name at all is a usage error, as the dashboard's 400.
+  CommandResult malformed = cipette({"metrics", "--db", db, "--repo", "octo-repo"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_EQ(malformed.err, "cipette: error: --repo: expected owner/name, got \"octo-repo\"\n");
+  // Stored names in another case still match (repositories compare case-insensitively), and
+  // a stored branch with no run in the period is an empty answer, not an error.
+  CommandResult known = cipette({"metrics", "--db", db, "--repo", "Octo-Org/Octo-Repo", "--branch",
+                                 "main", "--from", "2024-04-01", "--to", "2024-04-30"});
+  EXPECT_EQ(known.exit_code, 0) << known.err;
+}
+
+TEST(CliTest, AWorkflowOfAnotherRepositoryFailsNamingBothFilters) {
+  TempDir dir;
+  std::string db = dir.file("c.db");
+  json deploy = run_json(7, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:01:00Z");
+  deploy["name"] = "Deploy";
+  deploy["workflow_id"] = 159039;
+  deploy["path"] = ".github/workflows/deploy.yml";
+  deploy["repository"]["full_name"] = "octo-org/other";
+  deploy["repository"]["id"] = 1296270;
+  testing::write_file(
+      dir.file("runs.json"),
+      page_json({run_json(1, "success", "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z"), deploy})
+          .dump());
+  ASSERT_EQ(cipette({"import", dir.file("runs.json"), "--db", db}).exit_code, 0);
+  CommandResult both =
+      cipette({"metrics", "--db", db, "--repo", "octo-org/octo-repo", "--workflow", "Deploy"});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_EQ(both.err,
+            "cipette: error: no runs match --repo octo-org/octo-repo with --workflow Deploy; "
+            "workflows of octo-org/octo-repo: Build\n");
 }
 
 TEST(CliTest, DemoMetricsEqualIndependentSqlOverTheSameDatabase) {
@@ -532,6 +587,70 @@ TEST(CliTest, BadValuesStopWithOneLineNamingTheFlagOrVariable) {
   CommandResult format = cipette({"metrics", "--db", dir.file("x.db"), "--format", "xml"});
   EXPECT_EQ(format.exit_code, 2);
   EXPECT_NE(format.err.find("--format"), std::string::npos);
+}
+
+TEST(CliTest, NoCommandPrintsTheHelpOnStandardOutput) {
+  CommandResult bare = cipette({});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_EQ(bare.err, "");
+  EXPECT_TRUE(
+      bare.out.starts_with("CIPette: CI/CD insights for GitHub Actions\n"
+                           "Usage: cipette [OPTIONS] SUBCOMMAND\n"))
+      << bare.out;
+  for (const char* command :
+       {"\n  metrics ", "\n  import ", "\n  demo ", "\n  serve ", "\n  collect ", "\n  db "}) {
+    EXPECT_NE(bare.out.find(command), std::string::npos) << command << bare.out;
+  }
+  // The same for a command that only groups others.
+  CommandResult db = cipette({"db"});
+  EXPECT_EQ(db.exit_code, 0) << db.err;
+  EXPECT_NE(db.out.find("Usage: cipette db [OPTIONS] SUBCOMMAND\n"), std::string::npos) << db.out;
+  EXPECT_NE(db.out.find("\n  copy "), std::string::npos) << db.out;
+}
+
+TEST(CliTest, AMistypedCommandSuggestsTheNearestOne) {
+  CommandResult collect = cipette({"colect", "--repo", "octo-org/octo-repo"});
+  EXPECT_EQ(collect.exit_code, 2);
+  EXPECT_EQ(collect.out, "");
+  EXPECT_EQ(collect.err,
+            "cipette: error: unknown command 'colect'; did you mean 'collect'?\n"
+            "Run `cipette --help` for usage.\n");
+  CommandResult copy = cipette({"db", "cpy", "--from", "a.db", "--to", "b.db"});
+  EXPECT_EQ(copy.exit_code, 2);
+  EXPECT_EQ(copy.err,
+            "cipette: error: unknown command 'db cpy'; did you mean 'db copy'?\n"
+            "Run `cipette --help` for usage.\n");
+  CommandResult far = cipette({"status"});
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.err,
+            "cipette: error: unknown command 'status'; the commands are collect, db, demo, "
+            "import, metrics, serve\nRun `cipette --help` for usage.\n");
+}
+
+TEST(CliTest, HelpShowsTypesDefaultsAndTheVariablesEachOptionReads) {
+  CommandResult metrics = cipette({"metrics", "--help"});
+  EXPECT_EQ(metrics.exit_code, 0) << metrics.err;
+  for (const char* line :
+       {"\n  --period DAYS|all (default: 30)\n", "\n  --format table|json|csv (default: table)\n",
+        "\n  --by workflow|job|runner (default: workflow)\n",
+        "\n  --db,--database-url PATH|URL (default: data/cipette.db, env: DATABASE_URL)\n",
+        "\n  --runner-rates LABEL=RATE,... (default: none, env: CIPETTE_RUNNER_RATES)\n"}) {
+    EXPECT_NE(metrics.out.find(line), std::string::npos) << line << metrics.out;
+  }
+  CommandResult collect = cipette({"collect", "--help"});
+  EXPECT_EQ(collect.exit_code, 0) << collect.err;
+  for (const char* line :
+       {"\n  --repo OWNER/NAME ... (env: TARGET_REPOSITORIES)\n",
+        "\n  --lease-ttl SECONDS (default: 60, env: CIPETTE_LEASE_TTL)\n",
+        "\n  --rescan-days DAYS (default: 35, env: CIPETTE_RESCAN_DAYS)\n",
+        "\n  --api-url URL (default: https://api.github.com, env: GITHUB_API_URL)\n",
+        "The GitHub token is read from GITHUB_TOKEN"}) {
+    EXPECT_NE(collect.out.find(line), std::string::npos) << line << collect.out;
+  }
+  CommandResult serve = cipette({"serve", "--help"});
+  EXPECT_NE(serve.out.find("\n  --port PORT (default: 5000, env: CIPETTE_PORT or FLASK_PORT)\n"),
+            std::string::npos)
+      << serve.out;
 }
 
 TEST(CliTest, FlagBeatsEnvironmentBeatsDotEnv) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/collector/collect.h"
 #include "cipette/github/endpoints.h"
 #include "cipette/storage/store_factory.h"
@@ -13,6 +14,11 @@
 namespace cipette::cli {
 
 namespace {
+
+// Defaults of the settings that have no constant of their own in collector/.
+constexpr const char* kDefaultConcurrency = "4";
+constexpr const char* kDefaultLeaseTtl = "60";
+constexpr const char* kDefaultMaxWait = "600";
 
 struct CollectFlags {
   std::vector<std::string> repos, orgs;
@@ -65,13 +71,13 @@ Status resolve_sync(const CollectFlags& flags, const Environment& env,
     options.sync.since = *since;
   }
   Setting concurrency_setting =
-      resolve(flag_of(flags.concurrency_option, flags.concurrency), env, {}, "4");
+      resolve(flag_of(flags.concurrency_option, flags.concurrency), env, {}, kDefaultConcurrency);
   auto concurrency = read_int(concurrency_setting, 1, collector::kMaxConcurrency);
   if (!concurrency) return concurrency.error();
   options.concurrency = *concurrency;
-  auto lease_ttl = read_int(
-      resolve(flag_of(flags.lease_ttl_option, flags.lease_ttl), env, {"CIPETTE_LEASE_TTL"}, "60"),
-      1, 86400);
+  auto lease_ttl = read_int(resolve(flag_of(flags.lease_ttl_option, flags.lease_ttl), env,
+                                    {"CIPETTE_LEASE_TTL"}, kDefaultLeaseTtl),
+                            1, 86400);
   if (!lease_ttl) return lease_ttl.error();
   options.lease.ttl = std::chrono::seconds(*lease_ttl);
   auto rescan_days =
@@ -86,9 +92,9 @@ Status resolve_sync(const CollectFlags& flags, const Environment& env,
 // --max-wait / CIPETTE_MAX_WAIT: the longest wait of any kind before a repository fails.
 Status resolve_max_wait(const CollectFlags& flags, const Environment& env,
                         collector::CollectOptions& options) {
-  auto max_wait = read_int(
-      resolve(flag_of(flags.max_wait_option, flags.max_wait), env, {"CIPETTE_MAX_WAIT"}, "600"), 0,
-      86400);
+  auto max_wait = read_int(resolve(flag_of(flags.max_wait_option, flags.max_wait), env,
+                                   {"CIPETTE_MAX_WAIT"}, kDefaultMaxWait),
+                           0, 86400);
   if (!max_wait) return max_wait.error();
   options.client.retry.max_wait = std::chrono::seconds(*max_wait);
   return {};
@@ -189,41 +195,57 @@ void add_collect_command(CLI::App& app, CommandContext& context) {
   auto flags = std::make_shared<CollectFlags>();
   CLI::App* cmd = app.add_subcommand(
       "collect", "Fetch workflow runs from the GitHub API into the database, incrementally");
+  cmd->footer(
+      app.get_footer() +
+      "\nThe GitHub token is read from GITHUB_TOKEN (environment or .env); it is never printed.");
   flags->repo_option =
-      cmd->add_option("--repo", flags->repos,
-                      "owner/name (repeatable, or a comma list) [default: TARGET_REPOSITORIES]");
-  cmd->add_option("--org", flags->orgs, "Also every repository of this organisation (repeatable)");
-  flags->concurrency_option = cmd->add_option(
-      "--concurrency", flags->concurrency,
-      fmt::format("Repositories synced at once, 1-{} [default: 4]", collector::kMaxConcurrency));
-  flags->lease_ttl_option = cmd->add_option(
-      "--lease-ttl", flags->lease_ttl,
-      "Seconds a crashed collector keeps its repositories from others [default: 60]");
-  flags->max_wait_option = cmd->add_option(
-      "--max-wait", flags->max_wait,
-      "Longest wait (rate limit, Retry-After, backoff) in seconds, 0-86400, before a repository "
-      "fails instead [default: 600]");
-  flags->rescan_days_option = cmd->add_option(
-      "--rescan-days", flags->rescan_days,
-      fmt::format("Days of recent history listed again on every sync to catch re-runs, 0-{} "
-                  "(unchanged days cost a free 304) [default: CIPETTE_RESCAN_DAYS or {}]",
-                  collector::kMaxRescanDays, collector::kDefaultRescanDays));
+      describe(*cmd,
+               cmd->add_option("--repo", flags->repos,
+                               "Repositories to collect (repeatable, or a comma list)"),
+               {"OWNER/NAME", "", "TARGET_REPOSITORIES"});
+  describe(*cmd,
+           cmd->add_option("--org", flags->orgs,
+                           "Also every repository of this organisation (repeatable)"),
+           {"ORG", "", ""});
+  flags->concurrency_option = describe(
+      *cmd,
+      cmd->add_option("--concurrency", flags->concurrency,
+                      fmt::format("Repositories synced at once, 1-{}", collector::kMaxConcurrency)),
+      {"N", kDefaultConcurrency, ""});
+  flags->lease_ttl_option = describe(
+      *cmd,
+      cmd->add_option("--lease-ttl", flags->lease_ttl,
+                      "Seconds a crashed collector keeps its repositories from others, 1-86400"),
+      {"SECONDS", kDefaultLeaseTtl, "CIPETTE_LEASE_TTL"});
+  flags->max_wait_option =
+      describe(*cmd,
+               cmd->add_option("--max-wait", flags->max_wait,
+                               "Longest wait (rate limit, Retry-After, backoff), 0-86400, before a "
+                               "repository fails instead"),
+               {"SECONDS", kDefaultMaxWait, "CIPETTE_MAX_WAIT"});
+  flags->rescan_days_option = describe(
+      *cmd,
+      cmd->add_option("--rescan-days", flags->rescan_days,
+                      fmt::format("Days of recent history listed again on every sync to catch "
+                                  "re-runs, 0-{} (unchanged days cost a free 304)",
+                                  collector::kMaxRescanDays)),
+      {"DAYS", std::to_string(collector::kDefaultRescanDays), "CIPETTE_RESCAN_DAYS"});
   cmd->add_flag("--no-jobs", flags->no_jobs, "Do not fetch jobs and steps (runs only)");
-  flags->jobs_since_option =
-      cmd->add_option("--jobs-since", flags->jobs_since,
-                      fmt::format("Oldest runs whose jobs are fetched (YYYY-MM-DD or a time stamp) "
-                                  "[default: CIPETTE_JOBS_SINCE or {} days ago]",
-                                  collector::kDefaultJobsDays));
-  flags->jobs_reserve_option =
+  flags->jobs_since_option = describe(
+      *cmd,
+      cmd->add_option("--jobs-since", flags->jobs_since, "Oldest runs whose jobs are fetched"),
+      {"DATE|TIME", fmt::format("{} days ago", collector::kDefaultJobsDays), "CIPETTE_JOBS_SINCE"});
+  flags->jobs_reserve_option = describe(
+      *cmd,
       cmd->add_option("--jobs-reserve", flags->jobs_reserve,
-                      "Requests of the hourly budget that fetching jobs leaves to listing runs "
-                      "[default: CIPETTE_JOBS_RESERVE or max(500, a tenth of the limit)]");
-  cmd->add_option("--since", flags->since,
-                  "Oldest runs wanted (YYYY-MM-DD or a time stamp) [default: the whole history]");
-  flags->db_option =
-      cmd->add_option("--db,--database-url", flags->db, "Database (default: DATABASE_URL)");
+                      "Requests of the hourly budget that fetching jobs leaves to listing runs"),
+      {"N", "max(500, a tenth of the limit)", "CIPETTE_JOBS_RESERVE"});
+  describe(*cmd, cmd->add_option("--since", flags->since, "Oldest runs wanted"),
+           {"DATE|TIME", "the whole history", ""});
+  flags->db_option = add_database_option(*cmd, flags->db);
   flags->api_url_option =
-      cmd->add_option("--api-url", flags->api_url, "GitHub API base URL (default: GITHUB_API_URL)");
+      describe(*cmd, cmd->add_option("--api-url", flags->api_url, "GitHub API base URL"),
+               {"URL", std::string(github::kDefaultApiUrl), "GITHUB_API_URL"});
   cmd->callback([flags, &context] { context.exit_code = run_collect(*flags, *context.env); });
 }
 

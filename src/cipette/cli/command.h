@@ -26,6 +26,9 @@ int report_error(const Error& error, int code);
 // The Flag for a CLI11 option bound to `value`: given when the user passed it.
 Flag flag_of(const CLI::Option* option, const std::string& value);
 
+// --db,--database-url bound to `value`, documented with DATABASE_URL and its default.
+CLI::Option* add_database_option(CLI::App& command, std::string& value);
+
 // Each subcommand registers its options and sets a callback that runs it and stores the exit
 // code in the context.
 void add_metrics_command(CLI::App& app, CommandContext& context);

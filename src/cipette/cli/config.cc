@@ -195,7 +195,8 @@ Result<ServeConfig> resolve_serve_limits(const ServeFlags& flags, const Environm
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags, const Environment& env) {
   ServeConfig config;
   config.database_url = resolve_database(flags.db, env).value;
-  auto host = read_host(resolve(flags.host, env, {"CIPETTE_HOST", "FLASK_HOST"}, "127.0.0.1"));
+  auto host = read_host(
+      resolve(flags.host, env, {"CIPETTE_HOST", "FLASK_HOST"}, std::string(kDefaultHost)));
   if (!host) return host.error();
   config.host = *host;
   auto port = read_int(resolve(flags.port, env, {"CIPETTE_PORT", "FLASK_PORT"}, "5000"), 1, 65535);

@@ -87,6 +87,7 @@ struct ServeFlags {
 };
 
 inline constexpr std::string_view kDefaultDatabase = "data/cipette.db";
+inline constexpr std::string_view kDefaultHost = "127.0.0.1";
 
 // DATABASE_URL (or --db), defaulting to data/cipette.db.
 Setting resolve_database(const Flag& db, const Environment& env);

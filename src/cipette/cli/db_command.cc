@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/storage/database_url.h"
 #include "cipette/storage/store_factory.h"
 
@@ -278,9 +279,15 @@ void add_db_command(CLI::App& app, CommandContext& context) {
       "copy",
       "Copy every run and sync state from one database to another (SQLite or PostgreSQL), "
       "adding to what the destination holds; running it again changes nothing");
-  copy->add_option("--from", options->from, "Source: a SQLite path or a postgresql:// URL")
+  describe(
+      *copy,
+      copy->add_option("--from", options->from, "Source: a SQLite path or a postgresql:// URL"),
+      {"PATH|URL", "", ""})
       ->required();
-  copy->add_option("--to", options->to, "Destination: a SQLite path or a postgresql:// URL")
+  describe(
+      *copy,
+      copy->add_option("--to", options->to, "Destination: a SQLite path or a postgresql:// URL"),
+      {"PATH|URL", "", ""})
       ->required();
   copy->callback([options, &context] { context.exit_code = run_copy(*options); });
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/cli/serve_runner.h"
 #include "cipette/cli/store_access.h"
 #include "cipette/core/metrics.h"
@@ -138,10 +139,19 @@ void add_demo_command(CLI::App& app, CommandContext& context) {
   CLI::App* cmd = app.add_subcommand(
       "demo", "Create a demo database with a realistic synthetic history and serve it");
   options->db_option =
-      cmd->add_option("--db", options->db, "Demo database to create [default: data/demo.db]");
-  cmd->add_option("--runs", options->runs, "Number of runs to generate [default: 50000]");
-  cmd->add_option("--seed", options->seed, "Random seed; the same seed gives the same history");
-  cmd->add_option("--end", options->end, "Time of the newest runs [default: now]");
+      describe(*cmd, cmd->add_option("--db", options->db, "Demo database to create"),
+               {"PATH", "", ""})
+          ->capture_default_str();
+  describe(*cmd, cmd->add_option("--runs", options->runs, "Number of runs to generate"),
+           {"N", "", ""})
+      ->capture_default_str();
+  describe(
+      *cmd,
+      cmd->add_option("--seed", options->seed, "Random seed; the same seed gives the same history"),
+      {"N", "", ""})
+      ->capture_default_str();
+  describe(*cmd, cmd->add_option("--end", options->end, "Time of the newest runs"),
+           {"TIME", "now", ""});
   cmd->add_flag("--no-serve", options->no_serve,
                 "Write the database and print its metrics table instead of serving it");
   add_serve_flags(*cmd, options->serve);

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/github/job_json.h"
 #include "cipette/github/run_json.h"
 #include "cipette/storage/store_factory.h"
@@ -181,12 +182,13 @@ void add_import_command(CLI::App& app, CommandContext& context) {
       "attempt, the later version (completed over in progress over queued, then the later "
       "updated_at) is kept. Jobs (gh api --paginate repos/O/R/actions/runs/ID/jobs) are stored "
       "for the runs the database holds");
-  cmd->add_option("files", options->files,
-                  "JSON files: list-workflow-runs pages, run arrays, run or attempt objects, "
-                  "list-jobs pages, job objects")
+  describe(*cmd,
+           cmd->add_option("files", options->files,
+                           "JSON files: list-workflow-runs pages, run arrays, run or attempt "
+                           "objects, list-jobs pages, job objects"),
+           {"FILE", "", ""})
       ->required();
-  options->db_option =
-      cmd->add_option("--db,--database-url", options->db, "Database (default: DATABASE_URL)");
+  options->db_option = add_database_option(*cmd, options->db);
   cmd->callback([options, &context] { context.exit_code = run_import(*options, *context.env); });
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cipette/cli/command.h"
+#include "cipette/cli/help_format.h"
 #include "cipette/cli/serve_runner.h"
 #include "cipette/cli/store_access.h"
 #include "cipette/storage/store_factory.h"
@@ -12,31 +13,39 @@ namespace cipette::cli {
 namespace {
 
 // Binds an option to `flag`, marking it given when the user passes it.
-void bind(CLI::App& command, const std::string& names, Flag& flag, const std::string& help) {
-  command.add_option(names, flag.value, help)->each([&flag](const std::string&) {
-    flag.given = true;
-  });
+void bind(CLI::App& command, const std::string& names, Flag& flag, const std::string& help,
+          const ValueHelp& value) {
+  CLI::Option* option =
+      command.add_option(names, flag.value, help)->each([&flag](const std::string&) {
+        flag.given = true;
+      });
+  describe(command, option, value);
 }
 
 }  // namespace
 
 void add_serve_flags(CLI::App& command, ServeFlags& flags) {
-  bind(command, "--host", flags.host, "Address to listen on (CIPETTE_HOST) [default: 127.0.0.1]");
-  bind(command, "--port", flags.port, "Port to listen on (CIPETTE_PORT) [default: 5000]");
-  bind(command, "--refresh-interval", flags.refresh,
-       "Seconds between data refreshes (MTTR_REFRESH_INTERVAL) [default: 300]");
-  bind(command, "--cache-ttl", flags.cache_ttl,
-       "Seconds a response may be cached, 0 = off (CACHE_TTL_SECONDS) [default: 60]");
+  const ServeConfig defaults;
+  bind(command, "--host", flags.host, "Address to listen on",
+       {"HOST", std::string(kDefaultHost), "CIPETTE_HOST or FLASK_HOST"});
+  bind(command, "--port", flags.port, "Port to listen on, 1-65535",
+       {"PORT", std::to_string(defaults.port), "CIPETTE_PORT or FLASK_PORT"});
+  bind(command, "--refresh-interval", flags.refresh, "Seconds between data refreshes",
+       {"SECONDS", std::to_string(defaults.refresh_interval), "MTTR_REFRESH_INTERVAL"});
+  bind(command, "--cache-ttl", flags.cache_ttl, "Seconds a response may be cached, 0 = off",
+       {"SECONDS", std::to_string(defaults.cache_ttl), "CACHE_TTL_SECONDS"});
   bind(command, "--runner-rates", flags.runner_rates,
        "Per-minute rates for the estimated cost of billable minutes, e.g. "
-       "ubuntu-latest=0.008,windows-latest=0.016 (CIPETTE_RUNNER_RATES) [default: none]");
-  command.add_flag_callback(
+       "ubuntu-latest=0.008,windows-latest=0.016",
+       {"LABEL=RATE,...", "none", "CIPETTE_RUNNER_RATES"});
+  CLI::Option* debug = command.add_flag_callback(
       "--debug",
       [&flags] {
         flags.debug.value = "true";
         flags.debug.given = true;
       },
-      "Verbose logging (CIPETTE_DEBUG)");
+      "Verbose logging");
+  describe(command, debug, {"", "", "CIPETTE_DEBUG or FLASK_DEBUG"});
 }
 
 void add_create_flag(CLI::App& command, ServeFlags& flags) {
@@ -83,7 +92,12 @@ int run_server(const ServeConfig& config) {
 void add_serve_command(CLI::App& app, CommandContext& context) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve the web dashboard and JSON API");
-  bind(*cmd, "--db,--database-url", flags->db, "Database (DATABASE_URL)");
+  CLI::Option* db = add_database_option(*cmd, flags->db.value);
+  db->each([flags](const std::string&) { flags->db.given = true; });
+  cmd->footer(app.get_footer() +
+              "\nAlso read from the environment or .env: CIPETTE_AUTH_TOKEN, CIPETTE_PUBLIC_URL, "
+              "CIPETTE_ALLOWED_HOSTS, CIPETTE_MAX_CONNECTIONS_PER_CLIENT, CIPETTE_CACHE_MAX_MB "
+              "(README.md, \"Configuration\").");
   add_serve_flags(*cmd, *flags);
   add_create_flag(*cmd, *flags);
   cmd->callback([flags, &context] {

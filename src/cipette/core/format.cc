@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -39,7 +40,24 @@ std::string mttr_minutes_text(std::int64_t minutes) {
   return fmt::format("{}d {}h", hours / 24, hours % 24);
 }
 
+// `number` ("-6020.7", "541861") with a comma between each group of three digits of its
+// integer part.
+std::string group_thousands(std::string number) {
+  std::size_t begin = number.starts_with('-') ? 1 : 0;
+  std::size_t end = std::min(number.find('.'), number.size());
+  for (std::size_t at = end; at > begin + 3; at -= 3) number.insert(at - 3, 1, ',');
+  return number;
+}
+
 }  // namespace
+
+std::string format_count(std::int64_t count) { return group_thousands(std::to_string(count)); }
+
+std::string format_throughput(double per_day) {
+  if (!std::isfinite(per_day)) return "N/A";
+  bool small = std::fabs(per_day) < 1;
+  return group_thousands(small ? fmt::format("{:.2f}", per_day) : fmt::format("{:.1f}", per_day));
+}
 
 std::string format_duration(double seconds) { return with_sign(seconds, duration_text, 1.0); }
 

@@ -13,6 +13,13 @@ std::string format_duration(double seconds);
 // rounded to the nearest minute from one minute up.
 std::string format_mttr(double seconds);
 
+// Counts with thousands separators: "541,861", "7", "-1,000".
+std::string format_count(std::int64_t count);
+
+// Runs per day with thousands separators, as counts: "6,020.7" (one decimal), "0.25" (two
+// decimals under 1, where one would round small rates to 0.0 or 0.1); "N/A" when not finite.
+std::string format_throughput(double per_day);
+
 // "57.14%"; "N/A" for none.
 std::string format_rate(std::optional<double> percent);
 

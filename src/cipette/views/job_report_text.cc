@@ -102,16 +102,16 @@ std::string jobs_table(const Scope& scope, const std::vector<JobRow>& rows) {
                                                   "FAILED", "SUCCESS", "DURATION P50", "P95",
                                                   "QUEUE P50", "P95", "FLAKY", "LEGS"}};
   for (const JobRow& row : rows) {
-    lines.push_back({name_cell(row.repository), name_cell(row.workflow), name_cell(row.job),
-                     std::to_string(row.executions), std::to_string(row.success),
-                     std::to_string(row.failed), format_rate(row.success_rate),
-                     duration_cell(row.duration.p50), duration_cell(row.duration.p95),
-                     duration_cell(row.queue.p50), duration_cell(row.queue.p95),
-                     std::to_string(row.flaky_jobs),
-                     row.legs.empty() ? "-" : std::to_string(row.legs.size())});
+    lines.push_back(
+        {name_cell(row.repository), name_cell(row.workflow), name_cell(row.job),
+         format_count(row.executions), format_count(row.success), format_count(row.failed),
+         format_rate(row.success_rate), duration_cell(row.duration.p50),
+         duration_cell(row.duration.p95), duration_cell(row.queue.p50),
+         duration_cell(row.queue.p95), format_count(row.flaky_jobs),
+         row.legs.empty() ? "-" : format_count(static_cast<std::int64_t>(row.legs.size()))});
   }
   std::string out = fmt::format("CIPette jobs, {} ({} job executions)\n\n", describe_scope(scope),
-                                total_executions(rows));
+                                format_count(total_executions(rows)));
   out += aligned_columns(lines, 3);
   if (rows.empty()) out += kNoJobs;
   return out;
@@ -126,13 +126,13 @@ std::string runners_table(const Scope& scope, const std::vector<RunnerRow>& rows
   for (const RunnerRow& row : rows) {
     lines.push_back({row.labels.empty() ? "(none)" : name_cell(labels_text(row.labels)),
                      row.runner_group.empty() ? "-" : name_cell(row.runner_group),
-                     std::to_string(row.executions), duration_cell(row.queue.p50),
+                     format_count(row.executions), duration_cell(row.queue.p50),
                      duration_cell(row.queue.p95), duration_cell(row.duration.p50),
-                     duration_cell(row.duration.p95), std::to_string(row.billable_minutes)});
+                     duration_cell(row.duration.p95), format_count(row.billable_minutes)});
     if (!rates.empty()) append(lines.back(), cost_table_cells(rates, row));
   }
   std::string out = fmt::format("CIPette runners, {} ({} job executions)\n\n",
-                                describe_scope(scope), total_executions(rows));
+                                describe_scope(scope), format_count(total_executions(rows)));
   out += aligned_columns(lines, 2);
   if (rows.empty()) {
     out += kNoJobs;

@@ -29,23 +29,23 @@ using Line = std::array<std::string, kColumns>;
 
 // "2 (1.50%)": flaky runs and their share of the runs.
 std::string flaky_cell(const Metrics& m) {
-  return fmt::format("{} ({})", m.flaky_runs, format_rate(m.flaky_rate));
+  return fmt::format("{} ({})", format_count(m.flaky_runs), format_rate(m.flaky_rate));
 }
 
 Line line_for(const std::string& repository, const std::string& workflow, const Metrics& m) {
   return Line{name_cell(repository),
               name_cell(workflow),
-              std::to_string(m.total),
-              std::to_string(m.success),
-              std::to_string(m.failed),
+              format_count(m.total),
+              format_count(m.success),
+              format_count(m.failed),
               format_rate(m.success_rate),
               format_rate(m.first_attempt_success_rate),
               flaky_cell(m),
               optional_seconds(m.duration.mean, format_duration),
               optional_seconds(m.duration.p95, format_duration),
               optional_seconds(m.mttr.mean, format_mttr),
-              std::to_string(m.mttr.open),
-              fmt::format("{:.1f}", m.throughput_per_day)};
+              format_count(m.mttr.open),
+              format_throughput(m.throughput_per_day)};
 }
 
 std::string colourise(const std::string& cell, std::optional<double> rate) {
@@ -152,7 +152,7 @@ std::string metrics_table(const MetricsReport& report, bool colour) {
       widths[c] = std::max(widths[c], display_width(line[c]));
   }
   std::string out = fmt::format("CIPette metrics, {} ({} runs)\n\n", describe_scope(report.scope),
-                                report.totals.total);
+                                format_count(report.totals.total));
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::optional<double>* rate = nullptr;
     if (colour && i > 0) {

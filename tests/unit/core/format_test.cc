@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace cipette {
 namespace {
 
@@ -47,6 +50,29 @@ TEST(FormatTest, FormatsRatesWithTwoDecimals) {
   EXPECT_EQ(format_rate(100.0), "100.00%");
   EXPECT_EQ(format_rate(0.0), "0.00%");
   EXPECT_EQ(format_rate(std::nullopt), "N/A");
+}
+
+TEST(FormatTest, FormatsCountsWithThousandsSeparators) {
+  EXPECT_EQ(format_count(541861), "541,861");
+  EXPECT_EQ(format_count(7), "7");
+  EXPECT_EQ(format_count(999), "999");
+  EXPECT_EQ(format_count(1000), "1,000");
+  EXPECT_EQ(format_count(1234567), "1,234,567");
+  EXPECT_EQ(format_count(-999), "-999");
+  EXPECT_EQ(format_count(-1000), "-1,000");
+  EXPECT_EQ(format_count(std::numeric_limits<std::int64_t>::min()), "-9,223,372,036,854,775,808");
+}
+
+TEST(FormatTest, FormatsThroughputAsCountsWithOneDecimalOrTwoUnderOne) {
+  EXPECT_EQ(format_throughput(6020.7), "6,020.7");  // the dashboard's "6020.7/day"
+  EXPECT_EQ(format_throughput(6020.66), "6,020.7");
+  EXPECT_EQ(format_throughput(999.96), "1,000.0");  // rounding adds a digit group
+  EXPECT_EQ(format_throughput(1234567.0), "1,234,567.0");
+  EXPECT_EQ(format_throughput(12.34), "12.3");
+  EXPECT_EQ(format_throughput(1.0), "1.0");
+  EXPECT_EQ(format_throughput(0.25), "0.25");
+  EXPECT_EQ(format_throughput(0.0), "0.00");
+  EXPECT_EQ(format_throughput(std::nan("")), "N/A");
 }
 
 TEST(FormatTest, ClassifiesRates) {

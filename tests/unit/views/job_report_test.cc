@@ -251,5 +251,18 @@ TEST(JobReportTextTest, EmptyTablesSayThatNoJobCompletedInScope) {
   EXPECT_EQ(jobs_csv({}).find("\r\n") + 2, jobs_csv({}).size());  // the header alone
 }
 
+TEST(JobReportTextTest, RunnerCountsHaveThousandsSeparators) {
+  RunnerRow row;
+  row.labels = {"ubuntu-latest"};
+  row.executions = 12345;
+  row.billable_minutes = 1234567;
+  Scope scope;
+  scope.period = Period::all();
+  std::string table = runners_table(scope, {row}, RunnerRates{});
+  EXPECT_NE(table.find("(12,345 job executions)"), std::string::npos) << table;
+  EXPECT_NE(table.find(" 12,345 "), std::string::npos) << table;
+  EXPECT_NE(table.find(" 1,234,567\n"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace cipette::views

@@ -101,6 +101,35 @@ TEST(ReportTextTest, TableShowsTheFirstAttemptRateAndFlakyRunsBesideTheSuccessRa
   EXPECT_EQ(lines[5].size(), header.size());
 }
 
+TEST(ReportTextTest, TableCountsAndRunsPerDayHaveThousandsSeparatorsAsOnTheDashboard) {
+  MetricsReport report;
+  report.scope.period = Period::all();
+  Metrics busy;
+  busy.total = 541861;
+  busy.success = 530000;
+  busy.failed = 11861;
+  busy.flaky_runs = 1200;
+  busy.throughput_per_day = 6020.7;  // the dashboard's "6020.7/day" beside "541,861"
+  Metrics quiet;
+  quiet.total = 9;
+  quiet.success = 9;
+  quiet.throughput_per_day = 0.25;
+  report.workflows = {{"octo/app", 1, "Busy", ".github/workflows/busy.yml", busy},
+                      {"octo/app", 2, "Quiet", ".github/workflows/quiet.yml", quiet}};
+  report.totals = busy;
+  std::vector<std::string> lines = lines_of(metrics_table(report, false));
+  // Title, blank, header, two rows, blank, TOTAL.
+  ASSERT_EQ(lines.size(), 7u);
+  EXPECT_TRUE(lines[0].ends_with("(541,861 runs)")) << lines[0];
+  for (const char* cells : {" 541,861  530,000  11,861 ", " 1,200 (N/A) "}) {
+    EXPECT_NE(lines[3].find(cells), std::string::npos) << lines[3];
+    EXPECT_NE(lines[6].find(cells), std::string::npos) << lines[6];
+  }
+  EXPECT_TRUE(lines[3].ends_with(" 6,020.7")) << lines[3];
+  EXPECT_TRUE(lines[4].ends_with(" 0.25")) << lines[4];  // two decimals under one, as the web
+  EXPECT_TRUE(lines[6].ends_with(" 6,020.7")) << lines[6];
+}
+
 TEST(ReportJsonTest, MetricsCarryTheRerunAndFlakinessFieldsPerRowAndInTotals) {
   nlohmann::json doc = metrics_json(worked_example());
   ASSERT_EQ(doc["workflows"].size(), 1u);
