@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cipette/core/format.h"
+
 namespace cipette::collector {
 namespace {
 
@@ -45,14 +47,6 @@ std::string redact(std::string text, std::string_view secret) {
     text.replace(at, secret.size(), "***");
   }
   return text;
-}
-
-std::string format_count(std::int64_t count) {
-  std::string digits = std::to_string(count < 0 ? -count : count);
-  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3) {
-    digits.insert(static_cast<std::size_t>(at), 1, ',');
-  }
-  return count < 0 ? "-" + digits : digits;
 }
 
 std::optional<std::chrono::seconds> job_backlog_eta(std::int64_t runs, double requests_per_run,

@@ -155,9 +155,6 @@ std::optional<std::chrono::seconds> job_backlog_eta(std::int64_t runs, double re
 // budget", or without the estimate when `eta` is nullopt); "jobs: none left to fetch" for 0.
 std::string describe_job_backlog(std::int64_t runs, std::optional<std::chrono::seconds> eta);
 
-// 1234567 -> "1,234,567".
-std::string format_count(std::int64_t count);
-
 // A countdown: "42s", "3m 05s", "1h 02m 09s".
 std::string format_wait(std::chrono::seconds wait);
 

@@ -91,20 +91,6 @@ std::string state_symbol(std::string_view state) {
   return "?";
 }
 
-std::string format_count(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-std::string format_throughput(double per_day) {
-  return per_day < 1 ? fmt::format("{:.2f}", per_day) : fmt::format("{:.1f}", per_day);
-}
-
 std::string sort_key(std::optional<double> value) {
   return value ? fmt::format("{}", *value) : std::string();
 }

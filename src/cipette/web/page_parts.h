@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "cipette/core/format.h"
 #include "cipette/core/metrics.h"
 #include "cipette/core/run_table.h"
 #include "cipette/web/query.h"
@@ -22,11 +23,9 @@ mstch::map card(std::string id, std::string label, std::string value, std::strin
 // success, "✗" failed, "–" neutral, "…" unfinished, "?" anything else (unknown).
 std::string state_symbol(std::string_view state);
 
-// "12,345".
-std::string format_count(std::int64_t n);
-
-// "12.3" runs per day (one decimal; two below 1).
-std::string format_throughput(double per_day);
+// Counts and runs per day as everywhere else (core/format.h): "12,345", "6,020.7".
+using ::cipette::format_count;
+using ::cipette::format_throughput;
 
 // A number for a data-value sort key: "" when none.
 std::string sort_key(std::optional<double> value);

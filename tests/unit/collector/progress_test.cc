@@ -35,13 +35,6 @@ TEST(ProgressTest, RedactReplacesEveryOccurrence) {
   EXPECT_EQ(redact("a bc", "a"), "a bc");  // too short to be a token
 }
 
-TEST(ProgressTest, CountsAreGroupedByThousands) {
-  EXPECT_EQ(format_count(0), "0");
-  EXPECT_EQ(format_count(999), "999");
-  EXPECT_EQ(format_count(1000), "1,000");
-  EXPECT_EQ(format_count(1234567), "1,234,567");
-}
-
 TEST(ProgressTest, TheJobBacklogsEtaSpendsOnlyWhatIsAboveTheReserve) {
   constexpr Timestamp kNow = 1700000000;
   github::RateLimit rate;
