@@ -11,10 +11,12 @@
 namespace cipette::storage {
 namespace {
 
-// The columns of jobs as read_job_row reads them (integers first, as stored).
-#define CIPETTE_JOB_COLUMNS                                                              \
-  "id, change_seq, run_id, run_attempt, version, created_at, started_at, completed_at, " \
-  "waited, status, conclusion, name, labels, runner_name, runner_group_name, html_url"
+// The columns the engine's job table is built from, as read_table_fields reads them, and all
+// the columns of jobs as read_job_row reads them (those first).
+#define CIPETTE_JOB_TABLE_COLUMNS                                                   \
+  "id, run_id, run_attempt, created_at, started_at, completed_at, waited, status, " \
+  "conclusion, name, labels, runner_group_name"
+#define CIPETTE_JOB_COLUMNS CIPETTE_JOB_TABLE_COLUMNS ", change_seq, version, runner_name, html_url"
 
 constexpr std::string_view kReadJob = "SELECT " CIPETTE_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 constexpr std::string_view kScanJobs =
@@ -26,15 +28,15 @@ constexpr std::string_view kScanAllJobs =
 // A part of a split full load (JobReader::scan_job_ranges): one id range, read as a range of
 // the table's B-tree, and only the columns the engine's job table is built from (not the
 // change sequence, the version, the runner name or the URL, the longest column); read by
-// read_load_row.
+// read_table_fields.
 constexpr std::string_view kScanJobRange =
-    "SELECT id, run_id, run_attempt, created_at, started_at, completed_at, waited, status, "
-    "conclusion, name, labels, runner_group_name FROM jobs WHERE id BETWEEN ?1 AND ?2";
+    "SELECT " CIPETTE_JOB_TABLE_COLUMNS " FROM jobs WHERE id BETWEEN ?1 AND ?2";
 // Jobs without started_at last (SQLite sorts NULL first).
 constexpr std::string_view kJobsOfRun = "SELECT " CIPETTE_JOB_COLUMNS
                                         " FROM jobs WHERE run_id = ?1 ORDER BY run_attempt, "
                                         "started_at IS NULL, started_at, id";
 #undef CIPETTE_JOB_COLUMNS
+#undef CIPETTE_JOB_TABLE_COLUMNS
 
 constexpr std::string_view kWriteJob = R"sql(
 INSERT INTO jobs (id, change_seq, run_id, run_attempt, version, created_at, started_at,
@@ -111,31 +113,9 @@ void read_labels(sqlite3_stmt* stmt, int index, JobRecord& job, std::string* lab
   }
 }
 
-// Reads a row of CIPETTE_JOB_COLUMNS into `job`; `labels_read` as read_labels.
-void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq,
-                  std::string* labels_read = nullptr) {
-  job.id = column_int(stmt, 0);
-  seq = column_int(stmt, 1);
-  job.run_id = column_int(stmt, 2);
-  job.run_attempt = column_int(stmt, 3);
-  // 4: version, derived from the rest
-  job.created_at = column_optional_int(stmt, 5);
-  job.started_at = column_optional_int(stmt, 6);
-  job.completed_at = column_optional_int(stmt, 7);
-  job.waited = column_int(stmt, 8) != 0;
-  column_text(stmt, 9, job.status);
-  column_text(stmt, 10, job.conclusion);
-  column_text(stmt, 11, job.name);
-  read_labels(stmt, 12, job, labels_read);
-  column_text(stmt, 13, job.runner_name);
-  column_text(stmt, 14, job.runner_group_name);
-  column_text(stmt, 15, job.html_url);
-  job.steps.clear();
-}
-
-// Reads a row of kScanJobRange into `job` (a reused record whose runner_name, html_url and
-// steps stay empty); `labels_read` as read_labels.
-void read_load_row(sqlite3_stmt* stmt, JobRecord& job, std::string& labels_read) {
+// Reads the CIPETTE_JOB_TABLE_COLUMNS of a row (its first columns) into `job`; `labels_read`
+// as read_labels.
+void read_table_fields(sqlite3_stmt* stmt, JobRecord& job, std::string* labels_read) {
   job.id = column_int(stmt, 0);
   job.run_id = column_int(stmt, 1);
   job.run_attempt = column_int(stmt, 2);
@@ -146,8 +126,19 @@ void read_load_row(sqlite3_stmt* stmt, JobRecord& job, std::string& labels_read)
   column_text(stmt, 7, job.status);
   column_text(stmt, 8, job.conclusion);
   column_text(stmt, 9, job.name);
-  read_labels(stmt, 10, job, &labels_read);
+  read_labels(stmt, 10, job, labels_read);
   column_text(stmt, 11, job.runner_group_name);
+}
+
+// Reads a row of CIPETTE_JOB_COLUMNS into `job`; `labels_read` as read_labels.
+void read_job_row(sqlite3_stmt* stmt, JobRecord& job, ChangeSeq& seq,
+                  std::string* labels_read = nullptr) {
+  read_table_fields(stmt, job, labels_read);
+  seq = column_int(stmt, 12);
+  // 13: version, derived from the rest
+  column_text(stmt, 14, job.runner_name);
+  column_text(stmt, 15, job.html_url);
+  job.steps.clear();
 }
 
 void read_step_row(sqlite3_stmt* stmt, StepRecord& step) {
@@ -553,7 +544,7 @@ Result<ChangeSeq> SqliteJobs::scan_ranges(
     bind_int(stmt, 2, range->last);
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      read_load_row(stmt, job, labels_read);
+      read_table_fields(stmt, job, &labels_read);
       visit(job);
     }
     if (rc != SQLITE_DONE) return sqlite_error(db_, reading);

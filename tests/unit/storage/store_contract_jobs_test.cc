@@ -488,7 +488,9 @@ TYPED_TEST(StoreJobsContractTest, LoadTablesSplitByIdRangeLoadsWhatOneScanDoes) 
       {job_of(1, 1), lint, failed, job_of(1280, 2, "completed", 1'700'000'200, 2), lint_running});
   auto span = this->store_->job_id_span();
   ASSERT_TRUE(span) << span.error().message;
-  if (*span) EXPECT_EQ(**span, (JobIdRange{1, 1281}));
+  if (*span) {
+    EXPECT_EQ(**span, (JobIdRange{1, 1281}));
+  }
   auto other = this->open();
   ASSERT_TRUE(other);
   auto split = load_tables(*this->store_, *this->store_, *other);
@@ -552,7 +554,7 @@ TYPED_TEST(StoreJobsContractTest, ScanJobRangesReadsOneSnapshotAndItsLargestSequ
       },
       [&](const JobRecord& job) {
         if (seen.empty()) {  // job 100 completes (sequence 4) and job 5 is added (5) meanwhile
-          auto written = (*writer)->upsert_jobs(std::vector{job_of(100, 2), job_of(5, 1)});
+          auto written = writer->upsert_jobs(std::vector{job_of(100, 2), job_of(5, 1)});
           EXPECT_TRUE(written) << written.error().message;
         }
         seen.push_back(job);
