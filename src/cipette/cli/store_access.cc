@@ -30,10 +30,11 @@ Result<std::shared_ptr<const RunTable>> load_existing_table(const std::string& d
 Result<StoredTables> load_existing_tables(const std::string& database_url) {
   auto store = open_existing_store(database_url);
   if (!store) return store.error();
-  // A second connection reads the jobs while the first loads the runs (load_tables).
+  // A second connection reads the jobs while the first loads the runs, then reads the jobs
+  // left (load_tables).
   auto second = storage::open_store(database_url);
   if (!second) return second.error();
-  auto loaded = load_tables(**store, **second);
+  auto loaded = load_tables(**store, **store, **second);
   if (!loaded) return loaded.error();
   return *loaded;
 }

@@ -27,6 +27,13 @@ struct JobsWanted {
   friend bool operator==(const JobsWanted&, const JobsWanted&) = default;
 };
 
+// Job ids first to last, both included.
+struct JobIdRange {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  friend bool operator==(const JobIdRange&, const JobIdRange&) = default;
+};
+
 // What one fetch of a run's jobs (GET .../runs/{id}/jobs?filter=all, every page) found.
 struct RunJobs {
   std::int64_t run_id = 0;
@@ -67,6 +74,27 @@ class JobReader {
   // sequence visited (0 when none was). A full load's scan: one snapshot, as scan_jobs.
   virtual Result<ChangeSeq> scan_all_jobs(const std::function<ScanStep(const JobRecord&)>& visit) {
     return scan_jobs(0, visit);
+  }
+
+  // A full load split over connections (load_tables, docs/decisions.md "Jobs in the engine"):
+  // the smallest and largest stored job id, or nullopt when no job is stored. Also nullopt
+  // when the store does not read jobs by id range (the default): a full load then reads
+  // scan_all_jobs on one connection.
+  virtual Result<std::optional<JobIdRange>> job_id_span() { return std::optional<JobIdRange>(); }
+
+  // One connection's part of a split full load, in one snapshot (a read transaction): calls
+  // `visit` for every stored job whose id is in one of the ranges `next_range` hands out (until
+  // it returns nullopt), range after range, each in id order. Reads only what the engine's job
+  // table needs: steps, runner_name and html_url are left empty. Returns the largest change
+  // sequence stored in the snapshot, of every job (in a range or not; 0 when none), so that
+  // parts read in snapshots taken at different moments are joined under the smallest of
+  // theirs. Only called when job_id_span() gave a span.
+  virtual Result<ChangeSeq> scan_job_ranges(
+      const std::function<std::optional<JobIdRange>()>& next_range,
+      const std::function<void(const JobRecord&)>& visit) {
+    (void)next_range;
+    (void)visit;
+    return fail("this store does not read jobs by id range");
   }
 
   // Every stored job of run `run_id`, with its steps (sorted by number), ordered by

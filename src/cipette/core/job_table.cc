@@ -1,7 +1,9 @@
 #include "cipette/core/job_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <thread>
@@ -306,6 +308,75 @@ std::size_t JobTable::memory_bytes() const {
   return bytes;
 }
 
+namespace {
+
+// Added jobs in blocks of kBlock entries: 40 MB each, past glibc's largest threshold for
+// allocating by mmap (32 MB), so that a block freed is returned to the system at once.
+struct Part {
+  static constexpr std::size_t kBlock = std::size_t{1} << 20;
+  std::vector<std::vector<Entry>> blocks;
+  std::size_t count = 0;
+  // The ids came in strictly increasing order (a table-order scan, by range or not).
+  bool ids_increasing = true;
+
+  void add(const Entry& e) {
+    ids_increasing = ids_increasing && (count == 0 || blocks.back().back().id < e.id);
+    if (blocks.empty() || blocks.back().size() == kBlock) blocks.emplace_back().reserve(kBlock);
+    blocks.back().push_back(e);
+    ++count;
+  }
+};
+
+// The entries of `parts` in one vector, freeing their blocks as they are copied. When every
+// part's ids increase, the parts are merged by id (the ranges of a split load, taken in turns
+// by two connections, come back in one increasing order, as a single table-order scan gives
+// them); `distinct` tells whether the ids then strictly increase throughout, so that no id came
+// twice. Otherwise the parts are appended and `distinct` is false.
+std::vector<Entry> flatten(std::vector<Part>& parts, bool& distinct) {
+  std::size_t total = 0;
+  distinct = true;
+  for (const Part& part : parts) {
+    total += part.count;
+    distinct = distinct && part.ids_increasing;
+  }
+  std::vector<Entry> out;
+  out.reserve(total);
+  // A cursor per part: its block and the entry in it.
+  struct Cursor {
+    Part* part;
+    std::size_t block = 0;
+    std::size_t at = 0;
+    bool done() const { return block == part->blocks.size(); }
+    const Entry& entry() const { return part->blocks[block][at]; }
+    void advance() {
+      if (++at < part->blocks[block].size()) return;
+      std::vector<Entry>().swap(part->blocks[block]);  // copied: freed
+      ++block;
+      at = 0;
+    }
+  };
+  std::vector<Cursor> cursors;
+  for (Part& part : parts) {
+    if (part.count > 0) cursors.push_back(Cursor{&part});
+  }
+  bool by_id = distinct;
+  while (!cursors.empty()) {
+    std::size_t next = 0;
+    for (std::size_t c = 1; by_id && c < cursors.size(); ++c) {
+      if (cursors[c].entry().id < cursors[next].entry().id) next = c;
+    }
+    const Entry& e = cursors[next].entry();
+    distinct = distinct && (out.empty() || out.back().id < e.id);
+    out.push_back(e);
+    cursors[next].advance();
+    if (cursors[next].done()) cursors.erase(cursors.begin() + static_cast<std::ptrdiff_t>(next));
+  }
+  parts.assign(1, Part{});
+  return out;
+}
+
+}  // namespace
+
 // The table being built (its dictionaries), name -> id maps for them, and the added jobs.
 struct JobTableBuilder::State {
   JobTable table;
@@ -314,11 +385,12 @@ struct JobTableBuilder::State {
   NameIndex groups;
   NameIndex label_sets;  // by label_set_key
   NameIndex runner_groups;
-  std::vector<Entry> added;
-  // Whether the jobs came in strictly increasing id order (a full scan's table order): then no
-  // id came twice and build() need not look for superseded ones.
-  bool ids_increasing = true;
-  // The labels of the last job added and their id: the jobs of a run mostly share one set.
+  // The added jobs: this builder's own (parts[0]), then those of each merged builder. A full
+  // load adds millions, and one growing vector would copy them at each doubling and, at its
+  // last, hold 1.5 times their bytes beside the copy (the start-up's peak memory); so each
+  // part is a list of blocks, and merge() moves blocks.
+  std::vector<Part> parts{
+      1};  // The labels of the last job added and their id: the jobs of a run mostly share one set.
   std::vector<std::string> last_labels;
   NameId last_label_set = 0;
 
@@ -396,17 +468,45 @@ void JobTableBuilder::add(const JobRecord& job) {
   e.job.attempt = clamp_to<std::uint16_t>(job.run_attempt);
   e.job.state = engine::run_state(job.completed(), classify_conclusion(job.conclusion));
   e.job.waited = job.waited;
-  s.ids_increasing = s.ids_increasing && (s.added.empty() || s.added.back().id < job.id);
-  s.added.push_back(e);
+  s.parts.front().add(e);
+}
+
+void JobTableBuilder::merge(JobTableBuilder&& other) {
+  State& s = *state_;
+  State& o = *other.state_;
+  // The other's dictionary ids in this builder's dictionaries.
+  std::vector<NameId> names(o.table.names_.size());
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = s.name_id(o.table.names_[i]);
+  std::vector<NameId> label_sets(o.table.label_sets_.size());
+  for (std::size_t i = 0; i < label_sets.size(); ++i) {
+    label_sets[i] = s.label_set_id_of_key(o.table.label_sets_[i]);
+  }
+  std::vector<NameId> runner_groups(o.table.runner_groups_.size());
+  for (std::size_t i = 0; i < runner_groups.size(); ++i) {
+    runner_groups[i] = intern(o.table.runner_groups_[i], s.table.runner_groups_, s.runner_groups);
+  }
+  for (Part& part : o.parts) {
+    for (std::vector<Entry>& block : part.blocks) {
+      for (Entry& e : block) {
+        e.job.name = names[e.job.name];
+        e.job.label_set = clamp_to<std::uint16_t>(label_sets[e.job.label_set]);
+        e.job.runner_group = clamp_to<std::uint16_t>(runner_groups[e.job.runner_group]);
+      }
+    }
+    s.parts.push_back(std::move(part));
+  }
+  other.state_ = std::make_unique<State>();
 }
 
 JobTable JobTableBuilder::build(const RunTable& runs, ChangeSeq watermark) {
   State& s = *state_;
-  if (!s.ids_increasing) drop_superseded(s.added);
-  std::sort(s.added.begin(), s.added.end(), entry_before);
+  bool distinct = true;
+  std::vector<Entry> added = flatten(s.parts, distinct);
+  if (!distinct) drop_superseded(added);
+  std::sort(added.begin(), added.end(), entry_before);
   const JobData* base = s.base != nullptr ? &s.base->data() : nullptr;
-  auto data = std::make_unique<JobData>(lay_out(base, s.added, runs));
-  s.added = {};
+  auto data = std::make_unique<JobData>(lay_out(base, added, runs));
+  added = {};
   s.table.data_ = std::move(data);
   s.table.watermark_ = std::max(watermark, s.table.watermark_);
   JobTable result = std::move(s.table);
@@ -439,15 +539,87 @@ Result<std::shared_ptr<const JobTable>> load_job_table(JobReader& store, const R
   return std::shared_ptr<const JobTable>(std::make_shared<JobTable>(builder.build(runs, *last)));
 }
 
-Result<LoadedTables> load_tables(RunReader& run_store, JobReader& job_store) {
+namespace {
+
+// The id ranges of a split load, handed out in increasing order to whichever connection asks
+// next, so that the two finish together however the ids are spread. The first range starts at
+// the smallest id there can be and the last ends at the largest: a job stored after the span
+// was read, with an id past it, is still in a range.
+class IdChunks {
+ public:
+  static constexpr std::int64_t kChunks = 64;
+
+  explicit IdChunks(JobIdRange span)
+      : first_(span.first), width_((span.last - span.first) / kChunks + 1) {}
+
+  std::optional<JobIdRange> next() {
+    std::int64_t k = next_.fetch_add(1);
+    if (k >= kChunks) return std::nullopt;
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    return JobIdRange{k == 0 ? kMin : first_ + k * width_,
+                      k == kChunks - 1 ? kMax : first_ + (k + 1) * width_ - 1};
+  }
+
+  // No more ranges: the load failed elsewhere.
+  void stop() { next_ = kChunks; }
+
+ private:
+  std::int64_t first_;
+  std::int64_t width_;
+  std::atomic<std::int64_t> next_{0};
+};
+
+// One connection's part of a split load, into `builder`; the snapshot's largest sequence.
+Result<ChangeSeq> read_chunks(JobReader& store, IdChunks& chunks, JobTableBuilder& builder) {
+  auto head = store.scan_job_ranges([&] { return chunks.next(); },
+                                    [&](const JobRecord& job) { builder.add(job); });
+  if (!head) {
+    chunks.stop();
+    return fail("loading jobs: ", head.error().message);
+  }
+  return *head;
+}
+
+}  // namespace
+
+Result<LoadedTables> load_tables(RunReader& run_store, JobReader& run_store_jobs,
+                                 JobReader& job_store) {
+  auto span = job_store.job_id_span();
+  if (!span) return fail("loading jobs: ", span.error().message);
   JobTableBuilder builder;
-  Result<ChangeSeq> read_jobs_result = ChangeSeq{0};
-  std::thread reader([&] { read_jobs_result = read_jobs(job_store, builder, nullptr); });
+  if (!*span) {  // no job, or a store that reads no id ranges: one scan on the second connection
+    Result<ChangeSeq> read_jobs_result = ChangeSeq{0};
+    std::thread reader([&] { read_jobs_result = read_jobs(job_store, builder, nullptr); });
+    auto runs = load_run_table(run_store);
+    reader.join();
+    if (!runs) return runs.error();
+    if (!read_jobs_result) return read_jobs_result.error();
+    auto jobs = std::make_shared<JobTable>(builder.build(**runs, *read_jobs_result));
+    return LoadedTables{*runs, std::move(jobs)};
+  }
+  IdChunks chunks(**span);
+  JobTableBuilder second;
+  Result<ChangeSeq> second_head = ChangeSeq{0};
+  std::thread reader([&] { second_head = read_chunks(job_store, chunks, second); });
   auto runs = load_run_table(run_store);
+  Result<ChangeSeq> first_head = ChangeSeq{0};
+  if (runs) {
+    first_head = read_chunks(run_store_jobs, chunks, builder);
+  } else {
+    chunks.stop();
+  }
   reader.join();
   if (!runs) return runs.error();
-  if (!read_jobs_result) return read_jobs_result.error();
-  auto jobs = std::make_shared<JobTable>(builder.build(**runs, *read_jobs_result));
+  if (!first_head) return first_head.error();
+  if (!second_head) return second_head.error();
+  builder.merge(std::move(second));
+  // The two snapshots may differ (a write committed between them). Under the smaller of their
+  // largest sequences, every change up to it is in the table, and a refresh reads every later
+  // one again (jobs the later snapshot already held are replaced by themselves): a job changed
+  // during the load is never missed.
+  ChangeSeq watermark = std::min(*first_head, *second_head);
+  auto jobs = std::make_shared<JobTable>(builder.build(**runs, watermark));
   return LoadedTables{*runs, std::move(jobs)};
 }
 

@@ -79,6 +79,11 @@ class JobTableBuilder {
   // Adds `job` (its steps are not read).
   void add(const JobRecord& job);
 
+  // Adds the jobs of `other`, its dictionary ids mapped to this builder's (a split full load:
+  // load_tables), and leaves `other` empty. A job id added to both is one job, as with add().
+  // REQUIRES: `other` started from nothing.
+  void merge(JobTableBuilder&& other);
+
   // Merges, maps the jobs to the rows of `runs` and returns the table. The builder is left
   // empty.
   JobTable build(const RunTable& runs, ChangeSeq watermark);
@@ -100,10 +105,16 @@ struct LoadedTables {
   std::shared_ptr<const JobTable> jobs;
 };
 
-// A full load of both tables from two connections to one store, each used by one thread: the
-// jobs (most of the work: millions of rows) are read on a second thread while the run table
-// loads, then laid out for it. The two reads are two snapshots; a job whose run the run table
-// does not hold yet is kept, as in any build.
-Result<LoadedTables> load_tables(RunReader& run_store, JobReader& job_store);
+// A full load of both tables from two connections to one store, each used by one thread
+// (docs/decisions.md, "Jobs in the engine"): `run_store` and `run_store_jobs` are the first
+// connection, `job_store` the second. The jobs (most of the work: millions of rows) are read
+// by id range (JobReader::scan_job_ranges) on the second connection while the run table loads
+// on the first, which then reads the ranges left; the two builders are merged and laid out for
+// the run table. Each connection reads its own snapshot, and the table's watermark is the
+// smaller of their largest sequences. A store that reads no id ranges is read by one
+// scan_all_jobs on the second connection. A job whose run the run table does not hold yet is
+// kept, as in any build.
+Result<LoadedTables> load_tables(RunReader& run_store, JobReader& run_store_jobs,
+                                 JobReader& job_store);
 
 }  // namespace cipette

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class SqliteJobs {
   Result<ChangeSeq> scan(ChangeSeq since, const std::function<ScanStep(const JobRecord&)>& visit);
   // As scan(0, visit), in table order rather than change order (JobReader::scan_all_jobs).
   Result<ChangeSeq> scan_all(const std::function<ScanStep(const JobRecord&)>& visit);
+  // See JobReader::job_id_span and scan_job_ranges.
+  Result<std::optional<JobIdRange>> id_span();
+  Result<ChangeSeq> scan_ranges(const std::function<std::optional<JobIdRange>()>& next_range,
+                                const std::function<void(const JobRecord&)>& visit);
   Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id);
   Status scan_steps(std::span<const std::int64_t> job_ids,
                     const std::function<void(std::int64_t, const StepRecord&)>& visit);
@@ -100,6 +105,8 @@ class SqliteJobs {
   StatementPtr record_fetch_;
   StatementPtr scan_jobs_;
   StatementPtr scan_all_jobs_;
+  StatementPtr scan_range_;
+  StatementPtr read_max_seq_;
   StatementPtr jobs_of_run_;
 };
 

@@ -28,8 +28,9 @@ constexpr int kBusyTimeoutMs = 5000;
 // about 22 MiB at 1,000,000 runs).
 constexpr int kCacheSizeKib = 64 * 1024;
 
-// Page cache while scan_runs reads, in KiB: a scan reads each page once, so a big cache would
-// only hold what was read (69 MB of the dashboard's start-up peak at 1,000,000 runs).
+// Page cache while scan_runs or scan_job_ranges reads, in KiB: a scan reads each page once, so
+// a big cache would only hold what was read (69 MB of the dashboard's start-up peak at
+// 1,000,000 runs, and as much again on each connection reading the jobs).
 constexpr int kScanCacheSizeKib = 2 * 1024;
 
 // No memory map: reads use a read() per page. A map of the whole file made a full load of
@@ -181,6 +182,26 @@ Status read_repository_names(sqlite3* db, sqlite3_stmt* stmt, std::string_view d
   return {};
 }
 
+// A small page cache for a scan (kScanCacheSizeKib) from shrink() until it goes out of scope,
+// whichever way the scan ends; then the usual size again, and the memory it held given back.
+class ScanCache {
+ public:
+  explicit ScanCache(sqlite3* db) : db_(db) {}
+  ScanCache(const ScanCache&) = delete;
+  ScanCache& operator=(const ScanCache&) = delete;
+  ~ScanCache() {
+    sqlite3_exec(db_, fmt::format("PRAGMA cache_size = -{}", kCacheSizeKib).c_str(), nullptr,
+                 nullptr, nullptr);
+    sqlite3_db_release_memory(db_);
+  }
+  Status shrink(const std::string& doing) {
+    return exec(db_, fmt::format("PRAGMA cache_size = -{}", kScanCacheSizeKib), doing);
+  }
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace
 
 struct SqliteStore::Connection {
@@ -256,20 +277,8 @@ Result<ChangeSeq> SqliteStore::scan_runs(ChangeSeq since,
   if (auto prepared = prepare_scan(); !prepared) return prepared.error();
   Connection& c = *connection_;
   std::string doing = fmt::format("reading runs from {}", c.path);
-  // A small page cache for the scan, given back when it ends, whichever way it ends.
-  if (auto small =
-          exec(c.db.get(), fmt::format("PRAGMA cache_size = -{}", kScanCacheSizeKib), doing);
-      !small) {
-    return small.error();
-  }
-  struct CacheRestore {
-    sqlite3* db;
-    ~CacheRestore() {
-      sqlite3_exec(db, fmt::format("PRAGMA cache_size = -{}", kCacheSizeKib).c_str(), nullptr,
-                   nullptr, nullptr);
-      sqlite3_db_release_memory(db);
-    }
-  } restore{c.db.get()};
+  ScanCache cache(c.db.get());
+  if (auto small = cache.shrink(doing); !small) return small.error();
   // One read transaction: the repository names and the runs come from the same snapshot, and
   // a concurrent writer's batch is seen entirely or not at all.
   Transaction transaction(c.db.get());
@@ -345,6 +354,18 @@ Result<ChangeSeq> SqliteStore::scan_jobs(ChangeSeq since,
 Result<ChangeSeq> SqliteStore::scan_all_jobs(
     const std::function<ScanStep(const JobRecord&)>& visit) {
   return connection_->jobs.scan_all(visit);
+}
+
+Result<std::optional<JobIdRange>> SqliteStore::job_id_span() { return connection_->jobs.id_span(); }
+
+Result<ChangeSeq> SqliteStore::scan_job_ranges(
+    const std::function<std::optional<JobIdRange>()>& next_range,
+    const std::function<void(const JobRecord&)>& visit) {
+  ScanCache cache(connection_->db.get());
+  if (auto small = cache.shrink("reading jobs from " + connection_->path); !small) {
+    return small.error();
+  }
+  return connection_->jobs.scan_ranges(next_range, visit);
 }
 
 Result<std::vector<JobRecord>> SqliteStore::jobs_of_run(std::int64_t run_id) {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,9 @@ class SqliteStore final : public RunStore {
   Result<ChangeSeq> scan_jobs(ChangeSeq since,
                               const std::function<ScanStep(const JobRecord&)>& visit) override;
   Result<ChangeSeq> scan_all_jobs(const std::function<ScanStep(const JobRecord&)>& visit) override;
+  Result<std::optional<JobIdRange>> job_id_span() override;
+  Result<ChangeSeq> scan_job_ranges(const std::function<std::optional<JobIdRange>()>& next_range,
+                                    const std::function<void(const JobRecord&)>& visit) override;
   Result<std::vector<JobRecord>> jobs_of_run(std::int64_t run_id) override;
   Status scan_steps(std::span<const std::int64_t> job_ids,
                     const std::function<void(std::int64_t, const StepRecord&)>& visit) override;

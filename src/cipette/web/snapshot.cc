@@ -97,11 +97,12 @@ Result<bool> SnapshotRefresher::load_and_publish() {
 }
 
 Result<bool> SnapshotRefresher::load_all_and_publish(StoreReader& store) {
-  // The jobs are read on a connection of their own while the run table loads on `store`'s.
+  // The jobs are read on a connection of their own while the run table loads on `store`'s,
+  // which then reads the jobs left (load_tables).
   auto second = open_store_();
   if (!second) return Error{"loading the tables: " + second.error().message};
   if (second->jobs == nullptr) return Error{"loading the tables: the store reads no jobs"};
-  auto loaded = load_tables(*store.runs, *second->jobs);
+  auto loaded = load_tables(*store.runs, *store.jobs, *second->jobs);
   if (!loaded) return Error{"loading the tables: " + loaded.error().message};
   snapshot_.publish(loaded->runs, loaded->jobs);
   return true;

@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
+#include "cipette/core/job_metrics.h"
 #include "cipette/core/job_table.h"
 #include "cipette/core/run_store.h"
 #include "cipette/storage/postgres_connection.h"
@@ -426,7 +429,7 @@ TYPED_TEST(StoreJobsContractTest, LoadTablesOnTwoConnectionsLoadsWhatOneDoes) {
                      job_of(31, 3)});  // run 3 is not stored: the job is an orphan, left out
   auto other = this->open();
   ASSERT_TRUE(other);
-  auto both = load_tables(*this->store_, *other);
+  auto both = load_tables(*this->store_, *this->store_, *other);
   ASSERT_TRUE(both) << both.error().message;
   EXPECT_EQ(both->runs->size(), 2U);
   EXPECT_EQ(both->runs->watermark(), 2);
@@ -440,6 +443,135 @@ TYPED_TEST(StoreJobsContractTest, LoadTablesOnTwoConnectionsLoadsWhatOneDoes) {
   EXPECT_EQ((*jobs)->size(), both->jobs->size());
   EXPECT_EQ((*jobs)->watermark(), both->jobs->watermark());
   EXPECT_EQ((*jobs)->names(), both->jobs->names());
+}
+
+// What the metrics of a job table say, per job group and per runner row: the meaning of the
+// table, whatever ids its dictionaries gave.
+using GroupFacts = std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                              std::optional<std::int64_t>, std::optional<std::int64_t>>;
+using RunnerFacts =
+    std::tuple<std::vector<std::string>, std::string, std::int64_t, std::optional<std::int64_t>>;
+
+std::pair<std::vector<GroupFacts>, std::vector<RunnerFacts>> facts(const LoadedTables& tables) {
+  Scope scope;
+  scope.period = Period::all();
+  std::pair<std::vector<GroupFacts>, std::vector<RunnerFacts>> out;
+  for (const JobRow& row : compute_job_metrics(*tables.runs, *tables.jobs, scope)) {
+    out.first.emplace_back(row.job, row.executions, row.success, row.failed, row.flaky_jobs,
+                           row.queue.p50, row.duration.p95);
+  }
+  for (const RunnerRow& row : compute_runner_metrics(*tables.runs, *tables.jobs, scope)) {
+    out.second.emplace_back(row.labels, row.runner_group, row.executions, row.duration.p95);
+  }
+  return out;
+}
+
+// A store that reads jobs by id range: a full load splits the ids over both connections, each
+// builder with dictionaries of its own, merged; the tables mean what one scan's do.
+TYPED_TEST(StoreJobsContractTest, LoadTablesSplitByIdRangeLoadsWhatOneScanDoes) {
+  if (!this->store_) return;
+  this->upsert({make_run(1), run_created(2, 1'700'000'000, 2)});
+  JobRecord lint = job_of(2, 1);
+  lint.name = "lint";
+  lint.labels = {"self-hosted", "linux"};
+  lint.runner_group_name = "Private";
+  JobRecord failed = job_of(640, 2);
+  failed.conclusion = "failure";
+  JobRecord lint_running = lint;
+  lint_running.id = 1281;
+  lint_running.run_id = 2;
+  lint_running.status = "in_progress";
+  lint_running.conclusion.clear();
+  lint_running.completed_at.reset();
+  // Ids 1 to 1281: 64 ranges of 21 ids, jobs in ranges 0, 30 and 60, read by either connection.
+  this->upsert_jobs(
+      {job_of(1, 1), lint, failed, job_of(1280, 2, "completed", 1'700'000'200, 2), lint_running});
+  auto span = this->store_->job_id_span();
+  ASSERT_TRUE(span) << span.error().message;
+  if (*span) {
+    EXPECT_EQ(**span, (JobIdRange{1, 1281}));
+  }
+  auto other = this->open();
+  ASSERT_TRUE(other);
+  auto split = load_tables(*this->store_, *this->store_, *other);
+  ASSERT_TRUE(split) << split.error().message;
+  EXPECT_EQ(split->jobs->size(), 5U);
+  EXPECT_EQ(split->jobs->watermark(), 5);  // five jobs written, one sequence each
+  EXPECT_EQ(split->jobs->run_rows(), 2U);
+  // By hand: "test" of runs 1 and 2 (jobs 1, 640, 1280): 3 completed, 2 success, 1 failed, one
+  // flaky pair (run 2 failed in attempt 1, succeeded in 2); queue 30 - 20 = 10 s each;
+  // durations 70, 70 and 170 s. "lint": job 2 completed (70 s), job 1281 still running.
+  using Groups = std::vector<GroupFacts>;
+  using Runners = std::vector<RunnerFacts>;
+  auto [groups, runners] = facts(*split);
+  EXPECT_EQ(groups, (Groups{{"lint", 1, 1, 0, 0, 10, 70}, {"test", 3, 2, 1, 1, 10, 170}}));
+  EXPECT_EQ(runners, (Runners{{{"linux", "self-hosted"}, "Private", 1, 70},
+                              {{"ubuntu-latest"}, "GitHub Actions", 3, 170}}));
+  // One scan on one connection: the same meaning.
+  auto runs = load_run_table(*this->store_);
+  ASSERT_TRUE(runs);
+  auto jobs = load_job_table(*this->store_, **runs);
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  EXPECT_EQ((*jobs)->watermark(), split->jobs->watermark());
+  EXPECT_EQ(facts(LoadedTables{*runs, *jobs}), facts(*split));
+  // A refresh from the split load's watermark reads only what changed after it: job 1281
+  // completes (sequence 6) and is counted.
+  lint_running.status = "completed";
+  lint_running.conclusion = "success";
+  lint_running.completed_at = 1'700'000'130;  // 100 s
+  this->upsert_jobs({lint_running});
+  auto refreshed = load_job_table(*this->store_, *split->runs, split->jobs.get());
+  ASSERT_TRUE(refreshed) << refreshed.error().message;
+  EXPECT_EQ((*refreshed)->watermark(), 6);
+  EXPECT_EQ((*refreshed)->size(), 5U);
+  EXPECT_EQ(std::get<1>(facts(LoadedTables{split->runs, *refreshed}).first[0]), 2);  // lint
+}
+
+// scan_job_ranges reads one snapshot: a job written while it reads is not seen, and the
+// sequence it returns is the snapshot's largest, of every job, in the ranges or not, so that a
+// refresh from it reads that write.
+TYPED_TEST(StoreJobsContractTest, ScanJobRangesReadsOneSnapshotAndItsLargestSequence) {
+  if (!this->store_) return;
+  auto none = this->store_->job_id_span();
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(*none);  // no job stored (or no range reads)
+  this->upsert({make_run(1), make_run(2)});
+  // Sequences: job 1 -> 1, job 100 -> 2, job 50 -> 3 (outside the ranges read below).
+  this->upsert_jobs({job_of(1, 1), job_of(100, 2, "in_progress"), job_of(50, 1)});
+  auto span = this->store_->job_id_span();
+  ASSERT_TRUE(span) << span.error().message;
+  if (!*span) GTEST_SKIP() << "this store reads no job id ranges: a load reads scan_all_jobs";
+  EXPECT_EQ(**span, (JobIdRange{1, 100}));
+  auto writer = this->open();
+  ASSERT_TRUE(writer);
+  std::vector<JobIdRange> ranges = {{1, 10}, {90, 200}};
+  std::size_t next = 0;
+  std::vector<JobRecord> seen;
+  auto head = this->store_->scan_job_ranges(
+      [&]() -> std::optional<JobIdRange> {
+        if (next == ranges.size()) return std::nullopt;
+        return ranges[next++];
+      },
+      [&](const JobRecord& job) {
+        if (seen.empty()) {  // job 100 completes (sequence 4) and job 5 is added (5) meanwhile
+          auto written = writer->upsert_jobs(std::vector{job_of(100, 2), job_of(5, 1)});
+          EXPECT_TRUE(written) << written.error().message;
+        }
+        seen.push_back(job);
+      });
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(*head, 3);
+  ASSERT_EQ(seen.size(), 2U);
+  // As stored before the write, without steps, runner name or URL.
+  for (auto [at, id, run, status] :
+       {std::tuple{0, 1, 1, "completed"}, std::tuple{1, 100, 2, "in_progress"}}) {
+    JobRecord expected = job_of(id, run, status);
+    expected.steps.clear();
+    expected.runner_name.clear();
+    expected.html_url.clear();
+    EXPECT_EQ(seen[static_cast<std::size_t>(at)], expected);
+  }
+  EXPECT_EQ(this->scan_jobs(*head).second, 5);  // what a refresh from it reads
 }
 
 TYPED_TEST(StoreJobsContractTest, JobsOfRunComeByAttemptThenStartThenId) {
