@@ -170,7 +170,11 @@ struct Tally {
       durations.count(job.duration);
       billable += billable_minutes(job.duration);
     }
-    if (job.queue != CompactJob::kNone) queues.count(job.queue);
+    add_queue(job);
+  }
+  // What a job adds to the queue times alone (the daily queue series).
+  [[gnu::always_inline]] void add_queue(const CompactJob& job) {
+    if (job.completed() && job.queue != CompactJob::kNone) queues.count(job.queue);
   }
 
   // Adds what `other` counted (the names are not merged: a workflow's jobs are counted on one
@@ -507,7 +511,7 @@ RunnerCounts count_runners(const RunTable& runs, const JobTable& table, const Sc
         if (first == last || !resolved.passes_filters(rows, i)) continue;
         Tally& day =
             day_tallies->at(static_cast<std::uint32_t>(day_index(rows.created_at[i]) - first_day));
-        for (std::size_t j = first; j < last; ++j) day.add(data[j]);
+        for (std::size_t j = first; j < last; ++j) day.add_queue(data[j]);
         if (by_pair) add_pairs(first, last);
       }
     }
