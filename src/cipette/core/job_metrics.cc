@@ -236,7 +236,9 @@ std::vector<std::span<const NameId>> split_workflows(const engine::TableData& ro
     sizes.push_back(jobs.slot_begin[end] - jobs.slot_begin[begin]);
     total += sizes.back();
   }
-  if (total < kJobsForTwoCores || workflows.size() < 2 || std::thread::hardware_concurrency() < 2) {
+  // Asked once: glibc reads /sys for it on every call.
+  static const unsigned cores = std::thread::hardware_concurrency();
+  if (total < kJobsForTwoCores || workflows.size() < 2 || cores < 2) {
     return {workflows};
   }
   std::size_t cut = 0;
